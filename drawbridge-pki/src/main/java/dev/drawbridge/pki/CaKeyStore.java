@@ -1,0 +1,28 @@
+package dev.drawbridge.pki;
+
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+
+/**
+ * Where the CA's private key and root certificate live. Implementations: {@code pkcs12} (an encrypted
+ * PKCS#12 file) and {@code pkcs11} (a token such as SoftHSM2). The key never leaves a PKCS#11 token.
+ */
+public interface CaKeyStore {
+    /** The stored key and certificate, if the store holds them. */
+    Optional<Entry> load();
+
+    /** Generates a key in the store, self-signs a root with {@code subject} via {@code rootFactory}, and saves both. */
+    Entry create(KeyAlgorithm algorithm, RootFactory rootFactory);
+
+    /** A short name for logs and {@code drawbridge version}: "pkcs12" or "pkcs11". */
+    String kind();
+
+    record Entry(PrivateKey privateKey, X509Certificate certificate) {}
+
+    /** Builds the self-signed root certificate for a freshly generated key pair. */
+    @FunctionalInterface
+    interface RootFactory {
+        X509Certificate selfSign(java.security.KeyPair keyPair, java.security.Provider signingProvider);
+    }
+}
