@@ -12,11 +12,22 @@ public interface CaKeyStore {
     /** The stored key and certificate, if the store holds them. */
     Optional<Entry> load();
 
-    /** Generates a key in the store, self-signs a root with {@code subject} via {@code rootFactory}, and saves both. */
+    /**
+     * Generates a key of {@code algorithm} in the store, has {@code rootFactory} self-sign a root for it
+     * (signing through the provider that holds the key), and saves both. Refuses to replace an existing key.
+     */
     Entry create(KeyAlgorithm algorithm, RootFactory rootFactory);
 
     /** A short name for logs and {@code drawbridge version}: "pkcs12" or "pkcs11". */
     String kind();
+
+    /**
+     * The provider that must sign with this store's key: a PKCS#11 token's own provider, since its key
+     * never leaves the token. Empty means the installed providers (ACCP first when it loads).
+     */
+    default Optional<java.security.Provider> signingProvider() {
+        return Optional.empty();
+    }
 
     record Entry(PrivateKey privateKey, X509Certificate certificate) {}
 

@@ -1,0 +1,191 @@
+package dev.drawbridge.controller;
+
+import dev.drawbridge.controller.api.AdminToken;
+import dev.drawbridge.controller.api.ApiContext;
+import dev.drawbridge.controller.api.ApiServer;
+import dev.drawbridge.controller.config.CaConfig;
+import dev.drawbridge.controller.config.ConfigException;
+import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.controller.enroll.CertificateRepository;
+import dev.drawbridge.controller.enroll.ConsoleSigning;
+import dev.drawbridge.controller.enroll.EnrollmentService;
+import dev.drawbridge.controller.enroll.Revocations;
+import dev.drawbridge.controller.enroll.TicketRepository;
+import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.pki.CaKeyStore;
+import dev.drawbridge.pki.CaKeyStores;
+import dev.drawbridge.pki.CaSettings;
+import dev.drawbridge.pki.CertificateAuthority;
+import dev.drawbridge.pki.CryptoProviders;
+import dev.drawbridge.pki.KeyAlgorithm;
+import dev.drawbridge.pki.Profile;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the controller's parts in order and owns their lifetime: data directory, crypto provider,
+ * store, CA, services, and the HTTPS listener. The one place where components are wired by hand.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
+
+    private final DataDir dataDir;
+    private final Database db;
+    private final ApiServer server;
+    private final String url;
+    private final CertificateAuthority ca;
+
+    private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca) {
+        this.dataDir = dataDir;
+        this.db = db;
+        this.server = server;
+        this.url = url;
+        this.ca = ca;
+    }
+
+    public static Controller start(ControllerConfig config, Clock clock) {
+        dev.drawbridge.pki.ProviderStatus crypto = CryptoProviders.install();
+        DataDir dir = new DataDir(Path.of(config.dataDir()));
+        dir.create();
+        InetSocketAddress listen = Listen.parse(config.listen());
+        AdminToken token = new AdminToken(dir.secret("admin.token"));
+        Database db = Database.open(config.store(), dir.root());
+        try {
+            CertificateAuthority ca = CertificateAuthority.open(keyStore(config.ca(), dir), settings(config.ca()), clock);
+            dir.writePublic("ca.pem", ca.rootPem());
+            NodeRepository nodes = NodeRepository.jdbi();
+            AuditLog audit = AuditLog.jdbi();
+            CertificateRepository certs = CertificateRepository.jdbi();
+            var enrollment = new EnrollmentService(db, ca, nodes, TicketRepository.jdbi(), certs, audit, clock,
+                    config.enrollment().ticketLifetime());
+            var revocations = new Revocations(db, ca, nodes, certs, audit, clock);
+            var console = new ConsoleSigning(ConsoleSigning.upstream(config.managementConsole().upstream(), ca,
+                    config.managementConsole().command(), config.managementConsole().httpUrl(),
+                    config.managementConsole().deadline(), HttpClient.newHttpClient()),
+                    config.managementConsole().deadline(), config.managementConsole().maxInFlight(),
+                    config.managementConsole().retryAfterSeconds());
+            PrometheusMeterRegistry metrics = metrics(console);
+            var ctx = new ApiContext(config, db, nodes, audit, certs, ca, enrollment, revocations, console, token,
+                    metrics, clock);
+            ApiServer server = ApiServer.start(ctx, listen, ServerIdentity.sslContext(ca, listen.getHostString()));
+            String url = "https://" + hostForUrl(listen) + ":" + server.port();
+            dir.writePublic("controller.url", url + "\n");
+            LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
+                    config.ca().keyStore(), crypto.active());
+            LOG.info("data directory {}: admin token in admin.token, root CA in ca.pem", dir.root());
+            return new Controller(dir, db, server, url, ca);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private static CaKeyStore keyStore(CaConfig cfg, DataDir dir) {
+        return switch (cfg.keyStore()) {
+            case "pkcs12" -> CaKeyStores.pkcs12(dir.file("ca.p12"), passphrase(cfg, dir));
+            case "pkcs11" -> CaKeyStores.pkcs11(Path.of(cfg.pkcs11().library()), cfg.pkcs11().tokenLabel(),
+                    fromValueOrFile(cfg.pkcs11().pin(), cfg.pkcs11().pinFile(), "ca.pkcs11.pin"),
+                    cfg.pkcs11().keyLabel());
+            default -> throw new ConfigException("ca.key-store must be pkcs12 or pkcs11, not '" + cfg.keyStore() + "'");
+        };
+    }
+
+    private static char[] passphrase(CaConfig cfg, DataDir dir) {
+        if (!cfg.passphrase().isEmpty() || !cfg.passphraseFile().isEmpty()) {
+            return fromValueOrFile(cfg.passphrase(), cfg.passphraseFile(), "ca.passphrase");
+        }
+        if (!Files.exists(dir.file("ca.pass"))) {
+            LOG.warn("no ca.passphrase configured: the CA key is encrypted with a random passphrase kept in {}; "
+                    + "set ca.passphrase-file or DRAWBRIDGE_CA_PASSPHRASE to keep it elsewhere", dir.file("ca.pass"));
+        }
+        return dir.secret("ca.pass").toCharArray();
+    }
+
+    private static char[] fromValueOrFile(String value, String file, String key) {
+        if (!value.isEmpty()) {
+            return value.toCharArray();
+        }
+        if (file.isEmpty()) {
+            throw new ConfigException(key + " or " + key + "-file must be set");
+        }
+        try {
+            return Files.readString(Path.of(file)).strip().toCharArray();
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + key + "-file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static CaSettings settings(CaConfig cfg) {
+        KeyAlgorithm alg = switch (cfg.keyAlgorithm()) {
+            case "ec-p256" -> KeyAlgorithm.EC_P256;
+            case "ec-p384" -> KeyAlgorithm.EC_P384;
+            case "rsa-3072" -> KeyAlgorithm.RSA_3072;
+            default -> throw new ConfigException("ca.key-algorithm must be ec-p256, ec-p384 or rsa-3072, not '"
+                    + cfg.keyAlgorithm() + "'");
+        };
+        Map<Profile, java.time.Duration> lifetimes = new EnumMap<>(Profile.class);
+        lifetimes.put(Profile.NODE, cfg.nodeLifetime());
+        lifetimes.put(Profile.CONTROLLER, cfg.controllerLifetime());
+        lifetimes.put(Profile.CONSOLE_CLIENT, cfg.consoleClientLifetime());
+        return new CaSettings(alg, cfg.rootCommonName(), cfg.rootLifetime(), lifetimes);
+    }
+
+    private static PrometheusMeterRegistry metrics(ConsoleSigning console) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        registry.gauge("drawbridge.console.requests.in.flight", console, ConsoleSigning::inFlight);
+        return registry;
+    }
+
+    private static String hostForUrl(InetSocketAddress listen) {
+        String h = listen.getHostString();
+        if (h.equals("0.0.0.0") || h.equals("::") || h.equals("0:0:0:0:0:0:0:0")) {
+            return "localhost";
+        }
+        return h.contains(":") ? "[" + h + "]" : h;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public DataDir dataDir() {
+        return dataDir;
+    }
+
+    public CertificateAuthority ca() {
+        return ca;
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        db.close();
+        LOG.info("controller stopped");
+    }
+}

@@ -1,0 +1,89 @@
+package dev.drawbridge.controller.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Typed reads of JSON request fields; each failure is a 400 that names the field and what was expected. */
+final class Fields {
+    private final JsonNode node;
+
+    private Fields(JsonNode node) {
+        this.node = node;
+    }
+
+    /** Wraps a body and refuses any field not in {@code allowed}, so a misspelt field is never ignored. */
+    static Fields of(JsonNode node, Set<String> allowed) {
+        List<String> unknown = new ArrayList<>();
+        node.fieldNames().forEachRemaining(n -> {
+            if (!allowed.contains(n)) {
+                unknown.add(n);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw ApiException.badRequest("unknown field(s) " + unknown + "; allowed: " + allowed);
+        }
+        return new Fields(node);
+    }
+
+    boolean has(String name) {
+        return node.has(name) && !node.get(name).isNull();
+    }
+
+    String string(String name) {
+        return optionalString(name).orElseThrow(() -> ApiException.badRequest("field '" + name + "' is required"));
+    }
+
+    Optional<String> optionalString(String name) {
+        if (!has(name)) {
+            return Optional.empty();
+        }
+        JsonNode v = node.get(name);
+        if (!v.isTextual()) {
+            throw ApiException.badRequest("field '" + name + "' must be a string");
+        }
+        return Optional.of(v.asText());
+    }
+
+    Optional<List<String>> stringList(String name) {
+        if (!has(name)) {
+            return Optional.empty();
+        }
+        JsonNode v = node.get(name);
+        if (!v.isArray()) {
+            throw ApiException.badRequest("field '" + name + "' must be an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : v) {
+            if (!item.isTextual()) {
+                throw ApiException.badRequest("field '" + name + "' must contain only strings");
+            }
+            out.add(item.asText());
+        }
+        return Optional.of(out);
+    }
+
+    Optional<Map<String, String>> stringMap(String name) {
+        if (!has(name)) {
+            return Optional.empty();
+        }
+        JsonNode v = node.get(name);
+        if (!v.isObject()) {
+            throw ApiException.badRequest("field '" + name + "' must be an object of string values");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        var it = v.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw ApiException.badRequest("field '" + name + "." + e.getKey() + "' must be a string");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return Optional.of(out);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.drawbridge.controller.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drawbridge.controller.inventory.NewNode;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.store.StoreConflict;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Node inventory: {@code /v1/nodes}. Every change is one transaction together with its audit event. */
+final class NodeRoutes implements HttpService {
+    private static final int MAX_PAGE = 1000;
+    private final ApiContext ctx;
+
+    NodeRoutes(ApiContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/v1/nodes", this::create)
+                .get("/v1/nodes", this::list)
+                .get("/v1/nodes/{id}", this::show)
+                .patch("/v1/nodes/{id}", this::patch)
+                .delete("/v1/nodes/{id}", this::delete);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        NewNode input = NodeInput.create(Json.body(req, ctx.config().api().maxBodyBytes()));
+        Node node;
+        try {
+            node = ctx.db().inTransaction(h -> {
+                Node n = ctx.nodes().create(h, input, ctx.clock().instant());
+                ctx.audit().append(h, "node.create", n.name(), "granted", Map.of("node", n.id()), n.createdAt());
+                return n;
+            });
+        } catch (StoreConflict e) {
+            throw new ApiException(409, "node-exists", "Node exists",
+                    "a node named '" + input.name() + "' is already in inventory");
+        }
+        res.header("Location", "/v1/nodes/" + node.id());
+        Json.send(res, 201, Views.node(node));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Optional<NodeState> state = req.query().first("state").asOptional().map(NodeRoutes::state);
+        Optional<String> after = req.query().first("after").asOptional();
+        int limit = req.query().first("limit").asOptional().map(NodeRoutes::limit).orElse(100);
+        List<Node> page = ctx.db().inTransaction(h -> ctx.nodes().list(h, state, after, limit));
+        ObjectNode body = Json.object();
+        page.forEach(n -> body.withArray("items").add(Views.node(n)));
+        body.withArray("items");
+        body.put("next", page.size() == limit ? page.get(page.size() - 1).name() : null);
+        Json.send(res, 200, body);
+    }
+
+    private void show(ServerRequest req, ServerResponse res) {
+        Json.send(res, 200, Views.node(find(req)));
+    }
+
+    private void patch(ServerRequest req, ServerResponse res) {
+        var input = NodeInput.patch(Json.body(req, ctx.config().api().maxBodyBytes()));
+        String id = find(req).id();
+        Node node = ctx.db().inTransaction(h -> {
+            Node n = ctx.nodes().patch(h, id, input, ctx.clock().instant()).orElseThrow(() -> missing(id));
+            ctx.audit().append(h, "node.update", n.name(), "granted", Map.of("node", n.id()), n.updatedAt());
+            return n;
+        });
+        Json.send(res, 200, Views.node(node));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        Node node = find(req);
+        ctx.db().inTransaction(h -> {
+            if (!ctx.nodes().delete(h, node.id())) {
+                throw missing(node.id());
+            }
+            return ctx.audit().append(h, "node.delete", node.name(), "granted", Map.of("node", node.id()),
+                    ctx.clock().instant());
+        });
+        res.status(204).send();
+    }
+
+    private Node find(ServerRequest req) {
+        String id = req.path().pathParameters().get("id");
+        return ctx.db().inTransaction(h -> ctx.nodes().find(h, id)).orElseThrow(() -> missing(id));
+    }
+
+    static ApiException missing(String id) {
+        return ApiException.notFound("no node '" + NodeInput.abbreviate(id) + "' in inventory");
+    }
+
+    private static NodeState state(String s) {
+        try {
+            return NodeState.valueOf(s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("'" + NodeInput.abbreviate(s) + "' is not a node state; one of "
+                    + List.of(NodeState.values()).stream().map(NodeState::wire).toList());
+        }
+    }
+
+    static int limit(String s) {
+        try {
+            int n = Integer.parseInt(s);
+            if (n >= 1 && n <= MAX_PAGE) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the error below
+        }
+        throw ApiException.badRequest("'limit' must be a whole number from 1 to " + MAX_PAGE);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.drawbridge.controller.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drawbridge.controller.inventory.AuditEvent;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Health, readiness, Prometheus metrics, the OpenAPI document and the audit trail. */
+final class OpsRoutes implements HttpService {
+    private final ApiContext ctx;
+    private final byte[] openapi;
+
+    OpsRoutes(ApiContext ctx) {
+        this.ctx = ctx;
+        try (InputStream in = OpsRoutes.class.getResourceAsStream("/openapi.json")) {
+            this.openapi = in.readAllBytes();
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("openapi.json is missing from the controller jar", e);
+        }
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/healthz", (req, res) -> Json.send(res, 200, Json.object().put("status", "ok")))
+                .get("/readyz", this::ready)
+                .get("/metrics", this::metrics)
+                .get("/v1/openapi.json", (req, res) -> {
+                    res.header("Content-Type", "application/json");
+                    res.send(openapi);
+                })
+                .get("/v1/events", this::events);
+    }
+
+    private void ready(ServerRequest req, ServerResponse res) {
+        try {
+            ctx.db().inTransaction(h -> ctx.nodes().count(h));
+            Json.send(res, 200, Json.object().put("status", "ready").put("store", ctx.db().describe()));
+        } catch (RuntimeException e) {
+            throw new ApiException(503, "not-ready", "Not ready", "the store does not answer: " + e.getMessage());
+        }
+    }
+
+    private void metrics(ServerRequest req, ServerResponse res) {
+        res.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        res.send(ctx.metrics().scrape().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void events(ServerRequest req, ServerResponse res) {
+        long after = req.query().first("after").asOptional().map(OpsRoutes::seq).orElse(0L);
+        int limit = req.query().first("limit").asOptional().map(NodeRoutes::limit).orElse(100);
+        List<AuditEvent> events = ctx.db().inTransaction(h -> ctx.audit().list(h, after, limit));
+        ObjectNode body = Json.object();
+        body.putArray("items");
+        events.forEach(e -> body.withArray("items").add(Views.event(e)));
+        body.put("next", events.isEmpty() ? after : events.get(events.size() - 1).seq());
+        Json.send(res, 200, body);
+    }
+
+    private static long seq(String s) {
+        try {
+            long v = Long.parseLong(s);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.badRequest("'after' must be an event sequence number (0 or more)");
+    }
+
+}

@@ -1,0 +1,39 @@
+package dev.drawbridge.controller.config;
+
+import dev.drawbridge.controller.store.StoreConfig;
+
+/**
+ * The controller's whole configuration: one YAML file mapped onto these records (dash-case keys),
+ * with environment overrides such as {@code DRAWBRIDGE_MANAGEMENT_CONSOLE_ENABLED}. Every key has the
+ * default given by {@link #defaults()}; docs/configuration.md describes each one.
+ */
+public record ControllerConfig(String listen, String dataDir, LogConfig log, StoreConfig store, CaConfig ca,
+                               EnrollmentConfig enrollment, ApiConfig api, ConsoleConfig managementConsole) {
+
+    /** Runs on loopback, port 8443, with an embedded SQLite store and a self-made CA in ./drawbridge-data. */
+    public static ControllerConfig defaults() {
+        return new ControllerConfig("127.0.0.1:8443", "./drawbridge-data", LogConfig.defaults(),
+                StoreConfig.defaults(), CaConfig.defaults(), EnrollmentConfig.defaults(), ApiConfig.defaults(),
+                ConsoleConfig.defaults());
+    }
+
+    public ControllerConfig withListen(String value) {
+        return new ControllerConfig(value, dataDir, log, store, ca, enrollment, api, managementConsole);
+    }
+
+    public ControllerConfig withDataDir(String value) {
+        return new ControllerConfig(listen, value, log, store, ca, enrollment, api, managementConsole);
+    }
+
+    public ControllerConfig withConsole(ConsoleConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, value);
+    }
+
+    public ControllerConfig withStore(StoreConfig value) {
+        return new ControllerConfig(listen, dataDir, log, value, ca, enrollment, api, managementConsole);
+    }
+
+    public ControllerConfig withCa(CaConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, value, enrollment, api, managementConsole);
+    }
+}

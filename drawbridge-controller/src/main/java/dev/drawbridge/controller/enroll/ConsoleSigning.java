@@ -1,0 +1,127 @@
+package dev.drawbridge.controller.enroll;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Management-console CSR signing as tracked request objects: each request is Pending until the upstream
+ * answers, then Complete, BadCSR or Failed, and is removed once answered. In-flight requests are bounded
+ * by a semaphore and each waits at most the deadline. No copy of a signed certificate is kept here.
+ */
+public final class ConsoleSigning {
+    /** The state of a tracked request. */
+    public enum State { PENDING, COMPLETE, BAD_CSR, FAILED }
+
+    /** How a request ended, as the API maps it onto HTTP. */
+    public sealed interface Result {
+        record Complete(String certificatePem) implements Result {}
+
+        record BadCsr(String message) implements Result {}
+
+        record NotReady(String message, int retryAfterSeconds) implements Result {}
+
+        record Failed(String message) implements Result {}
+    }
+
+    private final UpstreamCa upstream;
+    private final Duration deadline;
+    private final int retryAfterSeconds;
+    private final Semaphore slots;
+    private final Map<String, State> requests = new ConcurrentHashMap<>();
+
+    public ConsoleSigning(UpstreamCa upstream, Duration deadline, int maxInFlight, int retryAfterSeconds) {
+        this.upstream = upstream;
+        this.deadline = deadline;
+        this.retryAfterSeconds = retryAfterSeconds;
+        this.slots = new Semaphore(maxInFlight);
+    }
+
+    public Result sign(String csrPem) {
+        if (!upstream.ready()) {
+            return new Result.NotReady("the " + upstream.kind() + " CA is not ready", retryAfterSeconds);
+        }
+        if (!slots.tryAcquire()) {
+            return new Result.NotReady("too many signing requests in flight", retryAfterSeconds);
+        }
+        String id = UUID.randomUUID().toString();
+        requests.put(id, State.PENDING);
+        CompletableFuture<Result> work = new CompletableFuture<>();
+        Thread.ofVirtual().name("console-sign-" + id).start(() -> {
+            try {
+                work.complete(run(id, csrPem));
+            } finally {
+                slots.release();
+                requests.remove(id);
+            }
+        });
+        try {
+            return work.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return new Result.NotReady("the " + upstream.kind() + " CA did not answer within " + deadline.toSeconds()
+                    + " s", retryAfterSeconds);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result.Failed("interrupted while waiting for the CA");
+        } catch (ExecutionException e) {
+            return new Result.Failed("signing failed: " + e.getCause().getMessage());
+        }
+    }
+
+    private Result run(String id, String csrPem) {
+        try {
+            String pem = upstream.sign(csrPem);
+            requests.replace(id, State.COMPLETE);
+            return new Result.Complete(pem);
+        } catch (UpstreamCa.BadCsr e) {
+            requests.replace(id, State.BAD_CSR);
+            return new Result.BadCsr(e.getMessage());
+        } catch (UpstreamCa.NotReady e) {
+            requests.replace(id, State.FAILED);
+            return new Result.NotReady(e.getMessage(), retryAfterSeconds);
+        } catch (UpstreamCa.UpstreamFailure | RuntimeException e) {
+            requests.replace(id, State.FAILED);
+            return new Result.Failed(e.getMessage());
+        }
+    }
+
+    /** Requests not yet answered: the in-flight gauge. */
+    public int inFlight() {
+        return requests.size();
+    }
+
+    public String rootPem() {
+        return upstream.rootPem();
+    }
+
+    public String upstreamKind() {
+        return upstream.kind();
+    }
+
+    /** Builds the configured upstream: {@code builtin}, {@code command} or {@code http}. */
+    public static UpstreamCa upstream(String kind, dev.drawbridge.pki.CertificateAuthority ca, String command,
+                                      String httpUrl, Duration timeout, java.net.http.HttpClient client) {
+        return switch (kind) {
+            case "builtin" -> new BuiltinUpstream(ca);
+            case "command" -> new CommandUpstream(java.util.List.of("/bin/sh", "-c", requireSet(command,
+                    "management-console.command")), ca.rootPem(), timeout);
+            case "http" -> new HttpUpstream(client, java.net.URI.create(requireSet(httpUrl,
+                    "management-console.http-url")), ca.rootPem(), timeout);
+            default -> throw new IllegalArgumentException("management-console.upstream must be builtin, command or http, not '"
+                    + kind + "'");
+        };
+    }
+
+    private static String requireSet(String value, String key) {
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(key + " must be set for this upstream");
+        }
+        return value;
+    }
+}

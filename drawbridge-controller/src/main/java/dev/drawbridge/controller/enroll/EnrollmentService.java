@@ -1,0 +1,130 @@
+package dev.drawbridge.controller.enroll;
+
+import dev.drawbridge.controller.enroll.EnrollmentRefused.Reason;
+import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.pki.CertificateAuthority;
+import dev.drawbridge.pki.CsrRejected;
+import dev.drawbridge.pki.CsrRequest;
+import dev.drawbridge.pki.IssueRequest;
+import dev.drawbridge.pki.IssuedCertificate;
+import dev.drawbridge.pki.Profile;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Enrollment: one-time tickets, and certificates issued only to a CSR that proves a ticket and asks for
+ * the identity inventory expects. Every decision, granted or refused, goes to the audit trail; a refusal
+ * changes nothing else (the ticket stays unused).
+ */
+public final class EnrollmentService {
+    private final Database db;
+    private final CertificateAuthority ca;
+    private final NodeRepository nodes;
+    private final TicketRepository tickets;
+    private final CertificateRepository certificates;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Duration defaultTicketLifetime;
+
+    public EnrollmentService(Database db, CertificateAuthority ca, NodeRepository nodes, TicketRepository tickets,
+                             CertificateRepository certificates, AuditLog audit, Clock clock,
+                             Duration defaultTicketLifetime) {
+        this.db = db;
+        this.ca = ca;
+        this.nodes = nodes;
+        this.tickets = tickets;
+        this.certificates = certificates;
+        this.audit = audit;
+        this.clock = clock;
+        this.defaultTicketLifetime = defaultTicketLifetime;
+    }
+
+    /** A new ticket for a node; the secret is returned once and only its hash is kept. */
+    public TicketGrant createTicket(String nodeIdOrName, Optional<Duration> lifetime, String actor) {
+        Instant now = clock.instant();
+        TicketSecret secret = TicketSecret.generate();
+        Instant expires = now.plus(lifetime.orElse(defaultTicketLifetime));
+        return db.inTransaction(h -> {
+            Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> notFound(nodeIdOrName));
+            tickets.insert(h, new StoredTicket(secret.id(), node.id(), secret.hash(), expires, Optional.empty(), now));
+            audit.append(h, "ticket.create", node.name(), "granted",
+                    Map.of("ticket", secret.id(), "expires", expires.toString(), "actor", actor), now);
+            return new TicketGrant(secret.wire(), secret.id(), node.id(), node.name(), expires);
+        });
+    }
+
+    /** Checks the ticket and the CSR, then issues the node's certificate and consumes the ticket, in one transaction. */
+    public Enrollment enroll(String ticketText, String csrPem) {
+        Instant now = clock.instant();
+        TicketSecret secret = TicketSecret.parse(ticketText).orElseThrow(() -> refuse("unknown", Map.of(),
+                Reason.TICKET_MALFORMED, "the ticket is not in the form dbt1.<id>.<secret> given by 'drawbridge node enroll'"));
+        var found = db.inTransaction(h -> tickets.find(h, secret.id()).flatMap(t -> nodes.find(h, t.nodeId())
+                .map(n -> Map.entry(t, n))));
+        if (found.isEmpty() || !secret.matches(found.get().getKey().secretHash())) {
+            throw refuse(secret.id(), Map.of("ticket", secret.id()), Reason.TICKET_INVALID,
+                    "the ticket is not known to this controller; ask the operator for a new one");
+        }
+        StoredTicket ticket = found.get().getKey();
+        Node node = found.get().getValue();
+        Map<String, String> detail = Map.of("ticket", ticket.id(), "node", node.id());
+        if (ticket.usedAt().isPresent()) {
+            throw refuse(node.name(), detail, Reason.TICKET_USED, "the ticket was already used at "
+                    + ticket.usedAt().get() + "; a ticket enrolls once: make a new one with 'drawbridge node enroll'");
+        }
+        if (!now.isBefore(ticket.expiresAt())) {
+            throw refuse(node.name(), detail, Reason.TICKET_EXPIRED, "the ticket expired at " + ticket.expiresAt()
+                    + "; make a new one with 'drawbridge node enroll'");
+        }
+        CsrRequest csr;
+        try {
+            csr = ca.parseCsr(csrPem);
+        } catch (CsrRejected e) {
+            throw refuse(node.name(), detail, Reason.BAD_CSR, e.getMessage());
+        }
+        Optional<String> mismatch = IdentityCheck.mismatch(csr, node);
+        if (mismatch.isPresent()) {
+            throw refuse(node.name(), detail, Reason.IDENTITY_MISMATCH, mismatch.get());
+        }
+        IssuedCertificate issued = ca.issue(new IssueRequest(Profile.NODE, node.name(), IdentityCheck.dnsNames(node),
+                IdentityCheck.ipAddresses(node), csr.publicKey()));
+        boolean consumed = db.inTransaction(h -> {
+            if (!tickets.consume(h, ticket.id(), now)) {
+                return false;
+            }
+            certificates.insert(h, Certificates.record(issued, Optional.of(node.id()), Profile.NODE, issued.pem()));
+            audit.append(h, "enroll", node.name(), "granted", Map.of("ticket", ticket.id(), "node", node.id(),
+                    "serial", issued.serialHex()), now);
+            return true;
+        });
+        if (!consumed) {
+            throw refuse(node.name(), detail, Reason.TICKET_USED, "the ticket was used by another request just now");
+        }
+        return new Enrollment(node.id(), node.name(), issued, List.of(ca.rootPem()));
+    }
+
+    private EnrollmentRefused refuse(String subject, Map<String, String> detail, Reason reason, String message) {
+        Instant now = clock.instant();
+        var withReason = new java.util.HashMap<>(detail);
+        withReason.put("reason", reason.name().toLowerCase(java.util.Locale.ROOT));
+        withReason.put("message", message);
+        db.inTransaction(h -> audit.append(h, "enroll", subject, "refused", withReason, now));
+        return new EnrollmentRefused(reason, message);
+    }
+
+    static EnrollmentRefused notFound(String nodeIdOrName) {
+        return new EnrollmentRefused(Reason.NODE_NOT_FOUND, "no node '" + nodeIdOrName + "' in inventory");
+    }
+
+    /** What a ticket request returns: the secret, shown once. */
+    public record TicketGrant(String ticket, String ticketId, String nodeId, String nodeName, Instant expiresAt) {}
+
+    /** A granted enrollment: the node's certificate and the chain up to our root. */
+    public record Enrollment(String nodeId, String nodeName, IssuedCertificate certificate, List<String> chain) {}
+}

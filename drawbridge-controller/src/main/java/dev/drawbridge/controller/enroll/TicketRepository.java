@@ -1,0 +1,28 @@
+package dev.drawbridge.controller.enroll;
+
+import java.time.Instant;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/** Enrollment tickets in the store; they are deleted with their node. */
+public interface TicketRepository {
+
+    /** The SQL implementation, for both engines. */
+    static TicketRepository jdbi() {
+        return new JdbiTicketRepository();
+    }
+
+    /** @throws dev.drawbridge.controller.store.StoreConflict when the id is taken */
+    void insert(Handle h, StoredTicket ticket);
+
+    Optional<StoredTicket> find(Handle h, String id);
+
+    /**
+     * Marks the ticket used. True only for the one call that did so: a ticket is consumed by its
+     * first use, however many requests race for it.
+     */
+    boolean consume(Handle h, String id, Instant at);
+
+    /** Deletes tickets that expired before the given time, used or not; returns how many. */
+    int deleteExpired(Handle h, Instant before);
+}

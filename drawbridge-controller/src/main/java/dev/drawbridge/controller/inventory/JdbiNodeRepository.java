@@ -1,0 +1,111 @@
+package dev.drawbridge.controller.inventory;
+
+import dev.drawbridge.controller.store.StoreException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.Update;
+
+/** {@link NodeRepository} in portable SQL over the {@code nodes} table. */
+final class JdbiNodeRepository implements NodeRepository {
+    private static final String COLUMNS =
+            "id, name, macs, labels, bmc_address, agent_address, state, reason, created_at, updated_at, version";
+
+    @Override
+    public Node create(Handle h, NewNode n, Instant now) {
+        Instant at = Instant.ofEpochMilli(now.toEpochMilli());
+        Node node = new Node(UUID.randomUUID().toString(), n.name(), n.macs(), n.labels(), n.bmcAddress(),
+                n.agentAddress(), NodeState.DISCOVERED, Optional.empty(), at, at, 1);
+        try {
+            h.createUpdate("INSERT INTO nodes (" + COLUMNS + ") VALUES (:id, :name, :macs, :labels, :bmc, :agent,"
+                            + " :state, NULL, :at, :at, :version)")
+                    .bind("id", node.id())
+                    .bind("name", node.name())
+                    .bind("macs", Json.write(node.macs()))
+                    .bind("labels", Json.write(node.labels()))
+                    .bind("bmc", node.bmcAddress().orElse(null))
+                    .bind("agent", node.agentAddress().orElse(null))
+                    .bind("state", node.state().wire())
+                    .bind("at", at.toEpochMilli())
+                    .bind("version", node.version())
+                    .execute();
+        } catch (JdbiException e) {
+            throw StoreException.from(e);
+        }
+        return node;
+    }
+
+    @Override
+    public Optional<Node> find(Handle h, String idOrName) {
+        // An id match wins over a name match, should some node be named like another's id.
+        return h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE id = :key OR name = :key"
+                        + " ORDER BY CASE WHEN id = :key THEN 0 ELSE 1 END")
+                .bind("key", idOrName)
+                .map(JdbiNodeRepository::map)
+                .findFirst();
+    }
+
+    @Override
+    public List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        // Conditions are added only when present: PostgreSQL cannot type a bare "(:x IS NULL OR ...)".
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM nodes WHERE 1 = 1");
+        state.ifPresent(s -> sql.append(" AND state = :state"));
+        afterName.ifPresent(a -> sql.append(" AND name > :after"));
+        sql.append(" ORDER BY name LIMIT :limit");
+        Query q = h.createQuery(sql.toString()).bind("limit", limit);
+        state.ifPresent(s -> q.bind("state", s.wire()));
+        afterName.ifPresent(a -> q.bind("after", a));
+        return q.map(JdbiNodeRepository::map).list();
+    }
+
+    @Override
+    public Optional<Node> patch(Handle h, String id, NodePatch p, Instant now) {
+        // Only the present fields are written, in one UPDATE, so two racing patches of different
+        // fields both survive; "version = version + 1" counts both as well.
+        StringBuilder sql = new StringBuilder("UPDATE nodes SET updated_at = :at, version = version + 1");
+        p.macs().ifPresent(v -> sql.append(", macs = :macs"));
+        p.labels().ifPresent(v -> sql.append(", labels = :labels"));
+        p.bmcAddress().ifPresent(v -> sql.append(", bmc_address = :bmc"));
+        p.agentAddress().ifPresent(v -> sql.append(", agent_address = :agent"));
+        return h.inTransaction(tx -> {
+            Update update = tx.createUpdate(sql.append(" WHERE id = :id").toString())
+                    .bind("at", now.toEpochMilli())
+                    .bind("id", id);
+            p.macs().ifPresent(v -> update.bind("macs", Json.write(v)));
+            p.labels().ifPresent(v -> update.bind("labels", Json.write(v)));
+            p.bmcAddress().ifPresent(v -> update.bind("bmc", v));
+            p.agentAddress().ifPresent(v -> update.bind("agent", v));
+            return update.execute() == 1 ? find(tx, id) : Optional.<Node>empty();
+        });
+    }
+
+    @Override
+    public boolean delete(Handle h, String id) {
+        return h.createUpdate("DELETE FROM nodes WHERE id = :id").bind("id", id).execute() == 1;
+    }
+
+    @Override
+    public long count(Handle h) {
+        return h.createQuery("SELECT COUNT(*) FROM nodes").mapTo(Long.class).one();
+    }
+
+    private static Node map(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Node(rs.getString("id"), rs.getString("name"), Json.strings(rs.getString("macs")),
+                Json.stringMap(rs.getString("labels")), Optional.ofNullable(rs.getString("bmc_address")),
+                Optional.ofNullable(rs.getString("agent_address")),
+                NodeState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT)),
+                Optional.ofNullable(rs.getString("reason")), Instant.ofEpochMilli(rs.getLong("created_at")),
+                Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getLong("version"));
+    }
+}

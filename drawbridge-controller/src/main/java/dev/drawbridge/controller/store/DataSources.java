@@ -1,0 +1,50 @@
+package dev.drawbridge.controller.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/** Builds the connection pool for each engine, with the settings that engine needs to be safe under concurrency. */
+final class DataSources {
+    /** Long enough that a writer queued behind a burst of others waits rather than failing with SQLITE_BUSY. */
+    static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+    private DataSources() {}
+
+    static HikariDataSource sqlite(Path file, int maxPoolSize) {
+        SQLiteConfig sqlite = new SQLiteConfig();
+        sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        sqlite.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        sqlite.enforceForeignKeys(true);
+        sqlite.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
+        // BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
+        // writes can fail with SQLITE_BUSY immediately (no busy wait) when another writer got there
+        // first; immediate ones simply queue on the busy timeout, so writers serialise.
+        sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        SQLiteDataSource ds = new SQLiteDataSource(sqlite);
+        ds.setUrl("jdbc:sqlite:" + file);
+        HikariConfig hikari = new HikariConfig();
+        hikari.setDataSource(ds);
+        hikari.setPoolName("drawbridge-sqlite");
+        hikari.setMaximumPoolSize(maxPoolSize);
+        hikari.setMinimumIdle(1);
+        return new HikariDataSource(hikari);
+    }
+
+    static HikariDataSource postgres(StoreConfig cfg) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(cfg.url());
+        if (!cfg.user().isEmpty()) {
+            hikari.setUsername(cfg.user());
+        }
+        if (!cfg.password().isEmpty()) {
+            hikari.setPassword(cfg.password());
+        }
+        hikari.setPoolName("drawbridge-postgresql");
+        hikari.setMaximumPoolSize(cfg.maxPoolSize());
+        hikari.setMinimumIdle(Math.min(2, cfg.maxPoolSize()));
+        return new HikariDataSource(hikari);
+    }
+}

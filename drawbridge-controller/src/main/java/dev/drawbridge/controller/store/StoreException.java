@@ -1,0 +1,44 @@
+package dev.drawbridge.controller.store;
+
+import java.sql.SQLException;
+import java.util.Optional;
+import org.jdbi.v3.core.JdbiException;
+
+/** A store operation failed; the transaction it ran in has been rolled back. */
+public class StoreException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public StoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /**
+     * Maps a Jdbi failure onto the store's own exceptions, so callers never depend on Jdbi or on
+     * which engine is underneath. A unique-constraint violation becomes {@link StoreConflict}.
+     */
+    public static StoreException from(JdbiException e) {
+        Optional<SQLException> sql = sqlCause(e);
+        if (sql.isPresent() && isUniqueViolation(sql.get())) {
+            return new StoreConflict("already exists: " + sql.get().getMessage(), e);
+        }
+        return new StoreException("store operation failed: " + e.getMessage(), e);
+    }
+
+    private static Optional<SQLException> sqlCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isUniqueViolation(SQLException e) {
+        // PostgreSQL: SQLSTATE 23505. SQLite: extended codes SQLITE_CONSTRAINT_UNIQUE (2067) and
+        // SQLITE_CONSTRAINT_PRIMARYKEY (1555); the driver reports no SQLSTATE, hence the message check too.
+        return "23505".equals(e.getSQLState())
+                || e.getErrorCode() == 2067 || e.getErrorCode() == 1555
+                || String.valueOf(e.getMessage()).contains("SQLITE_CONSTRAINT_UNIQUE")
+                || String.valueOf(e.getMessage()).contains("SQLITE_CONSTRAINT_PRIMARYKEY");
+    }
+}

@@ -1,0 +1,391 @@
+package dev.drawbridge.controller.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drawbridge.controller.enroll.CertificateRecord;
+import dev.drawbridge.controller.enroll.CertificateRepository;
+import dev.drawbridge.controller.enroll.StoredTicket;
+import dev.drawbridge.controller.enroll.TicketRepository;
+import dev.drawbridge.controller.inventory.AuditEvent;
+import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.NewNode;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodePatch;
+import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.inventory.NodeState;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.LongStream;
+import org.jdbi.v3.core.HandleCallback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The one store conformance suite (CONVENTIONS.md 10): every engine the store supports must pass
+ * it unchanged. Subclasses only say how to get a fresh, empty database; each test gets its own.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+abstract class StoreConformanceTest {
+    static final Instant T0 = Instant.parse("2026-01-02T03:04:05.678Z");
+
+    final NodeRepository nodes = NodeRepository.jdbi();
+    final TicketRepository tickets = TicketRepository.jdbi();
+    final CertificateRepository certificates = CertificateRepository.jdbi();
+    final AuditLog audit = AuditLog.jdbi();
+
+    @TempDir
+    Path dataDir;
+    StoreConfig config;
+    Database db;
+
+    /** A config pointing at a new, empty database; the data directory is the SQLite home. */
+    abstract StoreConfig freshStore(Path dataDir);
+
+    abstract Dialect expectedDialect();
+
+    @BeforeEach
+    void open() {
+        config = freshStore(dataDir);
+        db = Database.open(config, dataDir);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void migrations_apply_to_an_empty_database_and_reopening_changes_nothing() {
+        assertThat(db.dialect()).isEqualTo(expectedDialect());
+        assertThat(db.describe()).doesNotContain(SECRET);
+        Node node = db.inTransaction(h -> nodes.create(h, newNode("reopen-1"), T0));
+        db.close();
+
+        db = Database.open(config, dataDir);
+        assertThat(findNode(node.id())).contains(node);
+        long migrations = db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT COUNT(*) FROM flyway_schema_history WHERE success = " + trueLiteral())
+                .mapTo(Long.class).one());
+        assertThat(migrations).isEqualTo(1);
+    }
+
+    @Test
+    void a_created_node_is_found_by_id_and_by_name_and_is_gone_after_delete() {
+        NewNode request = new NewNode("node-a", List.of("52:54:00:aa:bb:cc"), Map.of("rack", "r1", "row", "7"),
+                Optional.of("10.0.0.5"), Optional.empty());
+        Node node = db.inTransaction(h -> nodes.create(h, request, T0));
+
+        assertThat(node.state()).isEqualTo(NodeState.DISCOVERED);
+        assertThat(node.version()).isEqualTo(1);
+        assertThat(node.createdAt()).isEqualTo(T0);
+        assertThat(node.id()).hasSize(36);
+        assertThat(findNode(node.id())).contains(node);
+        assertThat(findNode("node-a")).contains(node);
+        assertThat(nodeCount()).isEqualTo(1);
+
+        assertThat(writeBoolean(h -> nodes.delete(h, node.id()))).isTrue();
+        assertThat(writeBoolean(h -> nodes.delete(h, node.id()))).isFalse();
+        assertThat(findNode(node.id())).isEmpty();
+        assertThat(nodeCount()).isZero();
+    }
+
+    @Test
+    void a_duplicate_node_name_is_a_conflict_and_writes_nothing() {
+        db.inTransaction(h -> nodes.create(h, newNode("taken"), T0));
+
+        assertThatThrownBy(() -> db.inTransaction(h -> {
+            nodes.create(h, newNode("fresh"), T0);
+            return nodes.create(h, newNode("taken"), T0);
+        })).isInstanceOf(StoreConflict.class);
+
+        assertThat(nodeCount()).isEqualTo(1);
+        assertThat(findNode("fresh")).isEmpty();
+    }
+
+    @Test
+    void listing_pages_through_one_state_in_name_order() {
+        for (String name : List.of("n-07", "n-03", "N-10", "n-01", "n-05", "n-02", "n-04", "n-06", "n-08", "n-09")) {
+            db.inTransaction(h -> nodes.create(h, newNode(name), T0));
+        }
+        // The store has no state transitions (the conductor owns them), so set states in SQL.
+        db.jdbi().useHandle(h -> h.execute(
+                "UPDATE nodes SET state = 'available' WHERE name IN ('n-02', 'n-03', 'n-05', 'n-08', 'N-10')"));
+
+        List<String> available = new ArrayList<>();
+        Optional<String> after = Optional.empty();
+        while (true) {
+            Optional<String> cursor = after;
+            List<Node> page = db.jdbi().withHandle(h -> nodes.list(h, Optional.of(NodeState.AVAILABLE), cursor, 2));
+            page.forEach(n -> available.add(n.name()));
+            if (page.size() < 2) {
+                break;
+            }
+            after = Optional.of(page.getLast().name());
+        }
+        // Byte order on every engine: upper case sorts before lower case.
+        assertThat(available).containsExactly("N-10", "n-02", "n-03", "n-05", "n-08");
+        assertThat(listNodes(Optional.of(NodeState.DISCOVERED), Optional.of("n-04"), 10))
+                .extracting(Node::name).containsExactly("n-06", "n-07", "n-09");
+        assertThat(listNodes(Optional.empty(), Optional.empty(), 3))
+                .extracting(Node::name).containsExactly("N-10", "n-01", "n-02");
+    }
+
+    @Test
+    void a_patch_replaces_only_the_present_fields_and_bumps_the_version() {
+        Node node = db.inTransaction(h -> nodes.create(h, newNode("patched"), T0));
+        Instant later = T0.plusSeconds(60);
+
+        Optional<Node> patched = db.inTransaction(h -> nodes.patch(h, node.id(),
+                new NodePatch(Optional.empty(), Optional.of(Map.of("role", "compute")), Optional.empty(),
+                        Optional.of("[fd00::5]:9999")), later));
+
+        assertThat(patched).hasValueSatisfying(p -> {
+            assertThat(p.version()).isEqualTo(2);
+            assertThat(p.updatedAt()).isEqualTo(later);
+            assertThat(p.createdAt()).isEqualTo(T0);
+            assertThat(p.labels()).isEqualTo(Map.of("role", "compute"));
+            assertThat(p.agentAddress()).contains("[fd00::5]:9999");
+            assertThat(p.macs()).isEqualTo(node.macs());
+            assertThat(p.bmcAddress()).isEqualTo(node.bmcAddress());
+        });
+        assertThat(findNode(node.id())).isEqualTo(patched);
+        Optional<Node> missing = db.inTransaction(h -> nodes.patch(h, "no-such-id", emptyPatch(), later));
+        assertThat(missing).isEmpty();
+    }
+
+    @Test
+    void a_ticket_is_consumed_exactly_once_when_twenty_threads_race() throws Exception {
+        Node node = db.inTransaction(h -> nodes.create(h, newNode("racer"), T0));
+        StoredTicket ticket = ticket("t-race", node.id(), T0.plusSeconds(3600));
+        db.inTransaction(h -> {
+            tickets.insert(h, ticket);
+            return null;
+        });
+
+        List<Boolean> results = race(20, i -> db.inTransaction(h -> tickets.consume(h, "t-race", T0.plusSeconds(i))));
+
+        assertThat(results).containsOnlyOnce(true);
+        assertThat(findTicket("t-race"))
+                .hasValueSatisfying(t -> assertThat(t.usedAt()).isPresent());
+    }
+
+    @Test
+    void tickets_round_trip_expire_and_go_with_their_node_while_certificates_stay() {
+        Node node = db.inTransaction(h -> nodes.create(h, newNode("owner"), T0));
+        StoredTicket old = ticket("t-old", node.id(), T0.minusSeconds(1));
+        StoredTicket current = ticket("t-current", node.id(), T0.plusSeconds(600));
+        CertificateRecord cert = certificate("0a1b", Optional.of(node.id()));
+        db.inTransaction(h -> {
+            tickets.insert(h, old);
+            tickets.insert(h, current);
+            certificates.insert(h, cert);
+            return null;
+        });
+
+        assertThat(findTicket("t-current")).contains(current);
+        assertThatThrownBy(() -> db.inTransaction(h -> {
+            tickets.insert(h, current);
+            return null;
+        })).isInstanceOf(StoreConflict.class);
+        assertThat(writeLong(h -> (long) tickets.deleteExpired(h, T0))).isEqualTo(1);
+        assertThat(findTicket("t-old")).isEmpty();
+
+        db.inTransaction(h -> nodes.delete(h, node.id()));
+        assertThat(findTicket("t-current")).isEmpty();
+        assertThat(read(h -> certificates.byNode(h, node.id()))).containsExactly(cert);
+    }
+
+    @Test
+    void a_certificate_is_revoked_once_and_the_first_revocation_stands() {
+        CertificateRecord cert = certificate("7f00ff", Optional.empty());
+        db.inTransaction(h -> {
+            certificates.insert(h, cert);
+            certificates.insert(h, certificate("7f0100", Optional.empty()));
+            return null;
+        });
+        assertThat(findCertificate("7f00ff")).contains(cert);
+
+        assertThat(writeBoolean(h -> certificates.revoke(h, "7f00ff", T0.plusSeconds(5), 1))).isTrue();
+        assertThat(writeBoolean(h -> certificates.revoke(h, "7f00ff", T0.plusSeconds(9), 4))).isFalse();
+        assertThat(writeBoolean(h -> certificates.revoke(h, "unknown", T0, 1))).isFalse();
+
+        List<CertificateRecord> revoked = db.jdbi().withHandle(certificates::revoked);
+        assertThat(revoked).singleElement().satisfies(r -> {
+            assertThat(r.serialHex()).isEqualTo("7f00ff");
+            assertThat(r.revokedAt()).contains(T0.plusSeconds(5));
+            assertThat(r.reasonCode()).isEqualTo(1);
+        });
+        assertThatThrownBy(() -> db.inTransaction(h -> {
+            certificates.insert(h, cert);
+            return null;
+        })).isInstanceOf(StoreConflict.class);
+    }
+
+    @Test
+    void crl_numbers_increase_and_are_never_handed_out_twice_under_concurrency() throws Exception {
+        assertThat(writeLong(certificates::nextCrlNumber)).isEqualTo(1);
+        assertThat(writeLong(certificates::nextCrlNumber)).isEqualTo(2);
+
+        List<Long> numbers = race(16, i -> db.inTransaction(certificates::nextCrlNumber));
+
+        assertThat(numbers).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(3, 18).boxed().toList());
+        assertThat(writeLong(certificates::nextCrlNumber)).isEqualTo(19);
+    }
+
+    @Test
+    void audit_appends_from_eight_threads_form_one_gapless_verifiable_chain() throws Exception {
+        race(8, i -> {
+            for (int j = 0; j < 25; j++) {
+                int n = j;
+                db.inTransaction(h -> audit.append(h, "node.enroll", "thread-" + i, "allowed",
+                        Map.of("attempt", String.valueOf(n), "by", "test"), T0.plusMillis(n)));
+            }
+            return null;
+        });
+
+        List<AuditEvent> events = db.jdbi().withHandle(h -> audit.list(h, 0, 1000));
+        assertThat(events).extracting(AuditEvent::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
+        assertThat(events.getFirst().prevHash()).isEqualTo("0".repeat(64));
+        assertThat(AuditLog.verify(events)).isEmpty();
+        assertThat(auditAfter(198, 10)).extracting(AuditEvent::seq)
+                .containsExactly(199L, 200L);
+    }
+
+    @Test
+    void editing_one_audit_row_in_sql_makes_verify_report_that_seq() {
+        for (int i = 0; i < 5; i++) {
+            int n = i;
+            db.inTransaction(h -> audit.append(h, "cert.revoke", "serial-" + n, "done", Map.of("reason", "1"), T0));
+        }
+        db.jdbi().useHandle(h -> h.execute("UPDATE audit_events SET detail = '{\"reason\":\"4\"}' WHERE seq = 3"));
+
+        List<AuditEvent> events = db.jdbi().withHandle(h -> audit.list(h, 0, 100));
+        assertThat(AuditLog.verify(events)).contains(3L);
+        assertThat(AuditLog.verify(events.subList(0, 2))).isEmpty();
+    }
+
+    @Test
+    void a_transaction_that_throws_midway_leaves_nothing_behind() {
+        IllegalStateException boom = new IllegalStateException("boom");
+
+        assertThatThrownBy(() -> db.inTransaction(h -> {
+            Node node = nodes.create(h, newNode("doomed"), T0);
+            tickets.insert(h, ticket("t-doomed", node.id(), T0.plusSeconds(60)));
+            certificates.insert(h, certificate("dead", Optional.of(node.id())));
+            audit.append(h, "node.create", node.id(), "allowed", Map.of(), T0);
+            certificates.nextCrlNumber(h);
+            throw boom;
+        })).isSameAs(boom);
+
+        assertThat(nodeCount()).isZero();
+        assertThat(findTicket("t-doomed")).isEmpty();
+        assertThat(findCertificate("dead")).isEmpty();
+        assertThat(auditAfter(0, 10)).isEmpty();
+        assertThat(writeLong(h -> audit.append(h, "k", "s", "o", Map.of(), T0).seq())).isEqualTo(1);
+        assertThat(writeLong(certificates::nextCrlNumber)).isEqualTo(1);
+    }
+
+    Optional<Node> findNode(String idOrName) {
+        return db.jdbi().withHandle(h -> nodes.find(h, idOrName));
+    }
+
+    List<Node> listNodes(Optional<NodeState> state, Optional<String> after, int limit) {
+        return db.jdbi().withHandle(h -> nodes.list(h, state, after, limit));
+    }
+
+    long nodeCount() {
+        return db.jdbi().withHandle(nodes::count);
+    }
+
+    Optional<StoredTicket> findTicket(String id) {
+        return db.jdbi().withHandle(h -> tickets.find(h, id));
+    }
+
+    Optional<CertificateRecord> findCertificate(String serialHex) {
+        return db.jdbi().withHandle(h -> certificates.find(h, serialHex));
+    }
+
+    List<AuditEvent> auditAfter(long seq, int limit) {
+        return db.jdbi().withHandle(h -> audit.list(h, seq, limit));
+    }
+
+    List<CertificateRecord> read(HandleCallback<List<CertificateRecord>, RuntimeException> callback) {
+        return db.jdbi().withHandle(callback);
+    }
+
+    boolean writeBoolean(HandleCallback<Boolean, RuntimeException> callback) {
+        return db.inTransaction(callback);
+    }
+
+    long writeLong(HandleCallback<Long, RuntimeException> callback) {
+        return db.inTransaction(callback);
+    }
+
+    static final String SECRET = "s3cret-never-logged";
+
+    private String trueLiteral() {
+        return db.dialect() == Dialect.SQLITE ? "1" : "TRUE";
+    }
+
+    static NewNode newNode(String name) {
+        return new NewNode(name, List.of("52:54:00:00:00:01", "52:54:00:00:00:02"), Map.of("env", "test"),
+                Optional.empty(), Optional.empty());
+    }
+
+    static NodePatch emptyPatch() {
+        return new NodePatch(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    static StoredTicket ticket(String id, String nodeId, Instant expiresAt) {
+        return new StoredTicket(id, nodeId, new byte[] {1, 2, 3, (byte) 0xfe}, expiresAt, Optional.empty(), T0);
+    }
+
+    static CertificateRecord certificate(String serialHex, Optional<String> nodeId) {
+        return new CertificateRecord(serialHex, nodeId, "node", "CN=" + serialHex, T0, T0.plusSeconds(86_400),
+                Optional.empty(), 0, "");
+    }
+
+    interface Task<T> {
+        T run(int index) throws Exception;
+    }
+
+    /** Starts all tasks at once, so they really contend, and returns their results in task order. */
+    static <T> List<T> race(int threads, Task<T> task) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int index = i;
+                Callable<T> c = () -> {
+                    start.await();
+                    return task.run(index);
+                };
+                futures.add(pool.submit(c));
+            }
+            start.countDown();
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get());
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.drawbridge.pki;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+
+/** PEM text (RFC 7468) to and from certificates and keys. */
+public final class Pem {
+    private static final Pattern BLOCK = Pattern.compile(
+            "-----BEGIN ([A-Z0-9 ]{1,64})-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+    private static final Base64.Encoder LINES = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+
+    private Pem() {}
+
+    /** One PEM block: a label such as "CERTIFICATE" and its DER bytes. */
+    record Block(String label, byte[] der) {}
+
+    public static String encode(String label, byte[] der) {
+        return "-----BEGIN " + label + "-----\n" + LINES.encodeToString(der) + "\n-----END " + label + "-----\n";
+    }
+
+    public static String certificate(X509Certificate certificate) {
+        try {
+            return encode("CERTIFICATE", certificate.getEncoded());
+        } catch (GeneralSecurityException e) {
+            throw new PkiException("cannot encode certificate " + certificate.getSubjectX500Principal(), e);
+        }
+    }
+
+    /** The only certificate in {@code pem}. */
+    public static X509Certificate certificate(String pem) {
+        List<X509Certificate> all = certificates(pem);
+        if (all.size() != 1) {
+            throw new PkiException("expected one PEM certificate, found " + all.size());
+        }
+        return all.getFirst();
+    }
+
+    /** Every certificate in a PEM bundle, in order; blocks with other labels are ignored. */
+    public static List<X509Certificate> certificates(String pem) {
+        List<X509Certificate> out = new ArrayList<>();
+        for (Block b : blocks(pem)) {
+            if (b.label().equals("CERTIFICATE")) {
+                out.add(certificate(b.der()));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    public static X509Certificate certificate(byte[] der) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new PkiException("not a DER X.509 certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** PKCS#8 "PRIVATE KEY" PEM, for tests and for handing a freshly made key to a local process. */
+    public static String privateKey(PrivateKey key) {
+        return encode("PRIVATE KEY", key.getEncoded());
+    }
+
+    public static PrivateKey privateKey(String pem) {
+        for (Block b : blocks(pem)) {
+            if (b.label().equals("PRIVATE KEY")) {
+                try {
+                    String alg = PrivateKeyInfo.getInstance(b.der()).getPrivateKeyAlgorithm().getAlgorithm()
+                            .equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption) ? "RSA" : "EC";
+                    return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(b.der()));
+                } catch (GeneralSecurityException | RuntimeException e) {
+                    throw new PkiException("cannot read PKCS#8 private key: " + e.getMessage(), e);
+                }
+            }
+        }
+        throw new PkiException("no PRIVATE KEY block in PEM text");
+    }
+
+    /** All well-formed PEM blocks in {@code text}; text between blocks is ignored, as RFC 7468 §2 allows. */
+    static List<Block> blocks(String text) {
+        List<Block> out = new ArrayList<>();
+        Matcher m = BLOCK.matcher(text);
+        while (m.find()) {
+            try {
+                out.add(new Block(m.group(1), Base64.getMimeDecoder().decode(m.group(2))));
+            } catch (IllegalArgumentException e) {
+                throw new PkiException("PEM block " + m.group(1) + " holds broken base64");
+            }
+        }
+        return out;
+    }
+}
