@@ -38,12 +38,15 @@ final class CrlBuilder {
         builder.setNextUpdate(Date.from(thisUpdate.plus(validity)));
         try {
             for (RevokedSerial entry : revoked) {
-                ExtensionsGenerator entryExtensions = new ExtensionsGenerator();
                 var reason = RevocationReasons.encoded(entry.reasonCode());
                 if (reason.isPresent()) {
+                    ExtensionsGenerator entryExtensions = new ExtensionsGenerator();
                     entryExtensions.addExtension(Extension.reasonCode, false, reason.get());
+                    builder.addCRLEntry(entry.serial(), Date.from(entry.revokedAt()), entryExtensions.generate());
+                } else {
+                    // An entry with no extensions at all: BouncyCastle refuses an empty extensions block.
+                    builder.addCRLEntry(entry.serial(), Date.from(entry.revokedAt()), 0);
                 }
-                builder.addCRLEntry(entry.serial(), Date.from(entry.revokedAt()), entryExtensions.generate());
             }
             // RFC 5280 §5.2.1 and §5.2.3: both MUST be present in a conforming CRL; neither is critical.
             builder.addExtension(Extension.authorityKeyIdentifier, false, authorityKeyId);

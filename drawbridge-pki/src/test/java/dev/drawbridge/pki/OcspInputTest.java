@@ -25,7 +25,7 @@ class OcspInputTest {
         ca = Fixtures.ca(dir);
     }
 
-    static Stream<Arguments> malformed() {
+    static Stream<Arguments> malformed() throws Exception {
         return Stream.of(
                 Arguments.of("empty", new byte[0]),
                 Arguments.of("garbage", "hello".getBytes()),

@@ -83,16 +83,22 @@ public final class PostgresServer {
 
     /** Stops the server at once and deletes its files; safe to call twice. */
     public synchronized void stop() {
-        if (!Files.exists(data)) {
+        if (!Files.exists(root)) {
             return;
         }
+        if (Files.exists(data.resolve("postmaster.pid"))) {
+            stopServer();
+        }
+        deleteTree(root);
+    }
+
+    private void stopServer() {
         try {
             // Immediate mode: the data is disposable, and a smart shutdown would wait for open pools.
             run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"), true);
         } catch (RuntimeException e) {
             LOG.warn("stopping PostgreSQL failed: {}", e.getMessage());
         }
-        deleteTree(root);
     }
 
     private static PostgresServer start() {
@@ -100,12 +106,27 @@ public final class PostgresServer {
                 "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found under /usr/lib/postgresql/*/bin;"
                         + " install the Debian package `postgresql` (apt-get install postgresql)"
                         + " or set DRAWBRIDGE_PG_BIN to the directory holding them"));
+        // The free port is only free when we look; another process may take it before PostgreSQL
+        // binds, so a failed start is retried on a new port.
+        for (int attempt = 1; ; attempt++) {
+            PostgresServer server = create(bin);
+            try {
+                server.initAndStart();
+                return server;
+            } catch (RuntimeException e) {
+                server.stop();
+                if (attempt == 3) {
+                    throw e;
+                }
+                LOG.warn("PostgreSQL did not start on port {}, retrying: {}", server.port, e.getMessage());
+            }
+        }
+    }
+
+    private static PostgresServer create(Path bin) {
         try {
             Path root = Files.createTempDirectory("drawbridge-pg-");
-            List<String> runAs = unprivilegedPrefix(root);
-            PostgresServer server = new PostgresServer(bin, root, freePort(), runAs);
-            server.initAndStart();
-            return server;
+            return new PostgresServer(bin, root, freePort(), unprivilegedPrefix(root));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
