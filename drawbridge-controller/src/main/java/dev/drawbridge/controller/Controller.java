@@ -76,6 +76,7 @@ public final class Controller implements AutoCloseable {
             var revocations = new Revocations(db, ca, nodes, certs, audit, clock);
             var console = new ConsoleSigning(ConsoleSigning.upstream(config.managementConsole().upstream(), ca,
                     config.managementConsole().command(), config.managementConsole().httpUrl(),
+                    config.managementConsole().upstreamRootFile(),
                     config.managementConsole().deadline(), HttpClient.newHttpClient()),
                     config.managementConsole().deadline(), config.managementConsole().maxInFlight(),
                     config.managementConsole().retryAfterSeconds());

@@ -106,13 +106,23 @@ public final class ConsoleSigning {
 
     /** Builds the configured upstream: {@code builtin}, {@code command} or {@code http}. */
     public static UpstreamCa upstream(String kind, dev.drawbridge.pki.CertificateAuthority ca, String command,
-                                      String httpUrl, Duration timeout, java.net.http.HttpClient client) {
+                                      String httpUrl, String rootFile, Duration timeout,
+                                      java.net.http.HttpClient client) {
+        String root = ca.rootPem();
+        if (!rootFile.isBlank()) {
+            try {
+                root = java.nio.file.Files.readString(java.nio.file.Path.of(rootFile));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read management-console.upstream-root-file " + rootFile
+                        + ": " + e.getMessage());
+            }
+        }
         return switch (kind) {
             case "builtin" -> new BuiltinUpstream(ca);
             case "command" -> new CommandUpstream(java.util.List.of("/bin/sh", "-c", requireSet(command,
-                    "management-console.command")), ca.rootPem(), timeout);
+                    "management-console.command")), root, timeout);
             case "http" -> new HttpUpstream(client, java.net.URI.create(requireSet(httpUrl,
-                    "management-console.http-url")), ca.rootPem(), timeout);
+                    "management-console.http-url")), root, timeout);
             default -> throw new IllegalArgumentException("management-console.upstream must be builtin, command or http, not '"
                     + kind + "'");
         };
