@@ -71,6 +71,14 @@ record Report(Options options, long ok, long non2xx, long errors, long outsidePr
         return sortedNanos.length == 0 ? -1 : Arrays.stream(sortedNanos).average().orElse(0) / 1e6;
     }
 
+    /** Cores used by everything else on the machine (other builds, the kernel's own threads) in the window. */
+    double otherCores() {
+        if (machineBusy < 0 || serverCores < 0) {
+            return -1;
+        }
+        return Math.max(0, machineBusy * Runtime.getRuntime().availableProcessors() - serverCores - generatorCores);
+    }
+
     String json() {
         String codes = statuses.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue())
                 .collect(Collectors.joining(",", "{", "}"));
@@ -79,23 +87,24 @@ record Report(Options options, long ok, long non2xx, long errors, long outsidePr
                         + "\"problems_outside_window\":%d,\"status_counts\":%s,\"certs_per_s\":%.1f,"
                         + "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,"
                         + "\"connections_opened\":%d,\"established_at_start\":%d,\"established_at_end\":%d,"
-                        + "\"tls\":%s,\"generator_cpu_cores\":%.3f,\"server_cpu_cores\":%.3f,\"machine_busy\":%.3f,"
+                        + "\"tls\":%s,\"generator_cpu_cores\":%.3f,\"server_cpu_cores\":%.3f,\"other_cpu_cores\":%.3f,"
+                        + "\"machine_busy\":%.3f,"
                         + "\"cpu_count\":%d,\"csr_prep_s\":%.2f,\"first_problem\":%s}",
                 q(options.label()), q(options.mode()), q(options.url() + options.path()), q(failed() ? "error" : "ok"),
                 options.clients(), options.warmupSeconds(), seconds, ok, non2xx, errors, outsideProblems, codes,
                 throughput(), percentileMs(0.50), percentileMs(0.90), percentileMs(0.99), percentileMs(1.0), meanMs(),
-                connects, established, establishedAtEnd, q(protocol), generatorCores, serverCores, machineBusy,
+                connects, established, establishedAtEnd, q(protocol), generatorCores, serverCores, otherCores(), machineBusy,
                 Runtime.getRuntime().availableProcessors(), csrSeconds, q(firstProblem));
     }
 
     String human() {
         return String.format(Locale.ROOT, "%s%s %s, %d clients on %d connections: %,.0f certs/s; latency p50 %.2f ms, "
                         + "p90 %.2f ms, p99 %.2f ms, max %.2f ms; %d ok, %d non-2xx, %d errors (+%d outside the window); "
-                        + "CPU cores used: server %.2f, generator %.2f, machine busy %.0f%% of %d%s",
+                        + "CPU cores used: server %.2f, generator %.2f, other processes %.2f, machine busy %.0f%% of %d%s",
                 failed() ? "ERROR " : "", options.label().isEmpty() ? options.mode() : options.label(), protocol,
                 options.clients(), establishedAtEnd, throughput(), percentileMs(0.50), percentileMs(0.90),
                 percentileMs(0.99), percentileMs(1.0), ok, non2xx, errors, outsideProblems, serverCores,
-                generatorCores, machineBusy * 100, Runtime.getRuntime().availableProcessors(),
+                generatorCores, otherCores(), machineBusy * 100, Runtime.getRuntime().availableProcessors(),
                 firstProblem.isEmpty() ? "" : "; first problem: " + firstProblem);
     }
 
