@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
  * CRLs and OCSP responses. All methods are thread-safe and none holds a lock while signing.
  */
 public final class CertificateAuthority {
+    private final CaSigner signer;
     private static final Logger LOG = LoggerFactory.getLogger(CertificateAuthority.class);
 
     private final X509Certificate root;
@@ -27,6 +28,7 @@ public final class CertificateAuthority {
         this.root = entry.certificate();
         this.rootPem = Pem.certificate(root);
         CaSigner signer = new CaSigner(entry.privateKey(), root.getPublicKey(), store.signingProvider());
+        this.signer = signer;
         this.issuer = new CertificateIssuer(root, signer, settings, clock);
         this.crls = new CrlBuilder(root, signer);
         this.ocsp = new OcspResponder(root, signer, clock);
@@ -45,6 +47,11 @@ public final class CertificateAuthority {
             return store.create(settings.algorithm(), RootCertificates.factory(settings, clock));
         });
         return new CertificateAuthority(entry, store, settings, clock);
+    }
+
+    /** Signs {@code json} as a compact JWS with the CA key (ES256, ES384 or RS256 by key type); see {@link Jws}. */
+    public String signJws(String json) {
+        return Jws.sign(signer, root, json);
     }
 
     public X509Certificate root() {

@@ -58,6 +58,9 @@ final class CertificateIssuer {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, keyUsage(request));
             builder.addExtension(Extension.extendedKeyUsage, false, extendedKeyUsage(request.profile()));
+            builder.addExtension(Extension.certificatePolicies, false, new org.bouncycastle.asn1.x509.CertificatePolicies(
+                    new org.bouncycastle.asn1.x509.PolicyInformation(
+                            new org.bouncycastle.asn1.ASN1ObjectIdentifier(request.profile().policyOid()))));
             builder.addExtension(Extension.subjectKeyIdentifier, false, KeyIds.subject(spki));
             builder.addExtension(Extension.authorityKeyIdentifier, false, authorityKeyId);
             List<GeneralName> names = subjectAltNames(request);

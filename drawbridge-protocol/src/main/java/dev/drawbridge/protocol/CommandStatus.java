@@ -1,0 +1,19 @@
+package dev.drawbridge.protocol;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One command as the agent reports it at {@code GET /v1/commands/{id}}. {@code result} is set when
+ * SUCCEEDED, {@code error} when FAILED, {@code progress} while a long command runs.
+ */
+public record CommandStatus(String id, String name, Status status, Optional<Map<String, Object>> result,
+                            Optional<String> error, Optional<Progress> progress, Instant startedAt,
+                            Optional<Instant> finishedAt) {
+    /** Lifecycle of one command. */
+    public enum Status { RUNNING, SUCCEEDED, FAILED }
+
+    /** How far a long command is: {@code done} of {@code total} units (bytes for images). */
+    public record Progress(long done, long total, String message) {}
+}
