@@ -16,7 +16,9 @@ import picocli.CommandLine.Parameters;
 /** {@code drawbridge node ...}: inventory and enrollment tickets. */
 @Command(name = "node", description = "Manage node inventory and enrollment tickets.",
         subcommands = {NodeCommand.Create.class, NodeCommand.ListNodes.class, NodeCommand.Show.class,
-                NodeCommand.Delete.class, NodeCommand.Enroll.class})
+                NodeCommand.Delete.class, NodeCommand.Enroll.class, LifecycleCommands.Manage.class,
+                LifecycleCommands.Provide.class, LifecycleCommands.Deploy.class, LifecycleCommands.Undeploy.class,
+                LifecycleCommands.Rescue.class, LifecycleCommands.Payload.class, WatchCommand.class})
 final class NodeCommand {
     static String path(String nameOrId) {
         return "/v1/nodes/" + URLEncoder.encode(nameOrId, StandardCharsets.UTF_8);
@@ -30,6 +32,7 @@ final class NodeCommand {
         @Option(names = "--label", description = "key=value label (repeatable).") Map<String, String> labels = Map.of();
         @Option(names = "--bmc", description = "BMC address, host or host:port.") String bmc;
         @Option(names = "--agent", description = "Agent address, host:port.") String agent;
+        @Option(names = "--system-uuid", description = "Expected SMBIOS system UUID, checked at manage.") String uuid;
 
         @Override
         public Integer call() {
@@ -42,6 +45,9 @@ final class NodeCommand {
             }
             if (agent != null) {
                 body.put("agent_address", agent);
+            }
+            if (uuid != null) {
+                body.put("system_uuid", uuid);
             }
             JsonNode n = target.client().post("/v1/nodes", body);
             if (target.json) {

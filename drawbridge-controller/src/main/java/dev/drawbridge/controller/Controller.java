@@ -3,6 +3,8 @@ package dev.drawbridge.controller;
 import dev.drawbridge.controller.api.AdminToken;
 import dev.drawbridge.controller.api.ApiContext;
 import dev.drawbridge.controller.api.ApiServer;
+import dev.drawbridge.controller.conductor.Conductor;
+import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.config.CaConfig;
 import dev.drawbridge.controller.config.ConfigException;
 import dev.drawbridge.controller.config.ControllerConfig;
@@ -34,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +53,11 @@ public final class Controller implements AutoCloseable {
     private final String url;
     private final CertificateAuthority ca;
 
-    private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca) {
+    private final Optional<Conductor> conductor;
+
+    private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca,
+                       Optional<Conductor> conductor) {
+        this.conductor = conductor;
         this.dataDir = dataDir;
         this.db = db;
         this.server = server;
@@ -71,7 +78,8 @@ public final class Controller implements AutoCloseable {
             NodeRepository nodes = NodeRepository.jdbi();
             AuditLog audit = AuditLog.jdbi();
             CertificateRepository certs = CertificateRepository.jdbi();
-            var enrollment = new EnrollmentService(db, ca, nodes, TicketRepository.jdbi(), certs, audit, clock,
+            TicketRepository tickets = TicketRepository.jdbi();
+            var enrollment = new EnrollmentService(db, ca, nodes, tickets, certs, audit, clock,
                     config.enrollment().ticketLifetime());
             var revocations = new Revocations(db, ca, nodes, certs, audit, clock);
             var console = new ConsoleSigning(ConsoleSigning.upstream(config.managementConsole().upstream(), ca,
@@ -81,15 +89,21 @@ public final class Controller implements AutoCloseable {
                     config.managementConsole().deadline(), config.managementConsole().maxInFlight(),
                     config.managementConsole().retryAfterSeconds());
             PrometheusMeterRegistry metrics = metrics(console);
-            var ctx = new ApiContext(config, db, nodes, audit, certs, ca, enrollment, revocations, console, token,
-                    metrics, clock);
-            ApiServer server = ApiServer.start(ctx, listen, ServerIdentity.sslContext(ca, listen.getHostString()));
+            ServerIdentity identity = ServerIdentity.create(ca, listen.getHostString());
+            Optional<Conductor> conductor = config.conductor().enabled()
+                    ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets,
+                    identity.agentPinning(), identity.agentMutual(), clock)) : Optional.empty();
+            var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, conductor);
+            var ctx = new ApiContext(config, db, nodes, audit, certs, ca, enrollment, revocations, console, actions,
+                    token, metrics, clock);
+            ApiServer server = ApiServer.start(ctx, listen, identity.server());
+            conductor.ifPresent(Conductor::start);
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
             dir.writePublic("controller.url", url + "\n");
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());
             LOG.info("data directory {}: admin token in admin.token, root CA in ca.pem", dir.root());
-            return new Controller(dir, db, server, url, ca);
+            return new Controller(dir, db, server, url, ca, conductor);
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -185,6 +199,7 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() {
+        conductor.ifPresent(Conductor::close);
         server.close();
         db.close();
         LOG.info("controller stopped");

@@ -5,36 +5,43 @@ import dev.drawbridge.pki.IssueRequest;
 import dev.drawbridge.pki.IssuedCertificate;
 import dev.drawbridge.pki.Profile;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The controller's own TLS identity: a fresh key at every start (never written to disk) with a
- * certificate from our CA under the controller profile, naming localhost, the host name and the listen address.
+ * certificate from our CA under the controller profile. It serves the API, and it is the client
+ * certificate the conductor shows to enrolled agents.
  */
-final class ServerIdentity {
-    private ServerIdentity() {}
+record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext agentMutual) {
 
-    static SSLContext sslContext(CertificateAuthority ca, String listenHost) {
+    static ServerIdentity create(CertificateAuthority ca, String listenHost) {
         try {
             KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
             kpg.initialize(new ECGenParameterSpec("secp256r1"));
             KeyPair kp = kpg.generateKeyPair();
             Set<String> dns = new LinkedHashSet<>(List.of("localhost"));
-            String host = InetAddress.getLocalHost().getHostName();
-            dns.add(host.toLowerCase(java.util.Locale.ROOT));
+            String host = InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
+            dns.add(host);
             Set<String> ips = new LinkedHashSet<>(List.of("127.0.0.1", "0:0:0:0:0:0:0:1"));
-            if (!listenHost.isBlank() && Character.digit(listenHost.charAt(0), 16) >= 0 && listenHost.matches("[0-9a-fA-F.:]+")) {
+            if (listenHost.matches("[0-9.]+") || listenHost.contains(":")) {
                 ips.add(InetAddress.getByName(listenHost).getHostAddress());
             } else if (!listenHost.isBlank()) {
                 dns.add(listenHost);
@@ -44,14 +51,118 @@ final class ServerIdentity {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             char[] pass = new char[0];
-            ks.setKeyEntry("server", kp.getPrivate(), pass, new Certificate[] {cert.certificate(), ca.root()});
+            ks.setKeyEntry("controller", kp.getPrivate(), pass, new java.security.cert.Certificate[] {cert.certificate(),
+                    ca.root()});
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pass);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
-            return ctx;
+            KeyManager[] keys = kmf.getKeyManagers();
+            return new ServerIdentity(context(keys, null), context(null, new AcceptAny()),
+                    context(keys, new RootOnly(rootTrust(ca.root()))));
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot make the controller's TLS identity: " + e.getMessage(), e);
+        }
+    }
+
+    private static SSLContext context(KeyManager[] keys, X509ExtendedTrustManager trust) throws GeneralSecurityException {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keys, trust == null ? null : new javax.net.ssl.TrustManager[] {trust}, null);
+        return ctx;
+    }
+
+    private static X509TrustManager rootTrust(X509Certificate root) throws GeneralSecurityException, java.io.IOException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setCertificateEntry("root", root);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(ks);
+        return (X509TrustManager) tmf.getTrustManagers()[0];
+    }
+
+    /**
+     * Trusts certificates that chain to our root, without host-name checks: agents are identified by
+     * the node name in their certificate, which the conductor checks on every reply.
+     */
+    private static final class RootOnly extends X509ExtendedTrustManager {
+        private final X509TrustManager delegate;
+
+        RootOnly(X509TrustManager delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            delegate.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException {
+            delegate.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException {
+            delegate.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("the conductor's client context takes no clients");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return delegate.getAcceptedIssuers();
+        }
+    }
+
+    /**
+     * For agents not yet enrolled: any key is accepted at the TLS layer and the conductor pins the key
+     * only after the agent proves its ticket bound to that key (DESIGN.md, "Pinning handshake").
+     */
+    private static final class AcceptAny extends X509ExtendedTrustManager {
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            // Deliberately open: see the class comment.
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket s) {
+            // Deliberately open: see the class comment.
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine e) {
+            // Deliberately open: see the class comment.
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("the conductor's client context takes no clients");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 }

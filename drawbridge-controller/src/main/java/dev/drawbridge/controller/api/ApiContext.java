@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.config.ControllerConfig;
 import dev.drawbridge.controller.enroll.CertificateRepository;
 import dev.drawbridge.controller.enroll.ConsoleSigning;
@@ -15,5 +16,5 @@ import java.time.Clock;
 /** What the routes need, built once by the controller's wiring class. */
 public record ApiContext(ControllerConfig config, Database db, NodeRepository nodes, AuditLog audit,
                          CertificateRepository certificates, CertificateAuthority ca, EnrollmentService enrollment,
-                         Revocations revocations, ConsoleSigning console, AdminToken adminToken,
+                         Revocations revocations, ConsoleSigning console, NodeActions actions, AdminToken adminToken,
                          PrometheusMeterRegistry metrics, Clock clock) {}

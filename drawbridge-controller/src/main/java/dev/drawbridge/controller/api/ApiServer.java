@@ -49,7 +49,8 @@ public final class ApiServer implements AutoCloseable {
                         .register(ctx.metrics()));
             }
         });
-        r.register(new OpsRoutes(ctx), new NodeRoutes(ctx), new EnrollRoutes(ctx), new CaRoutes(ctx));
+        r.register(new OpsRoutes(ctx), new NodeRoutes(ctx), new EnrollRoutes(ctx), new CaRoutes(ctx), new ActionRoutes(ctx),
+                new AgentApiRoutes(ctx));
         if (ctx.config().managementConsole().enabled()) {
             r.register(new ConsoleRoutes(ctx));
         }

@@ -45,7 +45,7 @@ final class AuthFilter implements Filter {
     }
 
     static boolean isPublic(String path) {
-        return path.startsWith("/v1/ca/") || path.equals("/v1/enroll");
+        return path.startsWith("/v1/ca/") || path.equals("/v1/enroll") || path.startsWith("/v1/agent/");
     }
 
     private static Optional<String> bearer(RoutingRequest req) {

@@ -17,8 +17,10 @@ import java.util.regex.Pattern;
  * be a lower-case host name; MACs are normalised to {@code aa:bb:cc:dd:ee:ff}.
  */
 final class NodeInput {
-    private static final Set<String> CREATE = Set.of("name", "macs", "labels", "bmc_address", "agent_address");
-    private static final Set<String> PATCH = Set.of("macs", "labels", "bmc_address", "agent_address");
+    private static final Set<String> CREATE = Set.of("name", "macs", "labels", "bmc_address", "agent_address",
+            "system_uuid", "mode");
+    private static final Set<String> PATCH = Set.of("macs", "labels", "bmc_address", "agent_address", "system_uuid");
+    private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final Pattern MAC = Pattern.compile("[0-9a-f]{2}([:-][0-9a-f]{2}){5}");
     private static final Pattern LABEL_KEY = Pattern.compile("[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?");
@@ -34,13 +36,13 @@ final class NodeInput {
                     + abbreviate(name) + "'");
         }
         return new NewNode(name, macs(f.stringList("macs").orElse(List.of())), labels(f.stringMap("labels")
-                .orElse(Map.of())), address(f, "bmc_address"), address(f, "agent_address"));
+                .orElse(Map.of())), address(f, "bmc_address"), address(f, "agent_address"), uuid(f), mode(f));
     }
 
     static NodePatch patch(JsonNode body) {
         Fields f = Fields.of(body, PATCH);
         return new NodePatch(f.stringList("macs").map(NodeInput::macs), f.stringMap("labels").map(NodeInput::labels),
-                address(f, "bmc_address"), address(f, "agent_address"));
+                address(f, "bmc_address"), address(f, "agent_address"), uuid(f));
     }
 
     static List<String> macs(List<String> raw) {
@@ -71,6 +73,24 @@ final class NodeInput {
             }
         });
         return raw;
+    }
+
+    private static Optional<String> uuid(Fields f) {
+        Optional<String> v = f.optionalString("system_uuid");
+        v.ifPresent(u -> {
+            if (!UUID.matcher(u).matches()) {
+                throw ApiException.badRequest("field 'system_uuid' must be a UUID like 4c4c4544-0042-3510-8051-b4c04f4b4e31");
+            }
+        });
+        return v.map(u -> u.toLowerCase(Locale.ROOT));
+    }
+
+    private static String mode(Fields f) {
+        String m = f.optionalString("mode").orElse("poll");
+        if (!m.equals("poll") && !m.equals("callback")) {
+            throw ApiException.badRequest("field 'mode' must be poll or callback");
+        }
+        return m;
     }
 
     private static Optional<String> address(Fields f, String name) {

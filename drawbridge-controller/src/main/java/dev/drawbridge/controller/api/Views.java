@@ -18,6 +18,19 @@ final class Views {
         o.put("agent_address", n.agentAddress().orElse(null));
         o.put("state", n.state().wire());
         o.put("reason", n.reason().orElse(null));
+        o.put("system_uuid", n.systemUuid().orElse(null));
+        o.put("mode", n.mode());
+        o.put("last_seen", n.lastSeen().map(Object::toString).orElse(null));
+        o.put("unreachable", n.unreachable());
+        if (n.progress().isPresent()) {
+            try {
+                o.set("progress", Json.MAPPER.readTree(n.progress().get()));
+            } catch (java.io.IOException e) {
+                o.put("progress", n.progress().get());
+            }
+        } else {
+            o.putNull("progress");
+        }
         o.put("created_at", n.createdAt().toString());
         o.put("updated_at", n.updatedAt().toString());
         o.put("version", n.version());

@@ -8,32 +8,41 @@ import dev.drawbridge.controller.store.StoreConfig;
  * default given by {@link #defaults()}; docs/configuration.md describes each one.
  */
 public record ControllerConfig(String listen, String dataDir, LogConfig log, StoreConfig store, CaConfig ca,
-                               EnrollmentConfig enrollment, ApiConfig api, ConsoleConfig managementConsole) {
+                               EnrollmentConfig enrollment, ApiConfig api, ConsoleConfig managementConsole,
+                               ConductorConfig conductor, AgentApiConfig agentApi) {
 
     /** Runs on loopback, port 8443, with an embedded SQLite store and a self-made CA in ./drawbridge-data. */
     public static ControllerConfig defaults() {
         return new ControllerConfig("127.0.0.1:8443", "./drawbridge-data", LogConfig.defaults(),
                 StoreConfig.defaults(), CaConfig.defaults(), EnrollmentConfig.defaults(), ApiConfig.defaults(),
-                ConsoleConfig.defaults());
+                ConsoleConfig.defaults(), ConductorConfig.defaults(), AgentApiConfig.defaults());
     }
 
     public ControllerConfig withListen(String value) {
-        return new ControllerConfig(value, dataDir, log, store, ca, enrollment, api, managementConsole);
+        return new ControllerConfig(value, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, agentApi);
     }
 
     public ControllerConfig withDataDir(String value) {
-        return new ControllerConfig(listen, value, log, store, ca, enrollment, api, managementConsole);
+        return new ControllerConfig(listen, value, log, store, ca, enrollment, api, managementConsole, conductor, agentApi);
     }
 
     public ControllerConfig withConsole(ConsoleConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, value);
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, value, conductor, agentApi);
     }
 
     public ControllerConfig withStore(StoreConfig value) {
-        return new ControllerConfig(listen, dataDir, log, value, ca, enrollment, api, managementConsole);
+        return new ControllerConfig(listen, dataDir, log, value, ca, enrollment, api, managementConsole, conductor, agentApi);
+    }
+
+    public ControllerConfig withConductor(ConductorConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, value, agentApi);
+    }
+
+    public ControllerConfig withAgentApi(AgentApiConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, value);
     }
 
     public ControllerConfig withCa(CaConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, value, enrollment, api, managementConsole);
+        return new ControllerConfig(listen, dataDir, log, store, value, enrollment, api, managementConsole, conductor, agentApi);
     }
 }

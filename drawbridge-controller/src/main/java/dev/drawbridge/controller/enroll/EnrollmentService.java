@@ -54,6 +54,7 @@ public final class EnrollmentService {
         return db.inTransaction(h -> {
             Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> notFound(nodeIdOrName));
             tickets.insert(h, new StoredTicket(secret.id(), node.id(), secret.hash(), expires, Optional.empty(), now));
+            tickets.setPinKey(h, secret.id(), dev.drawbridge.protocol.TicketProof.pinKey(secret.wire()));
             audit.append(h, "ticket.create", node.name(), "granted",
                     Map.of("ticket", secret.id(), "expires", expires.toString(), "actor", actor), now);
             return new TicketGrant(secret.wire(), secret.id(), node.id(), node.name(), expires);
@@ -71,9 +72,26 @@ public final class EnrollmentService {
             throw refuse(secret.id(), Map.of("ticket", secret.id()), Reason.TICKET_INVALID,
                     "the ticket is not known to this controller; ask the operator for a new one");
         }
-        StoredTicket ticket = found.get().getKey();
-        Node node = found.get().getValue();
-        Map<String, String> detail = Map.of("ticket", ticket.id(), "node", node.id());
+        return grant(found.get().getKey(), found.get().getValue(), csrPem, now, "agent");
+    }
+
+    /**
+     * Enrollment driven by the conductor in poll mode: the agent has already proved it holds the ticket
+     * (TicketProof, bound to its TLS key), so the secret itself never travels; the same checks follow.
+     */
+    public Enrollment enrollProven(String nodeId, String ticketId, String csrPem) {
+        Instant now = clock.instant();
+        var found = db.inTransaction(h -> tickets.find(h, ticketId).filter(t -> t.nodeId().equals(nodeId))
+                .flatMap(t -> nodes.find(h, nodeId).map(n -> Map.entry(t, n))));
+        if (found.isEmpty()) {
+            throw refuse(nodeId, Map.of("ticket", ticketId), Reason.TICKET_INVALID,
+                    "the agent proved a ticket that was not made for this node");
+        }
+        return grant(found.get().getKey(), found.get().getValue(), csrPem, now, "conductor");
+    }
+
+    private Enrollment grant(StoredTicket ticket, Node node, String csrPem, Instant now, String via) {
+        Map<String, String> detail = Map.of("ticket", ticket.id(), "node", node.id(), "via", via);
         if (ticket.usedAt().isPresent()) {
             throw refuse(node.name(), detail, Reason.TICKET_USED, "the ticket was already used at "
                     + ticket.usedAt().get() + "; a ticket enrolls once: make a new one with 'drawbridge node enroll'");
@@ -100,13 +118,36 @@ public final class EnrollmentService {
             }
             certificates.insert(h, Certificates.record(issued, Optional.of(node.id()), Profile.NODE, issued.pem()));
             audit.append(h, "enroll", node.name(), "granted", Map.of("ticket", ticket.id(), "node", node.id(),
-                    "serial", issued.serialHex()), now);
+                    "serial", issued.serialHex(), "via", via), now);
             return true;
         });
         if (!consumed) {
             throw refuse(node.name(), detail, Reason.TICKET_USED, "the ticket was used by another request just now");
         }
         return new Enrollment(node.id(), node.name(), issued, List.of(ca.rootPem()));
+    }
+
+    /**
+     * A bootstrap payload for a node: a new ticket, the root to trust, the time and, in callback mode only,
+     * the controller's URL, signed by the CA as a compact JWS. Poll-mode payloads name no controller.
+     */
+    public String payload(String nodeIdOrName, Optional<String> callbackUrl, String actor) {
+        TicketGrant grant = createTicket(nodeIdOrName, Optional.empty(), actor);
+        Map<String, Object> claims = new java.util.LinkedHashMap<>();
+        claims.put("v", 1);
+        claims.put("node_id", grant.nodeId());
+        claims.put("node_name", grant.nodeName());
+        claims.put("root_ca", ca.rootPem());
+        claims.put("ticket", grant.ticket());
+        claims.put("issued_at", clock.instant().toString());
+        claims.put("time", clock.instant().toString());
+        claims.put("mode", callbackUrl.isPresent() ? "callback" : "poll");
+        callbackUrl.ifPresent(u -> claims.put("controller_url", u));
+        try {
+            return ca.signJws(dev.drawbridge.protocol.Wire.JSON.writeValueAsString(claims));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private EnrollmentRefused refuse(String subject, Map<String, String> detail, Reason reason, String message) {

@@ -57,6 +57,18 @@ final class JdbiTicketRepository implements TicketRepository {
                 .execute();
     }
 
+    @Override
+    public void setPinKey(Handle h, String id, byte[] pinKey) {
+        h.createUpdate("UPDATE enrollment_tickets SET pin_key = :key WHERE id = :id")
+                .bind("key", HEX.formatHex(pinKey)).bind("id", id).execute();
+    }
+
+    @Override
+    public Optional<byte[]> pinKey(Handle h, String id) {
+        return h.createQuery("SELECT pin_key FROM enrollment_tickets WHERE id = :id AND pin_key IS NOT NULL")
+                .bind("id", id).mapTo(String.class).findFirst().map(HEX::parseHex);
+    }
+
     private static StoredTicket map(ResultSet rs, StatementContext ctx) throws SQLException {
         long used = rs.getLong("used_at");
         Optional<Instant> usedAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(used));

@@ -25,4 +25,10 @@ public interface TicketRepository {
 
     /** Deletes tickets that expired before the given time, used or not; returns how many. */
     int deleteExpired(Handle h, Instant before);
+
+    /** Stores the key that checks the agent's ticket proof (HMAC of the secret, see TicketProof). */
+    void setPinKey(Handle h, String id, byte[] pinKey);
+
+    /** The ticket's proof key, when it was made for a poll-mode bootstrap payload. */
+    Optional<byte[]> pinKey(Handle h, String id);
 }

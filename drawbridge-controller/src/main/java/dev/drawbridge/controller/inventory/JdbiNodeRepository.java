@@ -17,16 +17,18 @@ import org.jdbi.v3.core.statement.Update;
 /** {@link NodeRepository} in portable SQL over the {@code nodes} table. */
 final class JdbiNodeRepository implements NodeRepository {
     private static final String COLUMNS =
-            "id, name, macs, labels, bmc_address, agent_address, state, reason, created_at, updated_at, version";
+            "id, name, macs, labels, bmc_address, agent_address, state, reason, created_at, updated_at, version,"
+            + " system_uuid, mode, last_seen, progress, unreachable";
 
     @Override
     public Node create(Handle h, NewNode n, Instant now) {
         Instant at = Instant.ofEpochMilli(now.toEpochMilli());
         Node node = new Node(UUID.randomUUID().toString(), n.name(), n.macs(), n.labels(), n.bmcAddress(),
-                n.agentAddress(), NodeState.DISCOVERED, Optional.empty(), at, at, 1);
+                n.agentAddress(), NodeState.DISCOVERED, Optional.empty(), at, at, 1, n.systemUuid(), n.mode(),
+                Optional.empty(), Optional.empty(), false);
         try {
             h.createUpdate("INSERT INTO nodes (" + COLUMNS + ") VALUES (:id, :name, :macs, :labels, :bmc, :agent,"
-                            + " :state, NULL, :at, :at, :version)")
+                            + " :state, NULL, :at, :at, :version, :uuid, :mode, NULL, NULL, 0)")
                     .bind("id", node.id())
                     .bind("name", node.name())
                     .bind("macs", Json.write(node.macs()))
@@ -36,6 +38,8 @@ final class JdbiNodeRepository implements NodeRepository {
                     .bind("state", node.state().wire())
                     .bind("at", at.toEpochMilli())
                     .bind("version", node.version())
+                    .bind("uuid", node.systemUuid().orElse(null))
+                    .bind("mode", node.mode())
                     .execute();
         } catch (JdbiException e) {
             throw StoreException.from(e);
@@ -78,6 +82,7 @@ final class JdbiNodeRepository implements NodeRepository {
         p.labels().ifPresent(v -> sql.append(", labels = :labels"));
         p.bmcAddress().ifPresent(v -> sql.append(", bmc_address = :bmc"));
         p.agentAddress().ifPresent(v -> sql.append(", agent_address = :agent"));
+        p.systemUuid().ifPresent(v -> sql.append(", system_uuid = :uuid"));
         return h.inTransaction(tx -> {
             Update update = tx.createUpdate(sql.append(" WHERE id = :id").toString())
                     .bind("at", now.toEpochMilli())
@@ -86,8 +91,30 @@ final class JdbiNodeRepository implements NodeRepository {
             p.labels().ifPresent(v -> update.bind("labels", Json.write(v)));
             p.bmcAddress().ifPresent(v -> update.bind("bmc", v));
             p.agentAddress().ifPresent(v -> update.bind("agent", v));
+            p.systemUuid().ifPresent(v -> update.bind("uuid", v));
             return update.execute() == 1 ? find(tx, id) : Optional.<Node>empty();
         });
+    }
+
+    @Override
+    public Optional<Node> transition(Handle h, String id, NodeState from, Lifecycle.Event event,
+                                     Optional<String> reason, Optional<Instant> deadline, Optional<String> job,
+                                     Instant now) {
+        NodeState to = Lifecycle.next(from, event).orElseThrow(() -> new IllegalStateException(
+                "a node in state " + from.wire() + " cannot take " + event.name().toLowerCase(Locale.ROOT)
+                        + "; allowed: " + Lifecycle.allowed(from)));
+        // Conditional on the state we decided from: a racing transition makes this one a no-op.
+        int n = h.createUpdate("UPDATE nodes SET state = :to, reason = :reason, deadline_at = :deadline, job = :job,"
+                        + " progress = NULL, updated_at = :at, version = version + 1 WHERE id = :id AND state = :from")
+                .bind("to", to.wire())
+                .bind("reason", reason.orElse(null))
+                .bind("deadline", deadline.map(Instant::toEpochMilli).orElse(null))
+                .bind("job", job.orElse(null))
+                .bind("at", now.toEpochMilli())
+                .bind("id", id)
+                .bind("from", from.wire())
+                .execute();
+        return n == 1 ? find(h, id) : Optional.empty();
     }
 
     @Override
@@ -106,6 +133,13 @@ final class JdbiNodeRepository implements NodeRepository {
                 Optional.ofNullable(rs.getString("agent_address")),
                 NodeState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT)),
                 Optional.ofNullable(rs.getString("reason")), Instant.ofEpochMilli(rs.getLong("created_at")),
-                Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getLong("version"));
+                Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getLong("version"),
+                Optional.ofNullable(rs.getString("system_uuid")), rs.getString("mode"), optionalInstant(rs, "last_seen"),
+                Optional.ofNullable(rs.getString("progress")), rs.getInt("unreachable") != 0);
+    }
+
+    private static Optional<Instant> optionalInstant(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
     }
 }

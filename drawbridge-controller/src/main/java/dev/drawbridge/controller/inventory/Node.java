@@ -11,7 +11,9 @@ import java.util.Optional;
  */
 public record Node(String id, String name, List<String> macs, Map<String, String> labels,
                    Optional<String> bmcAddress, Optional<String> agentAddress, NodeState state,
-                   Optional<String> reason, Instant createdAt, Instant updatedAt, long version) {
+                   Optional<String> reason, Instant createdAt, Instant updatedAt, long version,
+                   Optional<String> systemUuid, String mode, Optional<Instant> lastSeen, Optional<String> progress,
+                   boolean unreachable) {
     public Node {
         macs = List.copyOf(macs);
         labels = Map.copyOf(labels);

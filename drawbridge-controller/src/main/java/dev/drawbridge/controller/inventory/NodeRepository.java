@@ -36,5 +36,13 @@ public interface NodeRepository {
     /** Deletes the node (its tickets go with it, its certificate records stay); false when absent. */
     boolean delete(Handle h, String id);
 
+    /**
+     * Moves a node by the {@link Lifecycle} table from {@code from}, setting its reason, deadline and job;
+     * empty when the node is no longer in {@code from}. Throws IllegalStateException when the table has no
+     * such move. The only way a node's state changes.
+     */
+    Optional<Node> transition(Handle h, String id, NodeState from, Lifecycle.Event event, Optional<String> reason,
+                              Optional<Instant> deadline, Optional<String> job, Instant now);
+
     long count(Handle h);
 }

@@ -1,0 +1,117 @@
+package dev.drawbridge.agent;
+
+import dev.drawbridge.protocol.AgentStatus;
+import dev.drawbridge.protocol.BootstrapPayload;
+import io.helidon.common.tls.Tls;
+import io.helidon.common.tls.TlsClientAuth;
+import io.helidon.webserver.WebServer;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running node agent: the HTTPS command API the conductor polls. {@link #start} refuses to run without a
+ * bootstrap payload that verifies; it comes back enrolled (mTLS, controllers only) if the data directory holds
+ * an identity from the payload's CA, and otherwise serves a fresh self-signed key until a certificate is installed.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /** Request bodies are small JSON; images are pulled, never pushed. */
+    static final long MAX_BODY_BYTES = 64 * 1024;
+    private final WebServer server;
+    private final TlsIdentity tls;
+    private final CommandRunner runner;
+    private final BootstrapPayload payload;
+    private final Optional<Heartbeat> heartbeat;
+
+    private Agent(WebServer server, TlsIdentity tls, CommandRunner runner, BootstrapPayload payload,
+                  Optional<Heartbeat> heartbeat) {
+        this.server = server;
+        this.tls = tls;
+        this.runner = runner;
+        this.payload = payload;
+        this.heartbeat = heartbeat;
+    }
+
+    public static Agent start(AgentConfig config) {
+        Payloads.Verified verified = Payloads.read(config.payloadFile());
+        BootstrapPayload payload = verified.payload();
+        Listen listen = Listen.parse(config.listen());
+        DataFiles files = new DataFiles(config.dataDir());
+        IdentityStore store = new IdentityStore(files);
+        TlsIdentity tls = new TlsIdentity(initialIdentity(store, verified), verified.root());
+        DeployState deployState = new DeployState(files);
+        Enrollment enrollment = new Enrollment(payload, tls, store);
+        CommandExecutor executor = new CommandExecutor(new Hardware(config.hardwareProfile()), files, enrollment,
+                new ImageWriter(TrustStores.jdkDefaultsPlus(verified.root()), deployState), deployState,
+                new Reboot(config.rebootCommand()), () -> tls.current().enrolled());
+        CommandRunner runner = new CommandRunner(executor, Clock.systemUTC());
+        Agent[] self = new Agent[1]; // status needs the agent, the routes need status: tie the knot once
+        Routes routes = new Routes(runner, () -> self[0].status());
+        WebServer server;
+        try {
+            server = WebServer.builder()
+                    .host(listen.host())
+                    .port(listen.port())
+                    .shutdownHook(false)
+                    .maxPayloadSize(MAX_BODY_BYTES)
+                    .shutdownGracePeriod(Duration.ofSeconds(2))
+                    // OPTIONAL: the filter, not the handshake, answers a missing certificate, with a 403 that says why.
+                    .tls(Tls.builder().sslContext(tls.sslContext()).clientAuth(TlsClientAuth.OPTIONAL).build())
+                    .routing(r -> routes.register(r, tls))
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            throw new AgentException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+        }
+        Optional<Heartbeat> heartbeat = payload.mode().equals(BootstrapPayload.MODE_CALLBACK)
+                ? Optional.of(Heartbeat.start(payload, tls, config.heartbeatInterval(), () -> self[0].status()))
+                : Optional.empty();
+        self[0] = new Agent(server, tls, runner, payload, heartbeat);
+        LOG.info("agent for node {} ({}) listening on port {}, {} mode, identity {}, TLS key {}", payload.nodeName(),
+                payload.nodeId(), server.port(), payload.mode(), identityName(tls), tls.fingerprintHex());
+        return self[0];
+    }
+
+    private static TlsIdentity.Current initialIdentity(IdentityStore store, Payloads.Verified verified) {
+        Optional<TlsIdentity.Current> saved = store.load();
+        if (saved.isPresent()) {
+            Optional<String> problem = Chains.problem(saved.get().chain(), verified.root());
+            if (problem.isEmpty()) {
+                return saved.get();
+            }
+            LOG.warn("ignoring the stored identity: it does not chain to the payload root ({}); serving a fresh key",
+                    problem.get());
+        }
+        KeyPair keys = Keys.generate();
+        return new TlsIdentity.Current(keys.getPrivate(),
+                List.of(Keys.selfSigned(keys, verified.payload().nodeName())), false);
+    }
+
+    private static String identityName(TlsIdentity tls) {
+        return tls.current().enrolled() ? "enrolled" : "fresh";
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public AgentStatus status() {
+        return new AgentStatus(identityName(tls), Optional.of(payload.nodeName()), runner.current(),
+                tls.fingerprintHex(), version(), payload.mode());
+    }
+
+    static String version() {
+        return Optional.ofNullable(Agent.class.getPackage().getImplementationVersion()).orElse("dev");
+    }
+
+    @Override
+    public void close() {
+        heartbeat.ifPresent(Heartbeat::close);
+        server.stop();
+    }
+}

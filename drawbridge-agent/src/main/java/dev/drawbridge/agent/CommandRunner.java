@@ -1,0 +1,101 @@
+package dev.drawbridge.agent;
+
+import dev.drawbridge.protocol.CommandStatus;
+import dev.drawbridge.protocol.CommandStatus.Progress;
+import dev.drawbridge.protocol.CommandStatus.Status;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one command at a time on a virtual thread and remembers the last {@value #KEEP} results. One at a time
+ * because commands touch the same disks and identity; a second one while the first runs is a 409.
+ */
+final class CommandRunner {
+    static final int KEEP = 100;
+    private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
+
+    /** Executes a parsed command, reporting progress; throws CommandFailed to fail it. */
+    interface Executor {
+        Outcome execute(Command command, Consumer<Progress> progress);
+    }
+
+    private final Executor executor;
+    private final Clock clock;
+    private final Map<String, CommandStatus> history = new LinkedHashMap<>();
+    private Optional<String> running = Optional.empty();
+
+    CommandRunner(Executor executor, Clock clock) {
+        this.executor = executor;
+        this.clock = clock;
+    }
+
+    synchronized CommandStatus submit(String name, Command command) {
+        if (running.isPresent()) {
+            CommandStatus busy = history.get(running.get());
+            throw new ApiProblem(409, "busy", "A command is running",
+                    "command " + busy.name() + " (" + busy.id() + ") is still running; poll /v1/commands/" + busy.id());
+        }
+        String id = UUID.randomUUID().toString();
+        CommandStatus status = new CommandStatus(id, name, Status.RUNNING, Optional.empty(), Optional.empty(),
+                Optional.empty(), clock.instant(), Optional.empty());
+        history.put(id, status);
+        running = Optional.of(id);
+        trim();
+        Thread.ofVirtual().name("command-" + name).start(() -> run(id, name, command));
+        LOG.info("command {} {} started", name, id);
+        return status;
+    }
+
+    synchronized Optional<CommandStatus> get(String id) {
+        return Optional.ofNullable(history.get(id));
+    }
+
+    synchronized Optional<CommandStatus> current() {
+        return running.map(history::get);
+    }
+
+    private void run(String id, String name, Command command) {
+        try {
+            Outcome outcome = executor.execute(command, p -> progress(id, p));
+            finish(id, Status.SUCCEEDED, Optional.of(outcome.result()), Optional.empty());
+            LOG.info("command {} {} succeeded", name, id);
+            outcome.afterRecorded().run();
+        } catch (CommandFailed e) {
+            LOG.warn("command {} {} failed: {}", name, id, e.getMessage());
+            finish(id, Status.FAILED, Optional.empty(), Optional.of(e.getMessage()));
+        } catch (RuntimeException | Error e) {
+            LOG.error("command {} {} failed unexpectedly", name, id, e);
+            finish(id, Status.FAILED, Optional.empty(), Optional.of("internal error: " + e));
+        }
+    }
+
+    private synchronized void progress(String id, Progress p) {
+        CommandStatus s = history.get(id);
+        history.put(id, new CommandStatus(s.id(), s.name(), s.status(), s.result(), s.error(), Optional.of(p),
+                s.startedAt(), s.finishedAt()));
+    }
+
+    private synchronized void finish(String id, Status status, Optional<Map<String, Object>> result,
+                                     Optional<String> error) {
+        CommandStatus s = history.get(id);
+        history.put(id, new CommandStatus(s.id(), s.name(), status, result, error, s.progress(), s.startedAt(),
+                Optional.of(clock.instant())));
+        running = Optional.empty();
+    }
+
+    private void trim() {
+        var it = history.keySet().iterator();
+        while (history.size() > KEEP && it.hasNext()) {
+            String oldest = it.next();
+            if (running.filter(oldest::equals).isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.drawbridge.agent;
+
+/** A parsed {@code host:port}; IPv6 hosts come in brackets ({@code [::]:9999}) as in RFC 3986 authorities. */
+record Listen(String host, int port) {
+    static Listen parse(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new AgentException("listen address must be host:port, not \"" + text + "\"");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            throw new AgentException("put an IPv6 listen host in brackets, e.g. [::]:9999, not \"" + text + "\"");
+        }
+        try {
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new Listen(host, port);
+        } catch (NumberFormatException e) {
+            throw new AgentException("listen port must be 0..65535 in \"" + text + "\"");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.drawbridge.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.drawbridge.protocol.HardwareInfo;
+import dev.drawbridge.protocol.Wire;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentApiTest {
+    @TempDir
+    Path tmp;
+    TestPki pki;
+    Agent agent;
+    AgentClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        pki = new TestPki(tmp);
+        HardwareInfo hw = new HardwareInfo(List.of(new HardwareInfo.Nic("eth0", "52:54:00:12:34:56")), "uuid-1",
+                "SER1", 4, 8L << 30, List.of(new HardwareInfo.Disk("vda", 20L << 30)));
+        Path profile = pki.write("hw.json", Wire.JSON.writeValueAsString(hw));
+        agent = Agent.start(AgentConfig.of(tmp.resolve("data"), pki.payloadFile(pki.payloadFields("n1")))
+                .withListen("127.0.0.1:0").withHardwareProfile(profile));
+        client = new AgentClient(agent.port(), pki.client(Optional.empty()));
+    }
+
+    @AfterEach
+    void stop() {
+        agent.close();
+    }
+
+    @Test
+    void statusSaysFreshWithTheServedKeyFingerprint() {
+        JsonNode status = AgentClient.tree(client.get("/v1/status"));
+        assertThat(status.get("identity").asText()).isEqualTo("fresh");
+        assertThat(status.get("node_name").asText()).isEqualTo("n1");
+        assertThat(status.get("mode").asText()).isEqualTo("poll");
+        assertThat(status.get("tls_fingerprint").asText())
+                .isEqualTo(dev.drawbridge.protocol.TicketProof.fingerprintHex(client.servedCertificate()));
+    }
+
+    @Test
+    void hardwareInfoComesFromTheProfileOfASimulatedNode() {
+        JsonNode done = client.run("hardware.get_info", Map.of());
+        assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(done.at("/result/interfaces/0/mac").asText()).isEqualTo("52:54:00:12:34:56");
+        assertThat(done.at("/result/disks/0/size_bytes").asLong()).isEqualTo(20L << 30);
+        assertThat(done.at("/result/system_uuid").asText()).isEqualTo("uuid-1");
+    }
+
+    @Test
+    void aSecondCommandWhileOneRunsIsAConflict() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer images = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        images.createContext("/slow.img", ex -> {
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+        });
+        images.start();
+        try {
+            HttpResponse<String> first = client.command("deploy.write_image", Map.of(
+                    "url", "http://127.0.0.1:" + images.getAddress().getPort() + "/slow.img",
+                    "sha256", "0".repeat(64), "target", tmp.resolve("disk.img").toString()));
+            assertThat(first.statusCode()).isEqualTo(202);
+            assertThat(first.headers().firstValue("Location")).contains("/v1/commands/" + AgentClient.tree(first).get("id").asText());
+            HttpResponse<String> second = client.command("system.status", Map.of());
+            assertThat(second.statusCode()).isEqualTo(409);
+            assertThat(second.headers().firstValue("Content-Type")).contains("application/problem+json");
+            assertThat(AgentClient.tree(second).get("detail").asText()).contains("deploy.write_image");
+            assertThat(AgentClient.tree(client.get("/v1/status")).at("/current/name").asText())
+                    .isEqualTo("deploy.write_image");
+            release.countDown();
+            JsonNode done = client.await(AgentClient.tree(first).get("id").asText());
+            assertThat(done.get("status").asText()).isEqualTo("FAILED");
+            assertThat(done.get("error").asText()).contains("HTTP 404");
+        } finally {
+            release.countDown();
+            images.stop(0);
+        }
+    }
+
+    @Test
+    void badRequestsGetProblemDetailsNamingWhatIsWrong() {
+        HttpResponse<String> unknown = client.command("disk.format", Map.of());
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(AgentClient.tree(unknown).get("detail").asText()).contains("disk.format");
+        HttpResponse<String> badNonce = client.command("identity.prove_ticket", Map.of("nonce", "!!"));
+        assertThat(badNonce.statusCode()).isEqualTo(400);
+        assertThat(AgentClient.tree(badNonce).get("detail").asText()).contains("nonce");
+        HttpResponse<String> missingDevice = client.command("clean.erase_devices",
+                Map.of("devices", List.of(tmp.resolve("nope").toString())));
+        assertThat(missingDevice.statusCode()).isEqualTo(400);
+        assertThat(AgentClient.tree(missingDevice).get("detail").asText()).contains("does not exist");
+        HttpResponse<String> text = client.post("/v1/commands", "text/plain", "{\"name\":\"system.status\"}");
+        assertThat(text.statusCode()).isEqualTo(415);
+        HttpResponse<String> big = client.post("/v1/commands", "application/json",
+                "{\"name\":\"node.set_info\",\"params\":{\"x\":\"" + "a".repeat(70_000) + "\"}}");
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(client.get("/v1/commands/nope").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void systemStatusAndNodeInfoAreAnswered() throws Exception {
+        JsonNode stored = client.run("node.set_info", Map.of("node_name", "n1", "node_id", "id-1",
+                "labels", Map.of("rack", "r1")));
+        assertThat(stored.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(Wire.JSON.readTree(tmp.resolve("data/node-info.json").toFile()).at("/labels/rack").asText())
+                .isEqualTo("r1");
+        JsonNode status = client.run("system.status", Map.of());
+        assertThat(status.at("/result/enrolled").asBoolean()).isFalse();
+        assertThat(status.at("/result/deploy/deployed").asBoolean()).isFalse();
+        JsonNode reboot = client.run("power.reboot", Map.of());
+        assertThat(reboot.get("status").asText()).isEqualTo("FAILED");
+        assertThat(reboot.get("error").asText()).isEqualTo("no reboot command configured");
+    }
+}

@@ -1,0 +1,151 @@
+package dev.drawbridge.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.pki.IssueRequest;
+import dev.drawbridge.pki.IssuedCertificate;
+import dev.drawbridge.pki.Pem;
+import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.TicketProof;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EnrollmentTest {
+    @TempDir
+    Path tmp;
+
+    private AgentConfig config(TestPki pki) {
+        return AgentConfig.of(tmp.resolve("data"), pki.payloadFile(pki.payloadFields("n1"))).withListen("127.0.0.1:0");
+    }
+
+    @Test
+    void theTicketProofMatchesTheCertificateTheAgentServes() {
+        TestPki pki = new TestPki(tmp);
+        try (Agent agent = Agent.start(config(pki))) {
+            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.empty()));
+            byte[] nonce = new byte[32];
+            new SecureRandom().nextBytes(nonce);
+            JsonNode done = conductor.run("identity.prove_ticket",
+                    Map.of("nonce", Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)));
+            X509Certificate served = conductor.servedCertificate();
+            byte[] expected = TicketProof.proof(TicketProof.pinKey(TestPki.TICKET), nonce,
+                    TicketProof.fingerprint(served));
+            assertThat(done.at("/result/ticket_id").asText()).isEqualTo("0123456789abcdef");
+            assertThat(Base64.getUrlDecoder().decode(done.at("/result/proof").asText())).isEqualTo(expected);
+            assertThat(done.toString()).doesNotContain("c2VjcmV0");
+        }
+    }
+
+    @Test
+    void afterInstallingItsCertificateTheAgentAnswersOnlyControllers() throws Exception {
+        TestPki pki = new TestPki(tmp);
+        try (Agent agent = Agent.start(config(pki))) {
+            X509Certificate cert = enroll(pki, agent);
+            assertThat(new AgentClient(agent.port(), pki.client(Optional.empty())).get("/v1/status").statusCode())
+                    .isEqualTo(403);
+            HttpResponse<String> asNode = new AgentClient(agent.port(), pki.client(Optional.of(Profile.NODE)))
+                    .get("/v1/status");
+            assertThat(asNode.statusCode()).isEqualTo(403);
+            assertThat(asNode.headers().firstValue("Content-Type")).contains("application/problem+json");
+            assertThat(AgentClient.tree(asNode).get("detail").asText()).contains("NODE");
+            AgentClient controller = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
+            HttpResponse<String> status = controller.get("/v1/status");
+            assertThat(status.statusCode()).isEqualTo(200);
+            assertThat(AgentClient.tree(status).get("identity").asText()).isEqualTo("enrolled");
+            assertThat(controller.servedCertificate()).isEqualTo(cert);
+            assertThat(Files.getPosixFilePermissions(tmp.resolve("data").resolve(IdentityStore.KEYSTORE)))
+                    .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+            assertThat(Files.getPosixFilePermissions(tmp.resolve("data").resolve(IdentityStore.PASSPHRASE)))
+                    .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        }
+    }
+
+    @Test
+    void aRestartedAgentComesBackEnrolled() {
+        TestPki pki = new TestPki(tmp);
+        X509Certificate cert;
+        try (Agent agent = Agent.start(config(pki))) {
+            cert = enroll(pki, agent);
+        }
+        try (Agent again = Agent.start(config(pki))) {
+            assertThat(again.status().identity()).isEqualTo("enrolled");
+            assertThat(new AgentClient(again.port(), pki.client(Optional.empty())).get("/v1/status").statusCode())
+                    .isEqualTo(403);
+            AgentClient controller = new AgentClient(again.port(), pki.client(Optional.of(Profile.CONTROLLER)));
+            assertThat(controller.get("/v1/status").statusCode()).isEqualTo(200);
+            assertThat(controller.servedCertificate()).isEqualTo(cert);
+        }
+    }
+
+    @Test
+    void aCertificateForAnotherKeyIsRefused() {
+        TestPki pki = new TestPki(tmp);
+        try (Agent agent = Agent.start(config(pki))) {
+            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.empty()));
+            conductor.run("identity.create_csr", Map.of());
+            IssuedCertificate other = pki.ca.issue(new IssueRequest(Profile.NODE, "n1", List.of("n1"), List.of(),
+                    Keys.generate().getPublic()));
+            JsonNode done = conductor.run("identity.install_certificate", Map.of("certificate", other.pem()));
+            assertThat(done.get("status").asText()).isEqualTo("FAILED");
+            assertThat(done.get("error").asText()).contains("public key");
+            assertThat(agent.status().identity()).isEqualTo("fresh");
+        }
+    }
+
+    @Test
+    void aControllerCertificateIsNotInstalledAsTheNodeIdentity() {
+        TestPki pki = new TestPki(tmp);
+        try (Agent agent = Agent.start(config(pki))) {
+            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.empty()));
+            String csr = conductor.run("identity.create_csr", Map.of()).at("/result/csr").asText();
+            IssuedCertificate wrong = pki.ca.issue(new IssueRequest(Profile.CONTROLLER, "n1", List.of("n1"),
+                    List.of(), pki.ca.parseCsr(csr).publicKey()));
+            JsonNode done = conductor.run("identity.install_certificate", Map.of("certificate", wrong.pem()));
+            assertThat(done.get("error").asText()).contains("not a node certificate");
+        }
+    }
+
+    /** The conductor's enrollment: CSR from the agent, certificate from the CA, install, then wait for mTLS. */
+    private static X509Certificate enroll(TestPki pki, Agent agent) {
+        AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.empty()));
+        String csr = conductor.run("identity.create_csr", Map.of()).at("/result/csr").asText();
+        var request = pki.ca.parseCsr(csr);
+        assertThat(request.subjectCommonName()).isEqualTo("n1");
+        assertThat(request.dnsNames()).containsExactly("n1");
+        IssuedCertificate issued = pki.ca.issue(new IssueRequest(Profile.NODE, "n1", List.of("n1"), List.of(),
+                request.publicKey()));
+        HttpResponse<String> started = conductor.command("identity.install_certificate",
+                Map.of("certificate", issued.pem(), "chain", List.of(pki.ca.rootPem())));
+        assertThat(started.statusCode()).isEqualTo(202);
+        String id = AgentClient.tree(started).get("id").asText();
+        AgentClient controller = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
+        JsonNode done = controller.await(id);
+        assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+        return Pem.certificate(issued.pem());
+    }
+
+    @Test
+    void aPayloadFromAnotherCaIgnoresTheStoredIdentity() {
+        TestPki pki = new TestPki(tmp);
+        try (Agent agent = Agent.start(config(pki))) {
+            enroll(pki, agent);
+        }
+        TestPki other = new TestPki(PayloadTest.mkdir(tmp.resolve("other")));
+        try (Agent again = Agent.start(AgentConfig.of(tmp.resolve("data"),
+                other.payloadFile(other.payloadFields("n1"))).withListen("127.0.0.1:0"))) {
+            assertThat(again.status().identity()).isEqualTo("fresh");
+        }
+    }
+}

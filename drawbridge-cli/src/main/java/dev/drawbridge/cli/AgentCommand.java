@@ -1,0 +1,62 @@
+package dev.drawbridge.cli;
+
+import dev.drawbridge.agent.Agent;
+import dev.drawbridge.agent.AgentConfig;
+import dev.drawbridge.agent.AgentException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code drawbridge agent}: runs the node agent until SIGTERM or Ctrl-C. */
+@Command(name = "agent", description = "Run the node agent (HTTPS command API polled by the controller).")
+final class AgentCommand implements Callable<Integer> {
+    @Option(names = "--listen", defaultValue = AgentConfig.DEFAULT_LISTEN,
+            description = "HOST:PORT to listen on; IPv6 in brackets. Default: ${DEFAULT-VALUE}.")
+    String listen;
+
+    @Option(names = "--data-dir", required = true,
+            description = "Directory for the enrolled identity, node info and deploy state (created 0700).")
+    Path dataDir;
+
+    @Option(names = "--payload", required = true,
+            description = "Bootstrap payload file from 'drawbridge node payload NAME'.")
+    Path payload;
+
+    @Option(names = "--hardware-profile",
+            description = "HardwareInfo JSON to report instead of reading /sys (simulated nodes only).")
+    Path hardwareProfile;
+
+    @Option(names = "--reboot-command",
+            description = "Command for power.reboot, split on spaces, run without a shell (e.g. \"systemctl reboot\"). "
+                    + "Default: none, and power.reboot fails.")
+    String rebootCommand;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Logging.configure("plain", "info");
+        AgentConfig config = AgentConfig.of(dataDir, payload).withListen(listen);
+        if (hardwareProfile != null) {
+            config = config.withHardwareProfile(hardwareProfile);
+        }
+        if (rebootCommand != null && !rebootCommand.isBlank()) {
+            config = config.withRebootCommand(List.copyOf(Arrays.asList(rebootCommand.strip().split("\\s+"))));
+        }
+        Agent agent;
+        try {
+            agent = Agent.start(config);
+        } catch (AgentException e) {
+            throw new CliException(e.getMessage());
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.drawbridge.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code drawbridge node manage|provide|deploy|undeploy|rescue|payload NAME}: lifecycle actions the conductor carries out. */
+final class LifecycleCommands {
+    private LifecycleCommands() {}
+
+    abstract static class Action implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "NAME") String name;
+
+        abstract String action();
+
+        void fill(ObjectNode body) {
+        }
+
+        @Override
+        public Integer call() {
+            ObjectNode body = ApiClient.JSON.createObjectNode().put("action", action());
+            fill(body);
+            JsonNode n = target.client().post(NodeCommand.path(name) + "/actions", body);
+            if (target.json) {
+                Out.json(n);
+            } else {
+                System.out.println(name + " is now " + n.path("state").asText() + "; follow it with: drawbridge node watch");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "manage", description = "Validate the node's hardware through its agent, then enroll it (-> manageable).")
+    static final class Manage extends Action {
+        String action() {
+            return "manage";
+        }
+    }
+
+    @Command(name = "provide", description = "Clean the node's devices (-> available).")
+    static final class Provide extends Action {
+        @Option(names = "--devices", description = "Comma-separated devices to clean (default: label root-device).") String devices;
+
+        String action() {
+            return "provide";
+        }
+
+        @Override
+        void fill(ObjectNode body) {
+            if (devices != null) {
+                body.put("devices", devices);
+            }
+        }
+    }
+
+    @Command(name = "deploy", description = "Write an image, verify its sha256, and reboot (-> active).")
+    static final class Deploy extends Action {
+        @Option(names = "--image-url", required = true, description = "http(s) URL of the image.") String url;
+        @Option(names = "--image-sha256", required = true, description = "Expected SHA-256 of the image (64 hex).") String sha;
+        @Option(names = "--target", description = "Device or file to write (default: label root-device).") String targetDevice;
+
+        String action() {
+            return "deploy";
+        }
+
+        @Override
+        void fill(ObjectNode body) {
+            body.put("image_url", url).put("image_sha256", sha);
+            if (targetDevice != null) {
+                body.put("target", targetDevice);
+            }
+        }
+    }
+
+    @Command(name = "undeploy", description = "Clean an active node back to available.")
+    static final class Undeploy extends Action {
+        String action() {
+            return "undeploy";
+        }
+    }
+
+    @Command(name = "rescue", description = "Reboot the node into rescue.")
+    static final class Rescue extends Action {
+        String action() {
+            return "rescue";
+        }
+    }
+
+    @Command(name = "payload", description = "Print a signed bootstrap payload for the node's agent (--payload FILE). Makes a new ticket.")
+    static final class Payload implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "NAME") String name;
+
+        @Override
+        public Integer call() {
+            JsonNode p = target.client().post(NodeCommand.path(name) + "/payload", ApiClient.JSON.createObjectNode()
+                    .put("mode", "poll"));
+            if (target.json) {
+                Out.json(p);
+            } else {
+                System.out.println(p.path("payload").asText());
+            }
+            return 0;
+        }
+    }
+}

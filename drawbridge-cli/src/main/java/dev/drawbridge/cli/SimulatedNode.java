@@ -1,0 +1,71 @@
+package dev.drawbridge.cli;
+
+import dev.drawbridge.agent.Agent;
+import dev.drawbridge.agent.AgentConfig;
+import dev.drawbridge.protocol.HardwareInfo;
+import dev.drawbridge.protocol.Wire;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A simulated machine: a real agent (real HTTPS, real commands) whose hardware report comes from a
+ * profile file and whose "disk" is a file, so a whole lifecycle runs on one host without root.
+ */
+public final class SimulatedNode implements AutoCloseable {
+    private final Agent agent;
+    private final Path disk;
+    private final String host;
+
+    private SimulatedNode(Agent agent, Path disk, String host) {
+        this.agent = agent;
+        this.disk = disk;
+        this.host = host;
+    }
+
+    /** The profile a simulated node reports: one NIC with {@code mac}, one 64 MiB disk. */
+    public static HardwareInfo profile(String mac) {
+        return new HardwareInfo(List.of(new HardwareInfo.Nic("eth0", mac)), UUID.randomUUID().toString(),
+                "SIM-" + mac.replace(":", "").toUpperCase(java.util.Locale.ROOT), 2, 4L << 30,
+                List.of(new HardwareInfo.Disk("vda", 64L << 20)));
+    }
+
+    /** Starts an agent listening on {@code host} (port chosen by the system) with the given payload. */
+    public static SimulatedNode start(Path dir, String host, String payload, HardwareInfo profile) {
+        try {
+            Files.createDirectories(dir);
+            Path payloadFile = Files.writeString(dir.resolve("payload.jws"), payload);
+            Path profileFile = dir.resolve("hardware.json");
+            Wire.JSON.writeValue(profileFile.toFile(), profile);
+            Path disk = dir.resolve("disk.img");
+            Files.write(disk, new byte[4 << 20]);
+            Agent agent = Agent.start(AgentConfig.of(dir.resolve("agent-data"), payloadFile)
+                    .withListen(host.contains(":") ? "[" + host + "]:0" : host + ":0")
+                    .withHardwareProfile(profileFile)
+                    .withRebootCommand(List.of("true")));
+            return new SimulatedNode(agent, disk, host);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String address() {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + agent.port();
+    }
+
+    public Path disk() {
+        return disk;
+    }
+
+    public Agent agent() {
+        return agent;
+    }
+
+    @Override
+    public void close() {
+        agent.close();
+    }
+}

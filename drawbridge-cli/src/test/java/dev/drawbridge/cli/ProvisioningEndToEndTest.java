@@ -1,0 +1,93 @@
+package dev.drawbridge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The poll-only lifecycle with real agents over real HTTPS: manage, provide, deploy, and the ways it must fail. */
+class ProvisioningEndToEndTest {
+    @TempDir Path dir;
+
+    @Test
+    @DisplayName("a node goes manage -> provide -> deploy -> active, the image lands verified, and the agent is enrolled")
+    void fullLifecycle() throws Exception {
+        try (Fleet fleet = new Fleet(dir); ImageServer images = new ImageServer("127.0.0.1", 0)) {
+            SimulatedNode node = fleet.add("e2e-1", "52:54:00:e2:e2:01", "52:54:00:e2:e2:01");
+            String sha = images.publishRandom("/os.img", 3 << 20);
+
+            fleet.act("e2e-1", Map.of("action", "manage"));
+            JsonNode managed = fleet.awaitState("e2e-1", "manageable");
+            assertThat(managed.path("state").asText()).as(managed.toString()).isEqualTo("manageable");
+            assertThat(node.agent().status().identity()).isEqualTo("enrolled");
+            assertThat(fleet.api.get(NodeCommand.path("e2e-1") + "/certificates").path("items")).hasSize(1);
+
+            fleet.act("e2e-1", Map.of("action", "provide"));
+            assertThat(fleet.awaitState("e2e-1", "available").path("state").asText()).isEqualTo("available");
+
+            fleet.act("e2e-1", Map.of("action", "deploy", "image_url", images.url("/os.img"), "image_sha256", sha));
+            JsonNode active = fleet.awaitState("e2e-1", "active");
+            assertThat(active.path("state").asText()).as(active.toString()).isEqualTo("active");
+            byte[] written = Arrays.copyOf(Files.readAllBytes(node.disk()), 3 << 20);
+            assertThat(ImageServer.sha256(written)).isEqualTo(sha);
+            assertThat(active.path("last_seen").isNull()).isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("a MAC mismatch sends the node to error naming the MAC, and the agent never receives node info")
+    void macMismatch() throws Exception {
+        try (Fleet fleet = new Fleet(dir)) {
+            fleet.add("e2e-mac", "52:54:00:aa:aa:aa", "52:54:00:bb:bb:bb");
+            fleet.act("e2e-mac", Map.of("action", "manage"));
+            JsonNode n = fleet.awaitState("e2e-mac", "error");
+            assertThat(n.path("state").asText()).isEqualTo("error");
+            assertThat(n.path("reason").asText()).contains("52:54:00:aa:aa:aa").contains("hardware mismatch");
+            try (var files = Files.walk(dir.resolve("e2e-mac"))) {
+                assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("node-info.json");
+            }
+            assertThat(fleet.api.get(NodeCommand.path("e2e-mac") + "/certificates").path("items")).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("a corrupted image fails the deploy with a checksum error and the node goes to error")
+    void corruptedImage() throws Exception {
+        try (Fleet fleet = new Fleet(dir); ImageServer images = new ImageServer("127.0.0.1", 0)) {
+            fleet.add("e2e-bad", "52:54:00:e2:e2:02", "52:54:00:e2:e2:02");
+            images.publishRandom("/os.img", 1 << 20);
+            fleet.act("e2e-bad", Map.of("action", "manage"));
+            fleet.awaitState("e2e-bad", "manageable");
+            fleet.act("e2e-bad", Map.of("action", "provide"));
+            fleet.awaitState("e2e-bad", "available");
+            fleet.act("e2e-bad", Map.of("action", "deploy", "image_url", images.url("/os.img"),
+                    "image_sha256", "0".repeat(64)));
+            JsonNode n = fleet.awaitState("e2e-bad", "error");
+            assertThat(n.path("state").asText()).isEqualTo("error");
+            assertThat(n.path("reason").asText()).contains("checksum mismatch");
+        }
+    }
+
+    @Test
+    @DisplayName("with agent-api.enabled false the callback API answers 403")
+    void callbackApiDisabled() throws Exception {
+        try (Fleet fleet = new Fleet(dir)) {
+            var http = java.net.http.HttpClient.newBuilder().sslContext(ApiClient.trusting(
+                    Files.readString(fleet.controller.dataDir().file("ca.pem")))).build();
+            for (String path : new String[] {"/v1/agent/heartbeat", "/v1/agent/lookup"}) {
+                var res = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(fleet.controller.url() + path))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(res.statusCode()).as(path).isEqualTo(403);
+                assertThat(res.body()).contains("agent-api-disabled");
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.drawbridge.controller.conductor;
+
+import dev.drawbridge.controller.config.ConductorConfig;
+import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
+import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Node;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls every agent; the agent never calls the controller. Busy nodes are driven through their job a
+ * step at a time; settled nodes get a liveness poll every interval with jitter. Each poll runs on its own
+ * virtual thread, bounded by a semaphore; an agent that does not answer backs off exponentially and never
+ * delays the others. Deadlines are checked on every tick, so no node stays in an {@code *ing} state forever.
+ */
+public final class Conductor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
+    private static final Duration TICK = Duration.ofMillis(200);
+
+    private final ConductorConfig cfg;
+    private final ProvisioningStore store;
+    private final NodeDriver driver;
+    private final Clock clock;
+    private final Semaphore permits;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Map<String, Instant> nextPoll = new ConcurrentHashMap<>();
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+    private final Thread loop;
+
+    Conductor(ConductorConfig cfg, ProvisioningStore store, NodeDriver driver, Clock clock) {
+        this.cfg = cfg;
+        this.store = store;
+        this.driver = driver;
+        this.clock = clock;
+        this.permits = new Semaphore(cfg.maxConcurrentPolls());
+        this.loop = Thread.ofVirtual().name("conductor").unstarted(this::run);
+    }
+
+    /** Builds the conductor's parts; call {@link #start()} to begin polling. */
+    public static Conductor create(ConductorConfig cfg, dev.drawbridge.controller.store.Database db,
+                                   dev.drawbridge.controller.inventory.NodeRepository nodes,
+                                   dev.drawbridge.controller.inventory.AuditLog audit,
+                                   dev.drawbridge.controller.enroll.EnrollmentService enrollment,
+                                   dev.drawbridge.controller.enroll.TicketRepository tickets,
+                                   javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock) {
+        ProvisioningStore store = new ProvisioningStore(db, nodes, audit);
+        Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
+                .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))));
+        AgentClient client = new AgentClient(pinning, mutual, cfg.requestTimeout());
+        return new Conductor(cfg, store, new NodeDriver(client, phases, store, clock), clock);
+    }
+
+    public void start() {
+        loop.start();
+        LOG.info("conductor polling agents every {} (at most {} at once)", cfg.pollInterval(), cfg.maxConcurrentPolls());
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                LOG.warn("conductor tick failed: {}", e.toString());
+            }
+            try {
+                Thread.sleep(TICK);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    void tick() {
+        Instant now = clock.instant();
+        Instant wall = Instant.now();
+        for (Work w : store.all()) {
+            String id = w.node().id();
+            if (inFlight.contains(id)) {
+                continue;
+            }
+            if (w.node().state().busy() && w.deadline().filter(now::isAfter).isPresent()) {
+                timeout(w, now);
+                continue;
+            }
+            if (nextPoll.getOrDefault(id, Instant.EPOCH).isAfter(wall) || !permits.tryAcquire()) {
+                continue;
+            }
+            inFlight.add(id);
+            Thread.ofVirtual().name("poll-" + w.node().name()).start(() -> {
+                try {
+                    poll(w);
+                } finally {
+                    inFlight.remove(id);
+                    permits.release();
+                }
+            });
+        }
+    }
+
+    private void poll(Work w) {
+        Node node = w.node();
+        try {
+            boolean busy = node.state().busy();
+            if (busy) {
+                driver.drive(w);
+            } else {
+                driver.liveness(w);
+            }
+            failures.remove(node.id());
+            nextPoll.put(node.id(), Instant.now().plus(busy ? cfg.busyPollInterval() : jittered(cfg.pollInterval())));
+        } catch (AgentClient.Unreachable e) {
+            int n = failures.merge(node.id(), 1, Integer::sum);
+            Duration backoff = cfg.pollInterval().multipliedBy(1L << Math.min(n, 10));
+            nextPoll.put(node.id(), Instant.now().plus(backoff.compareTo(cfg.maxBackoff()) > 0 ? cfg.maxBackoff()
+                    : node.state().busy() ? cfg.busyPollInterval().multipliedBy(1L << Math.min(n, 6)) : backoff));
+            if (n == cfg.unreachableAfter() && !node.unreachable()) {
+                LOG.warn("node {} is unreachable after {} polls: {}", node.name(), n, e.getMessage());
+                store.unreachable(node.id());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("polling {} failed: {}", node.name(), e.toString());
+            nextPoll.put(node.id(), Instant.now().plus(cfg.pollInterval()));
+        }
+    }
+
+    private void timeout(Work w, Instant now) {
+        String phase = w.job().map(j -> j.action() + "/" + j.phase()).orElse("no job");
+        store.transition(w.node(), Lifecycle.Event.TIMEOUT, Optional.of("deadline passed in state "
+                + w.node().state().wire() + " (" + phase + ")"), Optional.empty(), Optional.empty(), now);
+        LOG.warn("node {} passed its {} deadline ({})", w.node().name(), w.node().state().wire(), phase);
+    }
+
+    private Duration jittered(Duration base) {
+        double spread = cfg.jitter() * (ThreadLocalRandom.current().nextDouble() * 2 - 1);
+        return Duration.ofMillis(Math.max(1, (long) (base.toMillis() * (1 + spread))));
+    }
+
+    /** Polls a node at the next tick, e.g. right after an operator action. */
+    public void wake(String nodeId) {
+        nextPoll.remove(nodeId);
+        failures.remove(nodeId);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        loop.interrupt();
+    }
+}

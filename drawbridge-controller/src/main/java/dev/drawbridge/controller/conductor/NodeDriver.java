@@ -1,0 +1,145 @@
+package dev.drawbridge.controller.conductor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.controller.conductor.AgentClient.Reply;
+import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
+import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
+import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodeState;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One step of a node: sends the phase's command, or reads how the command in flight is doing, and
+ * records the outcome. A command id is saved before the next step uses it, so a restarted controller
+ * picks up the same command; a command the agent lost is sent again (every command is idempotent).
+ */
+final class NodeDriver {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeDriver.class);
+    private final AgentClient client;
+    private final Phases phases;
+    private final ProvisioningStore store;
+    private final Clock clock;
+
+    NodeDriver(AgentClient client, Phases phases, ProvisioningStore store, Clock clock) {
+        this.client = client;
+        this.phases = phases;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    void liveness(Work w) throws Unreachable {
+        Reply r = client.get(w.node(), "/v1/status", true);
+        if (!r.ok() || !belongs(w.node(), r)) {
+            throw new Unreachable("agent answered " + r.status() + " to a status poll");
+        }
+        store.seen(w.node().id(), clock.instant(), Optional.empty());
+    }
+
+    void drive(Work w) throws Unreachable {
+        Node node = w.node();
+        if (w.job().isEmpty()) {
+            finish(node, new PhaseOutcome.Failed("the node is " + node.state().wire() + " but no job is recorded"));
+            return;
+        }
+        Job job = w.job().get();
+        boolean enrolled = node.state() != NodeState.ENROLLING || job.phase().equals("verify");
+        if (job.phase().equals("verify")) {
+            Reply status = client.get(node, "/v1/status", true);
+            store.seen(node.id(), clock.instant(), Optional.empty());
+            PhaseOutcome o = phases.verifyEnrolled(node, status);
+            if (o instanceof PhaseOutcome.Done) {
+                store.pin(node.id(), status.fingerprint());
+            }
+            finish(node, o);
+            return;
+        }
+        finish(node, job.commandId().isEmpty() ? submit(node, job, enrolled) : follow(node, job, enrolled));
+    }
+
+    private PhaseOutcome submit(Node node, Job job, boolean enrolled) throws Unreachable {
+        Phases.Request req = phases.request(node, job);
+        Reply r = client.post(node, "/v1/commands", Map.of("name", req.command(), "params", req.params()), enrolled);
+        Optional<PhaseOutcome> wrongKey = checkKey(node, req.job(), r, enrolled);
+        if (wrongKey.isPresent()) {
+            return wrongKey.get();
+        }
+        if (r.ok()) {
+            return new PhaseOutcome.Advanced(req.job().withCommand(r.body().path("id").asText()));
+        }
+        if (r.status() == 409) {
+            // Busy: after a restart this may be our own command, sent before its id was saved.
+            JsonNode current = client.get(node, "/v1/status", enrolled).body().path("current");
+            if (current.path("name").asText().equals(req.command())) {
+                return new PhaseOutcome.Advanced(req.job().withCommand(current.path("id").asText()));
+            }
+            return new PhaseOutcome.Wait();
+        }
+        return new PhaseOutcome.Failed("the agent refused " + req.command() + ": " + r.body().path("detail").asText(
+                "HTTP " + r.status()));
+    }
+
+    private PhaseOutcome follow(Node node, Job job, boolean enrolled) throws Unreachable {
+        Reply r = client.get(node, "/v1/commands/" + job.commandId().get(), enrolled);
+        if (r.status() == 403 && job.phase().equals("install")) {
+            // The agent switched to its new certificate and now wants our client certificate.
+            return job.nextPhase().<PhaseOutcome>map(PhaseOutcome.Advanced::new).orElse(new PhaseOutcome.Done());
+        }
+        Optional<PhaseOutcome> wrongKey = checkKey(node, job, r, enrolled);
+        if (wrongKey.isPresent()) {
+            return wrongKey.get();
+        }
+        if (r.status() == 404) {
+            return new PhaseOutcome.Advanced(new Job(job.action(), job.phase(), Optional.empty(), job.params()));
+        }
+        if (!r.ok()) {
+            throw new Unreachable("agent answered " + r.status() + " for command " + job.commandId().get());
+        }
+        JsonNode c = r.body();
+        store.seen(node.id(), clock.instant(), c.hasNonNull("progress")
+                ? Optional.of(c.get("progress").toString()) : Optional.empty());
+        return switch (c.path("status").asText()) {
+            case "RUNNING" -> new PhaseOutcome.Wait();
+            case "FAILED" -> new PhaseOutcome.Failed(job.phase() + " failed: " + c.path("error").asText("no reason given"));
+            case "SUCCEEDED" -> phases.succeeded(node, job, c.path("result"), r.fingerprint());
+            default -> new PhaseOutcome.Failed("the agent reported an unknown command status");
+        };
+    }
+
+    /** Before enrollment every answer after the proof must come from the pinned key; after it, from this node. */
+    private Optional<PhaseOutcome> checkKey(Node node, Job job, Reply r, boolean enrolled) {
+        if (enrolled) {
+            return belongs(node, r) || r.status() == 403 ? Optional.empty()
+                    : Optional.of(new PhaseOutcome.Failed("the agent at " + node.agentAddress().orElse("?")
+                    + " serves a certificate that is not " + node.name() + "'s"));
+        }
+        String pinned = job.params().get("pinned");
+        if (pinned != null && !pinned.equals(r.fingerprint())) {
+            return Optional.of(new PhaseOutcome.Failed("the agent's TLS key changed after it was pinned"));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean belongs(Node node, Reply r) {
+        return r.peer().map(c -> c.getSubjectX500Principal().getName().equals("CN=" + node.name())).orElse(false);
+    }
+
+    private void finish(Node node, PhaseOutcome o) {
+        switch (o) {
+            case PhaseOutcome.Wait w -> { }
+            case PhaseOutcome.Advanced a -> store.saveJob(node.id(), node.state(), a.job());
+            case PhaseOutcome.Done d -> store.transition(node, Lifecycle.Event.DONE, Optional.empty(), Optional.empty(),
+                    Optional.empty(), clock.instant()).ifPresent(n -> LOG.info("node {} is now {}", n.name(),
+                    n.state().wire()));
+            case PhaseOutcome.Failed f -> {
+                LOG.warn("node {} goes to error: {}", node.name(), f.reason());
+                store.transition(node, Lifecycle.Event.FAIL, Optional.of(f.reason()), Optional.empty(),
+                        Optional.empty(), clock.instant());
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.drawbridge.controller.conductor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.controller.enroll.EnrollmentRefused;
+import dev.drawbridge.controller.enroll.EnrollmentService;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.Commands;
+import dev.drawbridge.protocol.HardwareInfo;
+import dev.drawbridge.protocol.TicketProof;
+import dev.drawbridge.protocol.Wire;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What each phase asks of the agent and how its result is judged. Hardware is validated before the
+ * agent is told anything; the agent's TLS key is pinned only after it proves the ticket bound to that key.
+ */
+final class Phases {
+    private final EnrollmentService enrollment;
+    private final TicketKeys ticketKeys;
+    private final SecureRandom random = new SecureRandom();
+
+    /** Looks up the proof key of a ticket made for a node. */
+    interface TicketKeys {
+        Optional<byte[]> pinKey(String nodeId, String ticketId);
+    }
+
+    Phases(EnrollmentService enrollment, TicketKeys ticketKeys) {
+        this.enrollment = enrollment;
+        this.ticketKeys = ticketKeys;
+    }
+
+    /** The command a phase sends, with its parameters; the job may gain parameters (a nonce) on the way. */
+    record Request(String command, Map<String, Object> params, Job job) {}
+
+    Request request(Node node, Job job) {
+        return switch (job.phase()) {
+            case "hardware" -> new Request(Commands.HARDWARE_GET_INFO, Map.of(), job);
+            case "prove" -> {
+                byte[] nonce = new byte[32];
+                random.nextBytes(nonce);
+                String b64 = Base64.getUrlEncoder().withoutPadding().encodeToString(nonce);
+                yield new Request(Commands.IDENTITY_PROVE_TICKET, Map.of("nonce", b64), job.with("nonce", b64));
+            }
+            case "set_info" -> new Request(Commands.NODE_SET_INFO, Map.of("node_id", node.id(), "node_name",
+                    node.name(), "labels", node.labels()), job);
+            case "csr" -> new Request(Commands.IDENTITY_CREATE_CSR, Map.of(), job);
+            case "install" -> new Request(Commands.IDENTITY_INSTALL_CERTIFICATE, Map.of("certificate",
+                    job.param("certificate"), "chain", List.of(job.param("root"))), job);
+            case "erase" -> new Request(Commands.CLEAN_ERASE_DEVICES, Map.of("devices",
+                    List.of(job.param("devices").split(","))), job);
+            case "write" -> new Request(Commands.DEPLOY_WRITE_IMAGE, Map.of("url", job.param("image_url"),
+                    "sha256", job.param("image_sha256"), "target", job.param("target")), job);
+            case "reboot" -> new Request(Commands.POWER_REBOOT, Map.of(), job);
+            default -> throw new IllegalStateException("no request for phase " + job.phase());
+        };
+    }
+
+    /**
+     * Judges a SUCCEEDED command's result. {@code fingerprint} is the agent key seen on the connection that
+     * carried the result. Returns the job for the next phase, or a failure reason.
+     */
+    PhaseOutcome succeeded(Node node, Job job, JsonNode result, String fingerprint) {
+        return switch (job.phase()) {
+            case "hardware" -> hardware(node, job, result);
+            case "prove" -> prove(node, job, result, fingerprint);
+            case "csr" -> {
+                try {
+                    var granted = enrollment.enrollProven(node.id(), job.param("ticket_id"),
+                            result.path("csr").asText());
+                    yield next(job.with("certificate", granted.certificate().pem()).with("root", granted.chain().get(0)));
+                } catch (EnrollmentRefused e) {
+                    yield new PhaseOutcome.Failed("enrollment refused: " + e.getMessage());
+                }
+            }
+            default -> next(job);
+        };
+    }
+
+    /** After install: the agent must now serve our node certificate for this node over mTLS. */
+    PhaseOutcome verifyEnrolled(Node node, AgentClient.Reply status) {
+        if (!status.ok() || !"enrolled".equals(status.body().path("identity").asText())) {
+            return new PhaseOutcome.Wait();
+        }
+        var cert = status.peer();
+        boolean ours = cert.flatMap(Profile::of).filter(p -> p == Profile.NODE).isPresent()
+                && cert.get().getSubjectX500Principal().getName().equals("CN=" + node.name());
+        return ours ? new PhaseOutcome.Done() : new PhaseOutcome.Failed(
+                "after enrollment the agent serves a certificate that is not this node's");
+    }
+
+    private PhaseOutcome hardware(Node node, Job job, JsonNode result) {
+        HardwareInfo hw;
+        try {
+            hw = Wire.JSON.treeToValue(result, HardwareInfo.class);
+        } catch (Exception e) {
+            return new PhaseOutcome.Failed("the agent's hardware report is unreadable");
+        }
+        List<String> reported = hw.interfaces().stream().map(n -> n.mac().toLowerCase(java.util.Locale.ROOT)).toList();
+        for (String mac : node.macs()) {
+            if (!reported.contains(mac)) {
+                return new PhaseOutcome.Failed("hardware mismatch: expected MAC " + mac + " is not on this machine"
+                        + " (it reports " + reported + ")");
+            }
+        }
+        if (node.systemUuid().isPresent() && !node.systemUuid().get().equalsIgnoreCase(hw.systemUuid())) {
+            return new PhaseOutcome.Failed("hardware mismatch: expected system UUID " + node.systemUuid().get()
+                    + ", the machine reports " + hw.systemUuid());
+        }
+        return next(job);
+    }
+
+    private PhaseOutcome prove(Node node, Job job, JsonNode result, String fingerprint) {
+        String ticketId = result.path("ticket_id").asText("");
+        Optional<byte[]> key = ticketKeys.pinKey(node.id(), ticketId);
+        if (key.isEmpty()) {
+            return new PhaseOutcome.Failed("the agent holds no ticket made for this node (ticket id '" + ticketId
+                    + "'); give it a payload from 'drawbridge node payload " + node.name() + "'");
+        }
+        byte[] expected = TicketProof.proof(key.get(), Base64.getUrlDecoder().decode(job.param("nonce")),
+                HexFormat.of().parseHex(fingerprint));
+        byte[] presented;
+        try {
+            presented = Base64.getUrlDecoder().decode(result.path("proof").asText(""));
+        } catch (IllegalArgumentException e) {
+            presented = new byte[0];
+        }
+        if (!MessageDigest.isEqual(expected, presented)) {
+            return new PhaseOutcome.Failed("the agent's ticket proof does not match its TLS key: not pinned");
+        }
+        return next(job.with("ticket_id", ticketId).with("pinned", fingerprint));
+    }
+
+    private static PhaseOutcome next(Job job) {
+        return job.nextPhase().<PhaseOutcome>map(PhaseOutcome.Advanced::new).orElse(new PhaseOutcome.Done());
+    }
+}

@@ -1,0 +1,102 @@
+package dev.drawbridge.controller.conductor;
+
+import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.store.Database;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.Optional;
+
+/**
+ * The conductor's own columns of a node: the job, its deadline, the pinned agent key, and the facts
+ * last learnt from the agent. State changes still go through {@link NodeRepository#transition} only.
+ */
+final class ProvisioningStore {
+    private static final Set<NodeState> LOOKED_AFTER = EnumSet.of(NodeState.ENROLLING, NodeState.MANAGEABLE,
+            NodeState.CLEANING, NodeState.AVAILABLE, NodeState.DEPLOYING, NodeState.ACTIVE, NodeState.RESCUING,
+            NodeState.RESCUE);
+    private final Database db;
+    private final NodeRepository nodes;
+    private final AuditLog audit;
+
+    ProvisioningStore(Database db, NodeRepository nodes, AuditLog audit) {
+        this.db = db;
+        this.nodes = nodes;
+        this.audit = audit;
+    }
+
+    record Work(Node node, Optional<Job> job, Optional<Instant> deadline, Optional<String> pinned) {}
+
+    /** Every node with an agent address in a state the conductor looks after, with its job. */
+    List<Work> all() {
+        return db.inTransaction(h -> {
+            Map<String, Work> extra = new HashMap<>();
+            List<Work> out = new ArrayList<>();
+            h.createQuery("SELECT id, job, deadline_at, pinned_fingerprint FROM nodes WHERE agent_address IS NOT NULL")
+                    .map((rs, ctx) -> {
+                        long deadline = rs.getLong("deadline_at");
+                        Optional<Instant> d = rs.wasNull() ? Optional.empty()
+                                : Optional.of(Instant.ofEpochMilli(deadline));
+                        return Map.entry(rs.getString("id"), new Work(null, Optional.ofNullable(rs.getString("job"))
+                                .map(Job::parse), d, Optional.ofNullable(rs.getString("pinned_fingerprint"))));
+                    }).forEach(e -> extra.put(e.getKey(), e.getValue()));
+            Optional<String> after = Optional.empty();
+            while (true) {
+                List<Node> page = nodes.list(h, Optional.empty(), after, 1000);
+                for (Node n : page) {
+                    Work w = extra.get(n.id());
+                    if (w != null && LOOKED_AFTER.contains(n.state())) {
+                        out.add(new Work(n, w.job(), w.deadline(), w.pinned()));
+                    }
+                }
+                if (page.size() < 1000) {
+                    return out;
+                }
+                after = Optional.of(page.get(page.size() - 1).name());
+            }
+        });
+    }
+
+    /** Saves the job's progress (phase, command id) while the node stays in {@code state}. */
+    boolean saveJob(String id, NodeState state, Job job) {
+        return db.inTransaction(h -> h.createUpdate("UPDATE nodes SET job = :job WHERE id = :id AND state = :state")
+                .bind("job", job.json()).bind("id", id).bind("state", state.wire()).execute() == 1);
+    }
+
+    void pin(String id, String fingerprint) {
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET pinned_fingerprint = :fp WHERE id = :id")
+                .bind("fp", fingerprint).bind("id", id).execute());
+    }
+
+    void seen(String id, Instant at, Optional<String> progress) {
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET last_seen = :at, unreachable = 0, progress = :p"
+                        + " WHERE id = :id")
+                .bind("at", at.toEpochMilli()).bind("p", progress.orElse(null)).bind("id", id).execute());
+    }
+
+    void unreachable(String id) {
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET unreachable = 1 WHERE id = :id").bind("id", id).execute());
+    }
+
+    Optional<Node> transition(Node node, Lifecycle.Event event, Optional<String> reason, Optional<Instant> deadline,
+                              Optional<Job> job, Instant now) {
+        // The transition and its audit event commit together, before anything is done about them.
+        return db.inTransaction(h -> {
+            Optional<Node> moved = nodes.transition(h, node.id(), node.state(), event, reason, deadline,
+                    job.map(Job::json), now);
+            moved.ifPresent(m -> audit.append(h, "node.state", m.name(), event == Lifecycle.Event.FAIL
+                    || event == Lifecycle.Event.TIMEOUT ? "error" : "granted", reason.isPresent()
+                    ? Map.of("from", node.state().wire(), "to", m.state().wire(), "reason", reason.get())
+                    : Map.of("from", node.state().wire(), "to", m.state().wire()), now));
+            return moved;
+        });
+    }
+}
