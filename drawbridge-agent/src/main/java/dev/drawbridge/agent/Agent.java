@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +51,8 @@ public final class Agent implements AutoCloseable {
                 new ImageWriter(TrustStores.jdkDefaultsPlus(verified.root()), deployState), deployState,
                 new Reboot(config.rebootCommand()), () -> tls.current().enrolled());
         CommandRunner runner = new CommandRunner(executor, Clock.systemUTC());
-        Agent[] self = new Agent[1]; // status needs the agent, the routes need status: tie the knot once
-        Routes routes = new Routes(runner, () -> self[0].status());
+        Supplier<AgentStatus> status = () -> status(tls, runner, payload);
+        Routes routes = new Routes(runner, status);
         WebServer server;
         try {
             server = WebServer.builder()
@@ -69,12 +70,11 @@ public final class Agent implements AutoCloseable {
             throw new AgentException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
         Optional<Heartbeat> heartbeat = payload.mode().equals(BootstrapPayload.MODE_CALLBACK)
-                ? Optional.of(Heartbeat.start(payload, tls, config.heartbeatInterval(), () -> self[0].status()))
+                ? Optional.of(Heartbeat.start(payload, tls, config.heartbeatInterval(), status))
                 : Optional.empty();
-        self[0] = new Agent(server, tls, runner, payload, heartbeat);
         LOG.info("agent for node {} ({}) listening on port {}, {} mode, identity {}, TLS key {}", payload.nodeName(),
                 payload.nodeId(), server.port(), payload.mode(), identityName(tls), tls.fingerprintHex());
-        return self[0];
+        return new Agent(server, tls, runner, payload, heartbeat);
     }
 
     private static TlsIdentity.Current initialIdentity(IdentityStore store, Payloads.Verified verified) {
@@ -101,6 +101,10 @@ public final class Agent implements AutoCloseable {
     }
 
     public AgentStatus status() {
+        return status(tls, runner, payload);
+    }
+
+    private static AgentStatus status(TlsIdentity tls, CommandRunner runner, BootstrapPayload payload) {
         return new AgentStatus(identityName(tls), Optional.of(payload.nodeName()), runner.current(),
                 tls.fingerprintHex(), version(), payload.mode());
     }

@@ -1,7 +1,6 @@
 package dev.drawbridge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
@@ -9,10 +8,12 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,90 +25,139 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code drawbridge demo}: a controller on its embedded store carries simulated nodes through every
- * lifecycle stage built so far: inventory, tickets, enrollment with each node's own key and CSR, a
- * refused replay, revocation, and OCSP answering {@code revoked}.
+ * {@code drawbridge demo}: a controller on its embedded store carries simulated nodes (real agents on
+ * loopback addresses, speaking real HTTPS) through every lifecycle stage built so far: bootstrap payload,
+ * hardware validation, ticket-proven enrollment, cleaning, image deployment, a direct CSR enrollment with
+ * a refused replay, revocation, and OCSP answering {@code revoked}.
  */
 @Command(name = "demo", description = "Run a controller with simulated nodes through every lifecycle stage built so far.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "3", description = "How many simulated nodes (1-50).") int count;
-    @Option(names = "--data-dir", defaultValue = "drawbridge-demo-data", description = "Where the demo controller keeps its data (wiped at start).") Path dataDir;
+    @Option(names = "--data-dir", defaultValue = "drawbridge-demo-data", description = "Where the demo keeps its data (wiped at start).") Path dataDir;
     @Option(names = "--json", description = "Print a JSON summary at the end instead of the progress lines.") boolean json;
 
+    private ApiClient api;
+    private final Map<String, String> shown = new HashMap<>();
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         if (count < 1 || count > 50) {
             throw new CliException("--nodes must be from 1 to 50");
         }
-        Logging.configure("plain", "warn");
+        Logging.configure("plain", "error");
         wipe(dataDir);
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of())
-                .withDataDir(dataDir.toString()).withListen("127.0.0.1:0");
-        say("[1/5] starting a controller on its embedded SQLite store ...");
+                .withDataDir(dataDir.resolve("controller").toString()).withListen("127.0.0.1:0");
+        cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofSeconds(1))
+                .withBusyPollInterval(Duration.ofMillis(150)));
+        say("[1/7] starting a controller on its embedded SQLite store ...");
         Map<String, Object> summary = new LinkedHashMap<>();
-        try (Controller controller = Controller.start(cfg, Clock.systemUTC())) {
-            ApiClient api = ApiClient.from(controller.dataDir().root(), Map.of());
+        List<SimulatedNode> agents = new ArrayList<>();
+        try (Controller controller = Controller.start(cfg, Clock.systemUTC());
+             ImageServer images = new ImageServer("127.0.0.1", 8L << 20)) {
+            api = ApiClient.from(controller.dataDir().root(), Map.of());
             say("      listening on " + controller.url());
             say("      data directory " + controller.dataDir().root() + " (admin token in admin.token, root CA in ca.pem)");
-            say("[2/5] adding " + count + " simulated nodes to inventory ...");
+            say("[2/7] adding " + count + " simulated nodes; each agent gets a signed bootstrap payload and no controller URL ...");
             List<String> names = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
                 String name = String.format(Locale.ROOT, "node-%02d", i);
-                ObjectNode body = ApiClient.JSON.createObjectNode().put("name", name)
-                        .put("bmc_address", "127.0.2." + i + ":623").put("agent_address", "127.1.0." + i + ":9999");
-                body.putArray("macs").add(String.format(Locale.ROOT, "52:54:00:00:00:%02x", i));
-                body.putObject("labels").put("rack", "r1");
-                api.post("/v1/nodes", body);
+                String mac = String.format(Locale.ROOT, "52:54:00:00:00:%02x", i);
+                api.post("/v1/nodes", Map.of("name", name, "macs", List.of(mac), "bmc_address", "127.0.2." + i + ":623"));
+                String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload").asText();
+                SimulatedNode agent = SimulatedNode.start(dataDir.resolve(name), "127.1.0." + i, payload,
+                        SimulatedNode.profile(mac));
+                agents.add(agent);
+                api.patch(NodeCommand.path(name), Map.of("agent_address", agent.address(),
+                        "labels", Map.of("rack", "r1", "root-device", agent.disk().toString())));
                 names.add(name);
-                say("      + " + name + "  mac 52:54:00:00:00:" + String.format(Locale.ROOT, "%02x", i));
+                say("      + " + name + "  mac " + mac + "  agent https://" + agent.address());
             }
-            say("[3/5] enrolling: each node makes its own key and CSR and proves a one-time ticket ...");
+            say("[3/7] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
+            actAll(names, Map.of("action", "manage"), "manageable");
+            say("[4/7] provide: cleaning each node's disk ...");
+            actAll(names, Map.of("action", "provide"), "available");
+            String sha = images.publishRandom("/images/demo-os.img", 16 << 20);
+            say("[5/7] deploy: writing a 16 MiB image (sha256 " + sha.substring(0, 16) + "...) and rebooting ...");
+            actAll(names, Map.of("action", "deploy", "image_url", images.url("/images/demo-os.img"), "image_sha256", sha),
+                    "active");
             Map<String, String> serials = new LinkedHashMap<>();
-            String lastTicket = "";
             for (String name : names) {
-                lastTicket = api.post(NodeCommand.path(name) + "/tickets", ApiClient.JSON.createObjectNode())
-                        .path("ticket").asText();
-                KeyPair key = DemoPki.newKey();
-                JsonNode granted = api.post("/v1/enroll", Map.of("ticket", lastTicket, "csr", DemoPki.csr(key, name)));
-                serials.put(name, granted.path("serial").asText());
-                say("      " + name + "  certificate serial " + granted.path("serial").asText() + ", valid until "
-                        + granted.path("not_after").asText());
+                JsonNode cert = api.get(NodeCommand.path(name) + "/certificates").path("items").get(0);
+                serials.put(name, cert.path("serial").asText());
+                say("      " + name + "  identity CN=" + name + ", serial " + cert.path("serial").asText() + ", valid until "
+                        + cert.path("not_after").asText());
             }
+            say("[6/7] a machine enrolling itself with its own key and CSR; then its ticket replayed ...");
+            api.post("/v1/nodes", Map.of("name", "node-manual"));
+            String ticket = api.post(NodeCommand.path("node-manual") + "/tickets", Map.of()).path("ticket").asText();
+            JsonNode granted = api.post("/v1/enroll", Map.of("ticket", ticket, "csr", DemoPki.csr(DemoPki.newKey(), "node-manual")));
+            serials.put("node-manual", granted.path("serial").asText());
+            say("      node-manual  certificate serial " + granted.path("serial").asText());
             try {
-                api.post("/v1/enroll", Map.of("ticket", lastTicket, "csr", DemoPki.csr(DemoPki.newKey(), names.get(names.size() - 1))));
-                throw new CliException("a used ticket was accepted twice: this is a bug");
+                api.post("/v1/enroll", Map.of("ticket", ticket, "csr", DemoPki.csr(DemoPki.newKey(), "node-manual")));
+                throw new IllegalStateException("a used ticket was accepted twice: this is a bug");
             } catch (CliException refused) {
-                say("      replaying " + names.get(names.size() - 1) + "'s ticket is refused: " + refused.getMessage());
+                say("      replay refused: " + refused.getMessage());
             }
             String victim = names.get(names.size() > 1 ? 1 : 0);
-            say("[4/5] revoking every certificate of " + victim + " ...");
-            JsonNode revoked = api.post(NodeCommand.path(victim) + "/certificates/revoke",
-                    Map.of("reason", "key-compromise"));
-            say("      revoked " + revoked.path("revoked"));
-            say("[5/5] asking the OCSP responder about each node's certificate ...");
+            say("[7/7] revoking every certificate of " + victim + ", then asking the OCSP responder about each ...");
+            api.post(NodeCommand.path(victim) + "/certificates/revoke", Map.of("reason", "key-compromise"));
             Map<String, String> ocsp = new LinkedHashMap<>();
-            for (String name : names) {
-                byte[] req = DemoPki.ocspRequest(controller.ca().root(), new BigInteger(serials.get(name), 16));
+            for (var e : serials.entrySet()) {
+                byte[] req = DemoPki.ocspRequest(controller.ca().root(), new BigInteger(e.getValue(), 16));
                 String status = DemoPki.ocspStatus(api.postBytes("/v1/ca/ocsp", "application/ocsp-request", req));
-                ocsp.put(name, status);
-                say("      " + name + "  " + status);
+                ocsp.put(e.getKey(), status);
+                say("      " + e.getKey() + "  " + status);
             }
             if (!ocsp.get(victim).startsWith("revoked")) {
                 throw new CliException("OCSP did not answer revoked for " + victim);
             }
             long events = api.get("/v1/events?limit=1000").path("items").size();
-            say("done: " + names.size() + " nodes enrolled, 1 revoked, " + events + " audit events (./drawbridge events --data-dir "
-                    + dataDir + " while a controller runs there)");
+            say("done: " + names.size() + " nodes active, 1 revoked, " + events + " audit events; the agents were"
+                    + " given no controller URL, so every exchange was the conductor polling them");
             summary.put("url", controller.url());
             summary.put("data_dir", controller.dataDir().root().toString());
+            summary.put("states", names.stream().collect(java.util.stream.Collectors.toMap(n -> n,
+                    n -> api.get(NodeCommand.path(n)).path("state").asText(), (a, b) -> a, LinkedHashMap::new)));
             summary.put("serials", serials);
             summary.put("ocsp", ocsp);
             summary.put("audit_events", events);
+        } finally {
+            agents.forEach(SimulatedNode::close);
         }
         if (json) {
             Out.json(summary);
         }
         return 0;
+    }
+
+    /** Starts an action on every node, prints each state and progress change, and waits for all to settle. */
+    private void actAll(List<String> names, Map<String, String> action, String goal) throws InterruptedException {
+        for (String n : names) {
+            api.post(NodeCommand.path(n) + "/actions", action);
+        }
+        Instant end = Instant.now().plus(Duration.ofMinutes(5));
+        while (Instant.now().isBefore(end)) {
+            boolean settled = true;
+            for (String n : names) {
+                JsonNode node = api.get(NodeCommand.path(n));
+                String line = WatchCommand.describe(node);
+                if (!line.equals(shown.put(n, line))) {
+                    say("      " + line);
+                }
+                String state = node.path("state").asText();
+                if (state.equals("error")) {
+                    throw new CliException(n + " went to error: " + node.path("reason").asText());
+                }
+                settled &= state.equals(goal);
+            }
+            if (settled) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new CliException("nodes did not reach " + goal + " within 5 minutes");
     }
 
     private void say(String line) {

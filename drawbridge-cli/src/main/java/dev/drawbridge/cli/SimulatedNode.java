@@ -40,7 +40,7 @@ public final class SimulatedNode implements AutoCloseable {
             Path payloadFile = Files.writeString(dir.resolve("payload.jws"), payload);
             Path profileFile = dir.resolve("hardware.json");
             Wire.JSON.writeValue(profileFile.toFile(), profile);
-            Path disk = dir.resolve("disk.img");
+            Path disk = dir.resolve("disk.img").toAbsolutePath();
             Files.write(disk, new byte[4 << 20]);
             Agent agent = Agent.start(AgentConfig.of(dir.resolve("agent-data"), payloadFile)
                     .withListen(host.contains(":") ? "[" + host + "]:0" : host + ":0")

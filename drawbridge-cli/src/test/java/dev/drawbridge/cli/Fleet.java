@@ -26,7 +26,8 @@ final class Fleet implements AutoCloseable {
         this.dir = dir;
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.resolve("ctl").toString())
                 .withListen("127.0.0.1:0");
-        cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofMillis(500)));
+        cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofMillis(500))
+                .withBusyPollInterval(Duration.ofMillis(100)));
         controller = Controller.start(cfg, Clock.systemUTC());
         api = ApiClient.from(controller.dataDir().root(), Map.of());
     }

@@ -23,6 +23,11 @@ public record ConductorConfig(boolean enabled, Duration pollInterval, double jit
                 maxBackoff, enrollingDeadline, cleaningDeadline, deployingDeadline, rescuingDeadline, busyPollInterval);
     }
 
+    public ConductorConfig withBusyPollInterval(Duration d) {
+        return new ConductorConfig(enabled, pollInterval, jitter, requestTimeout, maxConcurrentPolls, unreachableAfter,
+                maxBackoff, enrollingDeadline, cleaningDeadline, deployingDeadline, rescuingDeadline, d);
+    }
+
     public ConductorConfig withDeployingDeadline(Duration d) {
         return new ConductorConfig(enabled, pollInterval, jitter, requestTimeout, maxConcurrentPolls, unreachableAfter,
                 maxBackoff, enrollingDeadline, cleaningDeadline, d, rescuingDeadline, busyPollInterval);
