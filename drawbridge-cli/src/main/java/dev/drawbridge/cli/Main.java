@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code drawbridge} command. */
 @Command(name = "drawbridge", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Establish trust in a fleet of machines and keep it honest.",
-        subcommands = {ControllerCommand.class, DemoCommand.class, NodeCommand.class, CaCommand.class,
+        subcommands = {ControllerCommand.class, AgentCommand.class, DemoCommand.class, NodeCommand.class, CaCommand.class,
                 EventsCommand.class, ConfigCommand.class, VersionCommand.class})
 public final class Main {
     public static void main(String[] args) {
