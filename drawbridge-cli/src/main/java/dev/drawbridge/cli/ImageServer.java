@@ -64,7 +64,8 @@ public final class ImageServer implements AutoCloseable {
 
     public String url(String path) {
         InetSocketAddress a = server.getAddress();
-        return "http://" + a.getHostString() + ":" + a.getPort() + path;
+        String h = a.getAddress().getHostAddress();
+        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort() + path;
     }
 
     public void throttle(long rate) {

@@ -23,9 +23,13 @@ final class Fleet implements AutoCloseable {
     final Path dir;
 
     Fleet(Path dir) {
+        this(dir, "127.0.0.1:0");
+    }
+
+    Fleet(Path dir, String listen) {
         this.dir = dir;
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.resolve("ctl").toString())
-                .withListen("127.0.0.1:0");
+                .withListen(listen);
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofMillis(500))
                 .withBusyPollInterval(Duration.ofMillis(100)));
         controller = Controller.start(cfg, Clock.systemUTC());
