@@ -27,11 +27,15 @@ final class Fleet implements AutoCloseable {
     }
 
     Fleet(Path dir, String listen) {
+        this(dir, listen, Duration.ofMinutes(60));
+    }
+
+    Fleet(Path dir, String listen, Duration deployDeadline) {
         this.dir = dir;
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.resolve("ctl").toString())
                 .withListen(listen);
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofMillis(500))
-                .withBusyPollInterval(Duration.ofMillis(100)));
+                .withBusyPollInterval(Duration.ofMillis(100)).withDeployingDeadline(deployDeadline));
         controller = Controller.start(cfg, Clock.systemUTC());
         api = ApiClient.from(controller.dataDir().root(), Map.of());
     }

@@ -37,6 +37,57 @@ class ProvisioningEndToEndTest {
             byte[] written = Arrays.copyOf(Files.readAllBytes(node.disk()), 3 << 20);
             assertThat(ImageServer.sha256(written)).isEqualTo(sha);
             assertThat(active.path("last_seen").isNull()).isFalse();
+
+            fleet.act("e2e-1", Map.of("action", "undeploy"));
+            assertThat(fleet.awaitState("e2e-1", "available").path("state").asText()).isEqualTo("available");
+            assertThat(ImageServer.sha256(Arrays.copyOf(Files.readAllBytes(node.disk()), 3 << 20))).isNotEqualTo(sha);
+            fleet.act("e2e-1", Map.of("action", "rescue"));
+            assertThat(fleet.awaitState("e2e-1", "rescue").path("state").asText()).isEqualTo("rescue");
+        }
+    }
+
+    @Test
+    @DisplayName("an action the lifecycle table does not allow is refused with 409 and changes nothing")
+    void invalidTransitionRefused() throws Exception {
+        try (Fleet fleet = new Fleet(dir)) {
+            fleet.add("e2e-order", "52:54:00:e2:e2:05", "52:54:00:e2:e2:05");
+            var e = org.assertj.core.api.Assertions.catchThrowableOfType(CliException.class,
+                    () -> fleet.act("e2e-order", Map.of("action", "deploy", "image_url", "http://127.0.0.1/x",
+                            "image_sha256", "0".repeat(64))));
+            assertThat(e.getMessage()).contains("discovered").contains("cannot deploy");
+            assertThat(fleet.api.get(NodeCommand.path("e2e-order")).path("state").asText()).isEqualTo("discovered");
+        }
+    }
+
+    @Test
+    @DisplayName("an agent that stops answering is flagged unreachable after the configured number of polls")
+    void silentAgentIsFlaggedUnreachable() throws Exception {
+        try (Fleet fleet = new Fleet(dir)) {
+            SimulatedNode node = fleet.add("e2e-gone", "52:54:00:e2:e2:03", "52:54:00:e2:e2:03");
+            fleet.act("e2e-gone", Map.of("action", "manage"));
+            fleet.awaitState("e2e-gone", "manageable");
+            assertThat(fleet.api.get(NodeCommand.path("e2e-gone")).path("unreachable").asBoolean()).isFalse();
+            node.close();
+            JsonNode n = fleet.await("e2e-gone", x -> x.path("unreachable").asBoolean(), java.time.Duration.ofSeconds(30));
+            assertThat(n.path("state").asText()).isEqualTo("manageable");
+        }
+    }
+
+    @Test
+    @DisplayName("a deploy that outlives its deadline sends the node to error with a reason naming the state")
+    void deadlinePassed() throws Exception {
+        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", java.time.Duration.ofSeconds(2));
+             ImageServer images = new ImageServer("127.0.0.1", 256 * 1024)) {
+            fleet.add("e2e-slow", "52:54:00:e2:e2:04", "52:54:00:e2:e2:04");
+            String sha = images.publishRandom("/slow.img", 4 << 20);
+            fleet.act("e2e-slow", Map.of("action", "manage"));
+            fleet.awaitState("e2e-slow", "manageable");
+            fleet.act("e2e-slow", Map.of("action", "provide"));
+            fleet.awaitState("e2e-slow", "available");
+            fleet.act("e2e-slow", Map.of("action", "deploy", "image_url", images.url("/slow.img"), "image_sha256", sha));
+            JsonNode n = fleet.awaitState("e2e-slow", "error");
+            assertThat(n.path("state").asText()).isEqualTo("error");
+            assertThat(n.path("reason").asText()).contains("deadline passed in state deploying");
         }
     }
 

@@ -56,8 +56,10 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pass);
             KeyManager[] keys = kmf.getKeyManagers();
-            return new ServerIdentity(context(keys, null), context(null, new AcceptAny()),
-                    context(keys, new RootOnly(rootTrust(ca.root()))));
+            X509TrustManager roots = rootTrust(ca.root());
+            // The server context trusts client certificates from our root: callback-mode agents show theirs.
+            return new ServerIdentity(context(keys, new RootOnly(roots, true)), context(null, new AcceptAny()),
+                    context(keys, new RootOnly(roots, false)));
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot make the controller's TLS identity: " + e.getMessage(), e);
         }
@@ -84,9 +86,11 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
      */
     private static final class RootOnly extends X509ExtendedTrustManager {
         private final X509TrustManager delegate;
+        private final boolean clients;
 
-        RootOnly(X509TrustManager delegate) {
+        RootOnly(X509TrustManager delegate, boolean clients) {
             this.delegate = delegate;
+            this.clients = clients;
         }
 
         @Override
@@ -106,7 +110,10 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("the conductor's client context takes no clients");
+            if (!clients) {
+                throw new CertificateException("the conductor's client context takes no clients");
+            }
+            delegate.checkClientTrusted(chain, authType);
         }
 
         @Override

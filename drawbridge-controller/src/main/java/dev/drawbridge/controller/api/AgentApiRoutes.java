@@ -4,13 +4,17 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.pki.Profile;
+import java.security.cert.X509Certificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The agent-facing callback API ({@code /v1/agent/lookup}, {@code /v1/agent/heartbeat}). With
  * {@code agent-api.enabled: false} (the default) every call is refused with 403 and logged, so a node
- * that tries to reach the control plane is seen.
+ * that tries to reach the control plane is seen. When enabled, only callback-mode nodes holding an
+ * unrevoked node certificate (mTLS) may call: a heartbeat records that the node was seen.
  */
 final class AgentApiRoutes implements HttpService {
     private static final Logger LOG = LoggerFactory.getLogger(AgentApiRoutes.class);
@@ -32,7 +36,39 @@ final class AgentApiRoutes implements HttpService {
             throw new ApiException(403, "agent-api-disabled", "The agent callback API is switched off",
                     "this controller polls its agents; set agent-api.enabled to true to accept callback-mode nodes");
         }
-        throw new ApiException(501, "not-implemented", "Callback mode is not available yet",
-                "heartbeats from callback-mode agents are not accepted by this version; use poll mode");
+        Node node = caller(req);
+        if (req.path().path().endsWith("/heartbeat")) {
+            ctx.db().inTransaction(h -> h.createUpdate("UPDATE nodes SET last_seen = :at, unreachable = 0 WHERE id = :id")
+                    .bind("at", ctx.clock().instant().toEpochMilli()).bind("id", node.id()).execute());
+        }
+        Json.send(res, 200, Json.object().put("node_id", node.id()).put("node_name", node.name())
+                .put("state", node.state().wire()));
+    }
+
+    /**
+     * The calling node, proven by its client certificate: issued by our CA under the node profile, for a node
+     * in callback mode. Anything else is refused; a ticket never authenticates a callback.
+     */
+    private Node caller(ServerRequest req) {
+        X509Certificate cert = req.remotePeer().tlsCertificates().filter(c -> c.length > 0 && c[0] instanceof X509Certificate)
+                .map(c -> (X509Certificate) c[0]).orElseThrow(() -> new ApiException(401, "client-certificate-required",
+                        "Client certificate required", "callback-mode agents authenticate with their node certificate"));
+        if (Profile.of(cert).filter(p -> p == Profile.NODE).isEmpty()) {
+            throw new ApiException(403, "not-a-node", "Not a node certificate", "only node certificates may call here");
+        }
+        String name = cert.getSubjectX500Principal().getName().replaceFirst("^CN=", "");
+        Node node = ctx.db().inTransaction(h -> ctx.nodes().find(h, name)).filter(n -> n.name().equals(name))
+                .orElseThrow(() -> new ApiException(403, "unknown-node", "Unknown node", "no node named by this certificate"));
+        boolean revoked = ctx.db().inTransaction(h -> ctx.certificates().find(h, cert.getSerialNumber().toString(16)))
+                .map(r -> r.revokedAt().isPresent()).orElse(true);
+        if (revoked) {
+            throw new ApiException(403, "certificate-revoked", "Certificate revoked", "this certificate is revoked or unknown");
+        }
+        if (!node.mode().equals("callback")) {
+            LOG.warn("refused agent callback from poll-mode node {}", node.name());
+            throw new ApiException(403, "poll-mode-node", "This node is in poll mode",
+                    "poll-mode nodes are polled by the conductor and may not call the controller");
+        }
+        return node;
     }
 }

@@ -28,7 +28,7 @@ public final class ApiServer implements AutoCloseable {
                 .maxPayloadSize(16L * 1024 * 1024)
                 .maxConcurrentRequests(ctx.config().api().maxConcurrentRequests())
                 .shutdownGracePeriod(Duration.ofSeconds(5))
-                .tls(Tls.builder().sslContext(tls).build())
+                .tls(Tls.builder().sslContext(tls).clientAuth(io.helidon.common.tls.TlsClientAuth.OPTIONAL).build())
                 .routing(r -> routing(r, ctx))
                 .build()
                 .start();
