@@ -84,6 +84,28 @@ class EnrollmentWithOpensslTest {
     }
 
     @Test
+    @DisplayName("the OCSP GET form (RFC 6960 A.1) answers like POST, and garbage in the path is a 400 problem")
+    void ocspGetForm() throws Exception {
+        JsonNode granted = enrolled("node-ocsp-get");
+        Path cert = Csrs.write(dir, "get.pem", granted.path("certificate").asText());
+        String ca = c.dataDir.resolve("ca.pem").toString();
+        Path req = dir.resolve("get-req.der");
+        OpenSsl.runOk(dir, "ocsp", "-issuer", ca, "-cert", cert.toString(), "-reqout", req.toString(), "-no_nonce");
+        String encoded = java.net.URLEncoder.encode(java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(req)),
+                java.nio.charset.StandardCharsets.US_ASCII);
+        var answer = c.call("GET", "/v1/ca/ocsp/" + encoded, null, null);
+        assertThat(answer.status()).isEqualTo(200);
+        Path resp = dir.resolve("get-resp.der");
+        Files.write(resp, answer.body());
+        var r = OpenSsl.run(dir, "ocsp", "-respin", resp.toString(), "-issuer", ca, "-CAfile", ca, "-cert",
+                cert.toString(), "-no_nonce");
+        assertThat(r.stderr()).contains("Response verify OK");
+        assertThat(r.stdout()).contains(": good");
+        var bad = c.call("GET", "/v1/ca/ocsp/not*base64!", null, null);
+        assertThat(bad.status()).isEqualTo(400);
+    }
+
+    @Test
     @DisplayName("revoking a node revokes all of its certificates")
     void revokeNodeRevokesAll() {
         JsonNode first = enrolled("node-many");
