@@ -29,8 +29,11 @@ public final class Agent implements AutoCloseable {
     private final BootstrapPayload payload;
     private final Optional<Heartbeat> heartbeat;
 
+    private final Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm;
+
     private Agent(WebServer server, TlsIdentity tls, CommandRunner runner, BootstrapPayload payload,
-                  Optional<Heartbeat> heartbeat) {
+                  Optional<Heartbeat> heartbeat, Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm) {
+        this.softwareTpm = softwareTpm;
         this.server = server;
         this.tls = tls;
         this.runner = runner;
@@ -47,9 +50,10 @@ public final class Agent implements AutoCloseable {
         TlsIdentity tls = new TlsIdentity(initialIdentity(store, verified), verified.root());
         DeployState deployState = new DeployState(files);
         Enrollment enrollment = new Enrollment(payload, tls, store);
+        Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm = Tpms.create(config.tpm());
         CommandExecutor executor = new CommandExecutor(new Hardware(config.hardwareProfile()), files, enrollment,
                 new ImageWriter(TrustStores.jdkDefaultsPlus(verified.root()), deployState), deployState,
-                new Reboot(config.rebootCommand()), () -> tls.current().enrolled());
+                new Reboot(config.rebootCommand()), () -> tls.current().enrolled(), softwareTpm.map(Tpms::software));
         CommandRunner runner = new CommandRunner(executor, Clock.systemUTC());
         Supplier<AgentStatus> status = () -> status(tls, runner, payload);
         Routes routes = new Routes(runner, status);
@@ -74,7 +78,7 @@ public final class Agent implements AutoCloseable {
                 : Optional.empty();
         LOG.info("agent for node {} ({}) listening on port {}, {} mode, identity {}, TLS key {}", payload.nodeName(),
                 payload.nodeId(), server.port(), payload.mode(), identityName(tls), tls.fingerprintHex());
-        return new Agent(server, tls, runner, payload, heartbeat);
+        return new Agent(server, tls, runner, payload, heartbeat, softwareTpm);
     }
 
     private static TlsIdentity.Current initialIdentity(IdentityStore store, Payloads.Verified verified) {
@@ -94,6 +98,11 @@ public final class Agent implements AutoCloseable {
 
     private static String identityName(TlsIdentity tls) {
         return tls.current().enrolled() ? "enrolled" : "fresh";
+    }
+
+    /** The simulated TPM of a simulated node, so a demo or test can change a PCR as an attacker would. */
+    public Optional<dev.drawbridge.attestation.SoftwareTpm> simulatedTpm() {
+        return softwareTpm;
     }
 
     public int port() {

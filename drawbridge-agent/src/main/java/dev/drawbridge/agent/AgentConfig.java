@@ -15,9 +15,11 @@ import java.util.Optional;
  * @param hardwareProfile   a HardwareInfo JSON file answered instead of reading /sys; for simulated nodes only
  * @param rebootCommand     argv run by {@code power.reboot}; empty (the default) refuses to reboot
  * @param heartbeatInterval callback mode only: how often to heartbeat to the controller. Default 10 s.
+ * @param tpm               {@code none} (default: attestation commands fail) or {@code software} (a simulated TPM,
+ *                          for simulated nodes only)
  */
 public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optional<Path> hardwareProfile,
-                          List<String> rebootCommand, Duration heartbeatInterval) {
+                          List<String> rebootCommand, Duration heartbeatInterval, String tpm) {
     public static final String DEFAULT_LISTEN = "[::]:9999";
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
 
@@ -34,22 +36,26 @@ public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optiona
 
     /** Defaults for everything but the two paths every agent needs. */
     public static AgentConfig of(Path dataDir, Path payloadFile) {
-        return new AgentConfig(DEFAULT_LISTEN, dataDir, payloadFile, Optional.empty(), List.of(), DEFAULT_HEARTBEAT);
+        return new AgentConfig(DEFAULT_LISTEN, dataDir, payloadFile, Optional.empty(), List.of(), DEFAULT_HEARTBEAT, "none");
     }
 
     public AgentConfig withListen(String value) {
-        return new AgentConfig(value, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval);
+        return new AgentConfig(value, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm);
     }
 
     public AgentConfig withHardwareProfile(Path value) {
-        return new AgentConfig(listen, dataDir, payloadFile, Optional.of(value), rebootCommand, heartbeatInterval);
+        return new AgentConfig(listen, dataDir, payloadFile, Optional.of(value), rebootCommand, heartbeatInterval, tpm);
     }
 
     public AgentConfig withRebootCommand(List<String> value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, value, heartbeatInterval);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, value, heartbeatInterval, tpm);
+    }
+
+    public AgentConfig withTpm(String value) {
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, value);
     }
 
     public AgentConfig withHeartbeatInterval(Duration value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, value);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, value, tpm);
     }
 }

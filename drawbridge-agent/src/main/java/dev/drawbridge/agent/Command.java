@@ -37,4 +37,8 @@ sealed interface Command {
     record Reboot() implements Command {}
 
     record SystemStatus() implements Command {}
+
+    record GetAk() implements Command {}
+
+    record AttestQuote(byte[] nonce, dev.drawbridge.attestation.PcrSelection selection) implements Command {}
 }

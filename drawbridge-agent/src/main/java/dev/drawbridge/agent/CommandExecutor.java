@@ -21,9 +21,11 @@ final class CommandExecutor implements CommandRunner.Executor {
     private final DeployState deployState;
     private final Reboot reboot;
     private final Supplier<Boolean> enrolled;
+    private final java.util.Optional<Tpm> tpm;
 
     CommandExecutor(Hardware hardware, DataFiles files, Enrollment enrollment, ImageWriter images,
-                    DeployState deployState, Reboot reboot, Supplier<Boolean> enrolled) {
+                    DeployState deployState, Reboot reboot, Supplier<Boolean> enrolled, java.util.Optional<Tpm> tpm) {
+        this.tpm = tpm;
         this.hardware = hardware;
         this.files = files;
         this.enrollment = enrollment;
@@ -49,6 +51,8 @@ final class CommandExecutor implements CommandRunner.Executor {
             case Command.WriteImage w -> Outcome.of(images.write(w, progress));
             case Command.Reboot r -> Outcome.of(reboot.run());
             case Command.SystemStatus s -> Outcome.of(systemStatus());
+            case Command.GetAk g -> Outcome.of(tpm.orElseThrow(Tpms::none).akInfo());
+            case Command.AttestQuote q -> Outcome.of(tpm.orElseThrow(Tpms::none).quote(q.nonce(), q.selection()));
         };
     }
 

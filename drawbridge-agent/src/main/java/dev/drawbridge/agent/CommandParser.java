@@ -34,9 +34,25 @@ final class CommandParser {
             case Commands.DEPLOY_WRITE_IMAGE -> writeImage(params);
             case Commands.POWER_REBOOT -> new Command.Reboot();
             case Commands.SYSTEM_STATUS -> new Command.SystemStatus();
+            case Commands.ATTESTATION_GET_AK -> new Command.GetAk();
+            case Commands.ATTESTATION_QUOTE -> new Command.AttestQuote(nonce(text(params, "nonce")), pcrs(text(params, "pcrs")));
             default -> throw new ApiProblem(400, "unknown-command", "Unknown command",
                     "no command named \"" + abbreviate(name) + "\"");
         };
+    }
+
+    /** {@code sha256:0,1,2,3,7}: one bank, PCRs 0..23. */
+    private static dev.drawbridge.attestation.PcrSelection pcrs(String value) {
+        if (!value.matches("sha256:\\d{1,2}(,\\d{1,2}){0,23}")) {
+            throw bad("pcrs must look like sha256:0,1,2,3,7");
+        }
+        int[] list = java.util.Arrays.stream(value.substring(7).split(",")).mapToInt(Integer::parseInt).toArray();
+        for (int pcr : list) {
+            if (pcr > 23) {
+                throw bad("PCR " + pcr + " does not exist (0..23)");
+            }
+        }
+        return dev.drawbridge.attestation.PcrSelection.of(dev.drawbridge.attestation.HashAlg.SHA256, list);
     }
 
     @SuppressWarnings("unchecked")

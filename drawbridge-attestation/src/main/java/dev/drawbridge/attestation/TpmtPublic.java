@@ -82,7 +82,7 @@ final class TpmtPublic {
                 BigInteger.valueOf(exponent == 0 ? 65537 : exponent));
         try {
             return KeyFactory.getInstance("RSA").generatePublic(spec);
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new AttestationException("TPMT_PUBLIC: RSA key rejected: " + e.getMessage(), e);
         }
     }
@@ -111,10 +111,28 @@ final class TpmtPublic {
             params.init(new ECGenParameterSpec(name));
             ECParameterSpec spec = params.getParameterSpec(ECParameterSpec.class);
             ECPoint point = new ECPoint(new BigInteger(1, x), new BigInteger(1, y));
+            if (!onCurve(point, spec)) {
+                throw r.fail("unique.ecc is not a point on " + name);
+            }
             return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, spec));
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
+            if (e instanceof AttestationException ae) {
+                throw ae;
+            }
             throw new AttestationException("TPMT_PUBLIC: ECC point rejected: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether x and y are field elements with y^2 = x^3 + ax + b (mod p); JCA does not always check. */
+    private static boolean onCurve(ECPoint point, ECParameterSpec spec) {
+        BigInteger p = ((java.security.spec.ECFieldFp) spec.getCurve().getField()).getP();
+        BigInteger x = point.getAffineX();
+        BigInteger y = point.getAffineY();
+        if (x.compareTo(p) >= 0 || y.compareTo(p) >= 0) {
+            return false;
+        }
+        BigInteger rhs = x.pow(3).add(spec.getCurve().getA().multiply(x)).add(spec.getCurve().getB()).mod(p);
+        return y.modPow(BigInteger.TWO, p).equals(rhs);
     }
 
     /** The TPMT_PUBLIC of a restricted ECDSA-SHA256 P-256 signing key, as tpm2_createak -G ecc makes it. */

@@ -30,6 +30,10 @@ final class AgentCommand implements Callable<Integer> {
             description = "HardwareInfo JSON to report instead of reading /sys (simulated nodes only).")
     Path hardwareProfile;
 
+    @Option(names = "--tpm", defaultValue = "none",
+            description = "TPM for attestation: none, or software (simulated nodes only).")
+    String tpm;
+
     @Option(names = "--reboot-command",
             description = "Command for power.reboot, split on spaces, run without a shell (e.g. \"systemctl reboot\"). "
                     + "Default: none, and power.reboot fails.")
@@ -38,7 +42,7 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Logging.configure("plain", "info");
-        AgentConfig config = AgentConfig.of(dataDir, payload).withListen(listen);
+        AgentConfig config = AgentConfig.of(dataDir, payload).withListen(listen).withTpm(tpm);
         if (hardwareProfile != null) {
             config = config.withHardwareProfile(hardwareProfile);
         }

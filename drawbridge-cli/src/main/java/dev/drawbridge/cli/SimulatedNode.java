@@ -45,7 +45,8 @@ public final class SimulatedNode implements AutoCloseable {
             Agent agent = Agent.start(AgentConfig.of(dir.resolve("agent-data"), payloadFile)
                     .withListen(host.contains(":") ? "[" + host + "]:0" : host + ":0")
                     .withHardwareProfile(profileFile)
-                    .withRebootCommand(List.of("true")));
+                    .withRebootCommand(List.of("true"))
+                    .withTpm("software"));
             return new SimulatedNode(agent, disk, host);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -6,6 +6,12 @@ import dev.drawbridge.controller.api.ApiServer;
 import dev.drawbridge.controller.conductor.Conductor;
 import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.config.CaConfig;
+import dev.drawbridge.controller.config.FencingConfig;
+import dev.drawbridge.controller.fence.FenceService;
+import dev.drawbridge.controller.fence.PowerControl;
+import dev.drawbridge.controller.fence.PowerControls;
+import dev.drawbridge.controller.placement.Placement;
+import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.controller.config.ConfigException;
 import dev.drawbridge.controller.config.ControllerConfig;
 import dev.drawbridge.controller.enroll.CertificateRepository;
@@ -89,15 +95,22 @@ public final class Controller implements AutoCloseable {
                     config.managementConsole().deadline(), config.managementConsole().maxInFlight(),
                     config.managementConsole().retryAfterSeconds());
             PrometheusMeterRegistry metrics = metrics(console);
+            var verdicts = new Verdicts(db, audit, clock, config.fencing().verdictMaxAge());
+            var placement = new Placement(db, audit, clock, config.fencing().verdictMaxAge());
+            var fences = new FenceService(db, nodes, audit, FenceService.standardSteps(db, revocations,
+                    power(config.fencing()), placement, webhook(config.fencing()), ca, clock), verdicts, clock, metrics);
             ServerIdentity identity = ServerIdentity.create(ca, listen.getHostString());
             Optional<Conductor> conductor = config.conductor().enabled()
                     ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets,
-                    identity.agentPinning(), identity.agentMutual(), clock)) : Optional.empty();
+                    identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences)) : Optional.empty();
+            conductor.ifPresent(c -> c.fenceUnreachableAfter(config.fencing().unreachableAfter()));
+
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, conductor);
             var ctx = new ApiContext(config, db, nodes, audit, certs, ca, enrollment, revocations, console, actions,
-                    token, metrics, clock);
+                    verdicts, placement, fences, token, metrics, clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             conductor.ifPresent(Conductor::start);
+            fences.resumeAll();
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
             dir.writePublic("controller.url", url + "\n");
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
@@ -158,6 +171,26 @@ public final class Controller implements AutoCloseable {
         lifetimes.put(Profile.CONTROLLER, cfg.controllerLifetime());
         lifetimes.put(Profile.CONSOLE_CLIENT, cfg.consoleClientLifetime());
         return new CaSettings(alg, cfg.rootCommonName(), cfg.rootLifetime(), lifetimes);
+    }
+
+    private static PowerControl power(FencingConfig cfg) {
+        return switch (cfg.powerDriver()) {
+            case "none" -> PowerControls.none();
+            case "fake" -> PowerControls.fake();
+            default -> throw new ConfigException("fencing.power-driver must be none or fake in this build, not '"
+                    + cfg.powerDriver() + "'");
+        };
+    }
+
+    private static Optional<java.net.URI> webhook(FencingConfig cfg) {
+        if (cfg.webhookUrl().isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(java.net.URI.create(cfg.webhookUrl()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("fencing.webhook-url is not a URL: " + cfg.webhookUrl());
+        }
     }
 
     private static PrometheusMeterRegistry metrics(ConsoleSigning console) {

@@ -54,6 +54,10 @@ final class CaSigner {
         }
     }
 
+    AlgorithmIdentifier algorithmId() {
+        return algorithmId;
+    }
+
     /** A fresh one-shot BouncyCastle signer: buffers the to-be-signed bytes, signs them on demand. */
     ContentSigner contentSigner() {
         return new ContentSigner() {

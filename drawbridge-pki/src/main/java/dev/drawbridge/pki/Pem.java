@@ -11,14 +11,13 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 
 /** PEM text (RFC 7468) to and from certificates and keys. */
 public final class Pem {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]{1,64})-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+    private static final String BEGIN = "-----BEGIN ";
+    private static final String END = "-----END ";
+    private static final String DASHES = "-----";
     private static final Base64.Encoder LINES = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
 
     private Pem() {}
@@ -87,17 +86,58 @@ public final class Pem {
         throw new PkiException("no PRIVATE KEY block in PEM text");
     }
 
-    /** All well-formed PEM blocks in {@code text}; text between blocks is ignored, as RFC 7468 §2 allows. */
+    /**
+     * All well-formed PEM blocks in {@code text}; text between blocks is ignored, as RFC 7468 §2 allows. A block is
+     * {@code -----BEGIN L-----}, where L is 1 to 64 of {@code [A-Z0-9 ]}, then only base64 characters and white
+     * space, then {@code -----END L-----}; a candidate that breaks any of this is skipped and the search goes on
+     * from the next character. (This is what the regular expression
+     * {@code -----BEGIN ([A-Z0-9 ]{1,64})-----([A-Za-z0-9+/=\s]*?)-----END \1-----} found, without its cost.)
+     */
     static List<Block> blocks(String text) {
         List<Block> out = new ArrayList<>();
-        Matcher m = BLOCK.matcher(text);
-        while (m.find()) {
-            try {
-                out.add(new Block(m.group(1), Base64.getMimeDecoder().decode(m.group(2))));
-            } catch (IllegalArgumentException e) {
-                throw new PkiException("PEM block " + m.group(1) + " holds broken base64");
+        int from = 0;
+        while (true) {
+            int begin = text.indexOf(BEGIN, from);
+            if (begin < 0) {
+                return out;
             }
+            int labelStart = begin + BEGIN.length();
+            int labelEnd = labelStart;
+            while (labelEnd < text.length() && isLabel(text.charAt(labelEnd))) {
+                labelEnd++;
+            }
+            int bodyStart = labelEnd + DASHES.length();
+            if (labelEnd == labelStart || labelEnd - labelStart > 64 || !text.startsWith(DASHES, labelEnd)) {
+                from = begin + 1;
+                continue;
+            }
+            int bodyEnd = bodyStart;
+            while (bodyEnd < text.length() && isBody(text.charAt(bodyEnd))) {
+                bodyEnd++;
+            }
+            String label = text.substring(labelStart, labelEnd);
+            int endLabel = bodyEnd + END.length();
+            if (!text.startsWith(END, bodyEnd) || !text.startsWith(label, endLabel)
+                    || !text.startsWith(DASHES, endLabel + label.length())) {
+                from = begin + 1;
+                continue;
+            }
+            try {
+                out.add(new Block(label, Base64.getMimeDecoder().decode(text.substring(bodyStart, bodyEnd))));
+            } catch (IllegalArgumentException e) {
+                throw new PkiException("PEM block " + label + " holds broken base64");
+            }
+            from = endLabel + label.length() + DASHES.length();
         }
-        return out;
+    }
+
+    private static boolean isLabel(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ';
+    }
+
+    /** {@code [A-Za-z0-9+/=\s]}, where {@code \s} is {@code [ \t\n\x0B\f\r]} (java.util.regex, ASCII). */
+    private static boolean isBody(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'
+                || c == '=' || c == ' ' || c == '\t' || c == '\n' || c == 0x0b || c == '\f' || c == '\r';
     }
 }

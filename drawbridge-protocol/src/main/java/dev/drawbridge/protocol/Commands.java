@@ -11,6 +11,8 @@ public final class Commands {
     public static final String DEPLOY_WRITE_IMAGE = "deploy.write_image";
     public static final String POWER_REBOOT = "power.reboot";
     public static final String SYSTEM_STATUS = "system.status";
+    public static final String ATTESTATION_GET_AK = "attestation.get_ak";
+    public static final String ATTESTATION_QUOTE = "attestation.quote";
 
     private Commands() {}
 }

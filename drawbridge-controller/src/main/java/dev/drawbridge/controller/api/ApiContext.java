@@ -16,5 +16,8 @@ import java.time.Clock;
 /** What the routes need, built once by the controller's wiring class. */
 public record ApiContext(ControllerConfig config, Database db, NodeRepository nodes, AuditLog audit,
                          CertificateRepository certificates, CertificateAuthority ca, EnrollmentService enrollment,
-                         Revocations revocations, ConsoleSigning console, NodeActions actions, AdminToken adminToken,
+                         Revocations revocations, ConsoleSigning console, NodeActions actions,
+                         dev.drawbridge.controller.verify.Verdicts verdicts,
+                         dev.drawbridge.controller.placement.Placement placement,
+                         dev.drawbridge.controller.fence.FenceService fences, AdminToken adminToken,
                          PrometheusMeterRegistry metrics, Clock clock) {}

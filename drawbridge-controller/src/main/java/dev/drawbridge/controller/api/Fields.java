@@ -49,6 +49,13 @@ final class Fields {
         return Optional.of(v.asText());
     }
 
+    long wholeNumber(String name) {
+        if (!has(name) || !node.get(name).canConvertToLong() || !node.get(name).isIntegralNumber()) {
+            throw ApiException.badRequest("field '" + name + "' must be a whole number");
+        }
+        return node.get(name).asLong();
+    }
+
     Optional<List<String>> stringList(String name) {
         if (!has(name)) {
             return Optional.empty();

@@ -35,6 +35,8 @@ public final class Conductor implements AutoCloseable {
     private final Map<String, Instant> nextPoll = new ConcurrentHashMap<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private volatile boolean running = true;
+    private java.util.Optional<dev.drawbridge.controller.fence.FenceService> fences = java.util.Optional.empty();
+    private int fenceUnreachableAfter;
     private final Thread loop;
 
     Conductor(ConductorConfig cfg, ProvisioningStore store, NodeDriver driver, Clock clock) {
@@ -52,12 +54,19 @@ public final class Conductor implements AutoCloseable {
                                    dev.drawbridge.controller.inventory.AuditLog audit,
                                    dev.drawbridge.controller.enroll.EnrollmentService enrollment,
                                    dev.drawbridge.controller.enroll.TicketRepository tickets,
-                                   javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock) {
+                                   javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock,
+                                   dev.drawbridge.controller.verify.Verdicts verdicts,
+                                   dev.drawbridge.controller.fence.FenceService fences) {
         ProvisioningStore store = new ProvisioningStore(db, nodes, audit);
+        Attestor attestor = new Attestor();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
-                .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))));
+                .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor);
         AgentClient client = new AgentClient(pinning, mutual, cfg.requestTimeout());
-        return new Conductor(cfg, store, new NodeDriver(client, phases, store, clock), clock);
+        Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
+                "attestation", reason, "conductor"));
+        Conductor c = new Conductor(cfg, store, new NodeDriver(client, phases, store, clock, attestation), clock);
+        c.fences = java.util.Optional.of(fences);
+        return c;
     }
 
     public void start() {
@@ -123,6 +132,10 @@ public final class Conductor implements AutoCloseable {
             Duration backoff = cfg.pollInterval().multipliedBy(1L << Math.min(n, 10));
             nextPoll.put(node.id(), Instant.now().plus(backoff.compareTo(cfg.maxBackoff()) > 0 ? cfg.maxBackoff()
                     : node.state().busy() ? cfg.busyPollInterval().multipliedBy(1L << Math.min(n, 6)) : backoff));
+            if (fenceUnreachableAfter > 0 && n == fenceUnreachableAfter && node.state() != dev.drawbridge.controller
+                    .inventory.NodeState.FENCED) {
+                fences.ifPresent(f -> f.fence(node.id(), "unreachable", "agent silent for " + n + " polls", "policy"));
+            }
             if (n == cfg.unreachableAfter() && !node.unreachable()) {
                 LOG.warn("node {} is unreachable after {} polls: {}", node.name(), n, e.getMessage());
                 store.unreachable(node.id());
@@ -143,6 +156,11 @@ public final class Conductor implements AutoCloseable {
     private Duration jittered(Duration base) {
         double spread = cfg.jitter() * (ThreadLocalRandom.current().nextDouble() * 2 - 1);
         return Duration.ofMillis(Math.max(1, (long) (base.toMillis() * (1 + spread))));
+    }
+
+    /** Fences a node whose agent misses this many polls in a row; 0 never does (the default). */
+    public void fenceUnreachableAfter(int polls) {
+        this.fenceUnreachableAfter = polls;
     }
 
     /** Polls a node at the next tick, e.g. right after an operator action. */

@@ -24,12 +24,14 @@ final class NodeDriver {
     private final Phases phases;
     private final ProvisioningStore store;
     private final Clock clock;
+    private final Attestation attestation;
 
-    NodeDriver(AgentClient client, Phases phases, ProvisioningStore store, Clock clock) {
+    NodeDriver(AgentClient client, Phases phases, ProvisioningStore store, Clock clock, Attestation attestation) {
         this.client = client;
         this.phases = phases;
         this.store = store;
         this.clock = clock;
+        this.attestation = attestation;
     }
 
     void liveness(Work w) throws Unreachable {
@@ -38,6 +40,10 @@ final class NodeDriver {
             throw new Unreachable("agent answered " + r.status() + " to a status poll");
         }
         store.seen(w.node().id(), clock.instant(), Optional.empty());
+        JsonNode current = r.body().path("current");
+        if (w.attestation().isPresent() && (current.isNull() || current.isMissingNode())) {
+            attestation.attest(w, client);
+        }
     }
 
     void drive(Work w) throws Unreachable {
@@ -54,8 +60,14 @@ final class NodeDriver {
             PhaseOutcome o = phases.verifyEnrolled(node, status);
             if (o instanceof PhaseOutcome.Done) {
                 store.pin(node.id(), status.fingerprint());
+                store.saveAttestationKey(node.id(), job);
             }
             finish(node, o);
+            return;
+        }
+        Optional<PhaseOutcome> skipped = job.commandId().isEmpty() ? phases.skip(job) : Optional.empty();
+        if (skipped.isPresent()) {
+            finish(node, skipped.get());
             return;
         }
         finish(node, job.commandId().isEmpty() ? submit(node, job, enrolled) : follow(node, job, enrolled));
@@ -104,7 +116,7 @@ final class NodeDriver {
                 ? Optional.of(c.get("progress").toString()) : Optional.empty());
         return switch (c.path("status").asText()) {
             case "RUNNING" -> new PhaseOutcome.Wait();
-            case "FAILED" -> new PhaseOutcome.Failed(job.phase() + " failed: " + c.path("error").asText("no reason given"));
+            case "FAILED" -> phases.failed(job, c.path("error").asText("no reason given"));
             case "SUCCEEDED" -> phases.succeeded(node, job, c.path("result"), r.fingerprint());
             default -> new PhaseOutcome.Failed("the agent reported an unknown command status");
         };
@@ -124,7 +136,7 @@ final class NodeDriver {
         return Optional.empty();
     }
 
-    private static boolean belongs(Node node, Reply r) {
+    static boolean belongs(Node node, Reply r) {
         return r.peer().map(c -> c.getSubjectX500Principal().getName().equals("CN=" + node.name())).orElse(false);
     }
 

@@ -24,6 +24,7 @@ import java.util.Optional;
 final class Phases {
     private final EnrollmentService enrollment;
     private final TicketKeys ticketKeys;
+    private final Attestor attestor;
     private final SecureRandom random = new SecureRandom();
 
     /** Looks up the proof key of a ticket made for a node. */
@@ -31,9 +32,24 @@ final class Phases {
         Optional<byte[]> pinKey(String nodeId, String ticketId);
     }
 
-    Phases(EnrollmentService enrollment, TicketKeys ticketKeys) {
+    Phases(EnrollmentService enrollment, TicketKeys ticketKeys, Attestor attestor) {
         this.enrollment = enrollment;
         this.ticketKeys = ticketKeys;
+        this.attestor = attestor;
+    }
+
+    /** A phase with nothing to do for this node: the baseline quote of an agent without a TPM. */
+    Optional<PhaseOutcome> skip(Job job) {
+        return job.phase().equals("baseline") && job.params().containsKey("no_tpm") ? Optional.of(next(job))
+                : Optional.empty();
+    }
+
+    /** Judges a FAILED command: an agent without a TPM may still be managed (it just never becomes trusted). */
+    PhaseOutcome failed(Job job, String error) {
+        if (job.phase().equals("ak") && error.contains("no TPM")) {
+            return next(job.with("no_tpm", "true"));
+        }
+        return new PhaseOutcome.Failed(job.phase() + " failed: " + error);
     }
 
     /** The command a phase sends, with its parameters; the job may gain parameters (a nonce) on the way. */
@@ -58,6 +74,12 @@ final class Phases {
             case "write" -> new Request(Commands.DEPLOY_WRITE_IMAGE, Map.of("url", job.param("image_url"),
                     "sha256", job.param("image_sha256"), "target", job.param("target")), job);
             case "reboot" -> new Request(Commands.POWER_REBOOT, Map.of(), job);
+            case "ak" -> new Request(Commands.ATTESTATION_GET_AK, Map.of(), job);
+            case "baseline" -> {
+                byte[] nonce = attestor.nonce();
+                yield new Request(Commands.ATTESTATION_QUOTE, Attestor.request(nonce), job.with("nonce",
+                        Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)));
+            }
             default -> throw new IllegalStateException("no request for phase " + job.phase());
         };
     }
@@ -70,6 +92,20 @@ final class Phases {
         return switch (job.phase()) {
             case "hardware" -> hardware(node, job, result);
             case "prove" -> prove(node, job, result, fingerprint);
+            case "ak" -> next(job.with("ak_public", result.path("ak_public").asText())
+                    .with("ak_qn", result.path("ak_qualified_name").asText()));
+            case "baseline" -> {
+                var verdict = attestor.judge(node.id(), result, Attestor.key(job.param("ak_public"), job.param("ak_qn")),
+                        Base64.getUrlDecoder().decode(job.param("nonce")), Map.of());
+                if (verdict instanceof dev.drawbridge.attestation.Verdict.Trusted t) {
+                    try {
+                        yield next(job.with("baseline", Wire.JSON.writeValueAsString(Attestor.baseline(t))));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                yield new PhaseOutcome.Failed("the baseline quote did not verify: " + Attestor.reasons(verdict));
+            }
             case "csr" -> {
                 try {
                     var granted = enrollment.enrollProven(node.id(), job.param("ticket_id"),
@@ -113,7 +149,8 @@ final class Phases {
             return new PhaseOutcome.Failed("hardware mismatch: expected system UUID " + node.systemUuid().get()
                     + ", the machine reports " + hw.systemUuid());
         }
-        return next(job);
+        return next(job.with("cpus", Integer.toString(hw.cpus())).with("memory_mb",
+                Long.toString(hw.memoryBytes() >> 20)));
     }
 
     private PhaseOutcome prove(Node node, Job job, JsonNode result, String fingerprint) {

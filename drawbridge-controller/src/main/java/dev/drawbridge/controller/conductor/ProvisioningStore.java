@@ -22,7 +22,10 @@ import java.util.Optional;
 final class ProvisioningStore {
     private static final Set<NodeState> LOOKED_AFTER = EnumSet.of(NodeState.ENROLLING, NodeState.MANAGEABLE,
             NodeState.CLEANING, NodeState.AVAILABLE, NodeState.DEPLOYING, NodeState.ACTIVE, NodeState.RESCUING,
-            NodeState.RESCUE);
+            NodeState.RESCUE, NodeState.FENCED);
+    /** Parsed attestation keys by their stored text: parsing on every tick would cost more than the poll. */
+    private static final Map<String, dev.drawbridge.attestation.AttestationKey> KEYS =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final Database db;
     private final NodeRepository nodes;
     private final AuditLog audit;
@@ -33,20 +36,30 @@ final class ProvisioningStore {
         this.audit = audit;
     }
 
-    record Work(Node node, Optional<Job> job, Optional<Instant> deadline, Optional<String> pinned) {}
+    record Work(Node node, Optional<Job> job, Optional<Instant> deadline, Optional<String> pinned,
+                Optional<AttestInfo> attestation) {}
+
+    /** What a node is attested against: its attestation key and reference PCR values. */
+    record AttestInfo(dev.drawbridge.attestation.AttestationKey key, Map<Integer, String> reference) {}
 
     /** Every node with an agent address in a state the conductor looks after, with its job. */
     List<Work> all() {
         return db.inTransaction(h -> {
             Map<String, Work> extra = new HashMap<>();
             List<Work> out = new ArrayList<>();
-            h.createQuery("SELECT id, job, deadline_at, pinned_fingerprint FROM nodes WHERE agent_address IS NOT NULL")
+            h.createQuery("SELECT id, job, deadline_at, pinned_fingerprint, ak_public, ak_qualified_name, reference_pcrs"
+                            + " FROM nodes WHERE agent_address IS NOT NULL")
                     .map((rs, ctx) -> {
                         long deadline = rs.getLong("deadline_at");
                         Optional<Instant> d = rs.wasNull() ? Optional.empty()
                                 : Optional.of(Instant.ofEpochMilli(deadline));
+                        String ak = rs.getString("ak_public");
+                        String qn = rs.getString("ak_qualified_name");
+                        String ref = rs.getString("reference_pcrs");
+                        Optional<AttestInfo> att = Optional.ofNullable(ak).map(a -> new AttestInfo(KEYS.computeIfAbsent(
+                                a + "|" + qn, k -> Attestor.key(a, qn)), reference(ref)));
                         return Map.entry(rs.getString("id"), new Work(null, Optional.ofNullable(rs.getString("job"))
-                                .map(Job::parse), d, Optional.ofNullable(rs.getString("pinned_fingerprint"))));
+                                .map(Job::parse), d, Optional.ofNullable(rs.getString("pinned_fingerprint")), att));
                     }).forEach(e -> extra.put(e.getKey(), e.getValue()));
             Optional<String> after = Optional.empty();
             while (true) {
@@ -54,7 +67,7 @@ final class ProvisioningStore {
                 for (Node n : page) {
                     Work w = extra.get(n.id());
                     if (w != null && LOOKED_AFTER.contains(n.state())) {
-                        out.add(new Work(n, w.job(), w.deadline(), w.pinned()));
+                        out.add(new Work(n, w.job(), w.deadline(), w.pinned(), w.attestation()));
                     }
                 }
                 if (page.size() < 1000) {
@@ -69,6 +82,34 @@ final class ProvisioningStore {
     boolean saveJob(String id, NodeState state, Job job) {
         return db.inTransaction(h -> h.createUpdate("UPDATE nodes SET job = :job WHERE id = :id AND state = :state")
                 .bind("job", job.json()).bind("id", id).bind("state", state.wire()).execute() == 1);
+    }
+
+    private static Map<Integer, String> reference(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            Map<Integer, String> out = new java.util.TreeMap<>();
+            dev.drawbridge.protocol.Wire.JSON.readTree(json).fields().forEachRemaining(e -> out.put(
+                    Integer.parseInt(e.getKey()), e.getValue().asText()));
+            return out;
+        } catch (java.io.IOException | NumberFormatException e) {
+            return Map.of();
+        }
+    }
+
+    /** Keeps what enrollment learnt for attestation: the AK, and the baseline as reference values. */
+    void saveAttestationKey(String id, Job job) {
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET capacity_cpus = :cpus, capacity_memory_mb = :mem WHERE id = :id")
+                .bind("cpus", Integer.valueOf(job.params().getOrDefault("cpus", "0")))
+                .bind("mem", Long.valueOf(job.params().getOrDefault("memory_mb", "0"))).bind("id", id).execute());
+        if (!job.params().containsKey("ak_public")) {
+            return;
+        }
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET ak_public = :ak, ak_qualified_name = :qn,"
+                        + " reference_pcrs = :ref WHERE id = :id")
+                .bind("ak", job.params().get("ak_public")).bind("qn", job.params().get("ak_qn"))
+                .bind("ref", job.params().get("baseline")).bind("id", id).execute());
     }
 
     void pin(String id, String fingerprint) {

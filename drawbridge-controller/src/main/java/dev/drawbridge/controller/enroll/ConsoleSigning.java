@@ -2,18 +2,23 @@ package dev.drawbridge.controller.enroll;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Management-console CSR signing as tracked request objects: each request is Pending until the upstream
  * answers, then Complete, BadCSR or Failed, and is removed once answered. In-flight requests are bounded
  * by a semaphore and each waits at most the deadline. No copy of a signed certificate is kept here.
+ *
+ * <p>The built-in CA is CPU-only and bounded (one CSR parse, one verify, one sign), so it runs inline on the
+ * caller's own (virtual) thread: a hand-off would only add a thread, a future and scheduling per request. Its
+ * result still counts as a timeout if it took longer than the deadline. The command and http upstreams can
+ * block, so they run on a virtual thread of their own and the caller stops waiting at the deadline.
  */
 public final class ConsoleSigning {
     /** The state of a tracked request. */
@@ -34,13 +39,16 @@ public final class ConsoleSigning {
     private final Duration deadline;
     private final int retryAfterSeconds;
     private final Semaphore slots;
-    private final Map<String, State> requests = new ConcurrentHashMap<>();
+    private final boolean inline;
+    private final Map<Long, State> requests = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
 
     public ConsoleSigning(UpstreamCa upstream, Duration deadline, int maxInFlight, int retryAfterSeconds) {
         this.upstream = upstream;
         this.deadline = deadline;
         this.retryAfterSeconds = retryAfterSeconds;
         this.slots = new Semaphore(maxInFlight);
+        this.inline = upstream instanceof BuiltinUpstream;
     }
 
     public Result sign(String csrPem) {
@@ -50,8 +58,18 @@ public final class ConsoleSigning {
         if (!slots.tryAcquire()) {
             return new Result.NotReady("too many signing requests in flight", retryAfterSeconds);
         }
-        String id = UUID.randomUUID().toString();
+        Long id = ids.incrementAndGet();
         requests.put(id, State.PENDING);
+        if (inline) {
+            long started = System.nanoTime();
+            try {
+                Result result = run(id, csrPem);
+                return System.nanoTime() - started > deadline.toNanos() ? timedOut() : result;
+            } finally {
+                slots.release();
+                requests.remove(id);
+            }
+        }
         CompletableFuture<Result> work = new CompletableFuture<>();
         Thread.ofVirtual().name("console-sign-" + id).start(() -> {
             try {
@@ -64,8 +82,7 @@ public final class ConsoleSigning {
         try {
             return work.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            return new Result.NotReady("the " + upstream.kind() + " CA did not answer within " + deadline.toSeconds()
-                    + " s", retryAfterSeconds);
+            return timedOut();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result.Failed("interrupted while waiting for the CA");
@@ -74,7 +91,12 @@ public final class ConsoleSigning {
         }
     }
 
-    private Result run(String id, String csrPem) {
+    private Result timedOut() {
+        return new Result.NotReady("the " + upstream.kind() + " CA did not answer within " + deadline.toSeconds()
+                + " s", retryAfterSeconds);
+    }
+
+    private Result run(Long id, String csrPem) {
         try {
             String pem = upstream.sign(csrPem);
             requests.replace(id, State.COMPLETE);

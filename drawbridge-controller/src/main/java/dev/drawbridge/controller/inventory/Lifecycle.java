@@ -24,7 +24,7 @@ import java.util.Set;
  */
 public final class Lifecycle {
     /** What happens to a node: an operator action, or the conductor's verdict on a step. */
-    public enum Event { MANAGE, PROVIDE, DEPLOY, UNDEPLOY, RESCUE, UNRESCUE, DONE, FAIL, TIMEOUT, FENCE, RETIRE }
+    public enum Event { MANAGE, PROVIDE, DEPLOY, UNDEPLOY, RESCUE, UNRESCUE, DONE, FAIL, TIMEOUT, FENCE, READMIT, RETIRE }
 
     private static final Map<NodeState, Map<Event, NodeState>> TABLE = new EnumMap<>(NodeState.class);
 
@@ -41,6 +41,8 @@ public final class Lifecycle {
         on(AVAILABLE, Event.RESCUE, RESCUING);
         on(RESCUING, Event.DONE, RESCUE);
         on(RESCUE, Event.UNRESCUE, CLEANING);
+        // The only way out of fenced: a passing attestation and an operator's approval (see FenceService).
+        on(FENCED, Event.READMIT, MANAGEABLE);
         for (NodeState s : NodeState.values()) {
             if (s.busy()) {
                 on(s, Event.FAIL, ERROR);

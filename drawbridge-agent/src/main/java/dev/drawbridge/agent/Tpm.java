@@ -1,0 +1,16 @@
+package dev.drawbridge.agent;
+
+import dev.drawbridge.attestation.PcrSelection;
+import java.util.Map;
+
+/**
+ * The agent's TPM: its attestation key and quotes over a fresh nonce, in the byte formats tpm2-tools
+ * writes (TPM2B_PUBLIC, TPMS_ATTEST, TPMT_SIGNATURE, the serialized PCR file), base64 in JSON.
+ */
+interface Tpm {
+    /** {@code ak_public} (TPM2B_PUBLIC) and {@code ak_qualified_name}, base64. */
+    Map<String, Object> akInfo();
+
+    /** {@code attest}, {@code signature} and {@code pcrs}, base64. */
+    Map<String, Object> quote(byte[] nonce, PcrSelection selection);
+}

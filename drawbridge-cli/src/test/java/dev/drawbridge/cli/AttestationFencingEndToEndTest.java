@@ -1,0 +1,70 @@
+package dev.drawbridge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Continuous attestation with simulated TPMs: a tampered PCR is caught at the next poll and the host is fenced. */
+class AttestationFencingEndToEndTest {
+    @TempDir Path dir;
+
+    @Test
+    @DisplayName("after a PCR extend the next poll fences the host: certificates revoked, instances moved, power off confirmed")
+    void tamperedHostIsFencedAndEvacuated() throws Exception {
+        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", Duration.ofMinutes(5), "fake");
+             ImageServer images = new ImageServer("127.0.0.1", 0)) {
+            SimulatedNode a = fleet.add("att-a", "52:54:00:a7:00:01", "52:54:00:a7:00:01");
+            fleet.add("att-b", "52:54:00:a7:00:02", "52:54:00:a7:00:02");
+            String sha = images.publishRandom("/os.img", 1 << 20);
+            for (String n : new String[] {"att-a", "att-b"}) {
+                fleet.act(n, Map.of("action", "manage"));
+            }
+            for (String n : new String[] {"att-a", "att-b"}) {
+                fleet.awaitState(n, "manageable");
+                fleet.act(n, Map.of("action", "provide"));
+            }
+            for (String n : new String[] {"att-a", "att-b"}) {
+                fleet.awaitState(n, "available");
+                fleet.act(n, Map.of("action", "deploy", "image_url", images.url("/os.img"), "image_sha256", sha));
+            }
+            for (String n : new String[] {"att-a", "att-b"}) {
+                assertThat(fleet.awaitState(n, "active").path("state").asText()).isEqualTo("active");
+                fleet.await(n, x -> fleet.api.get(NodeCommand.path(n) + "/attestations").path("current").asText()
+                        .equals("trusted"), Duration.ofSeconds(30));
+            }
+            String aId = fleet.api.get(NodeCommand.path("att-a")).path("id").asText();
+            String bId = fleet.api.get(NodeCommand.path("att-b")).path("id").asText();
+            // Fill host b first so the test instance lands on a: memory decides placement.
+            JsonNode ballast = fleet.api.post("/v1/instances", Map.of("name", "ballast", "cpus", 1, "memory_mb", 2048));
+            JsonNode web = fleet.api.post("/v1/instances", Map.of("name", "web", "cpus", 1, "memory_mb", 1024));
+            String webHost = web.path("node_id").asText();
+            assertThat(webHost).isIn(aId, bId);
+            String victimName = webHost.equals(aId) ? "att-a" : "att-b";
+            SimulatedNode victim = webHost.equals(aId) ? a : fleet.nodes.get(1);
+            String serial = fleet.api.get(NodeCommand.path(victimName) + "/certificates").path("items").get(0)
+                    .path("serial").asText();
+
+            victim.agent().simulatedTpm().orElseThrow().extend(7, new byte[32]);
+
+            JsonNode fenced = fleet.await(victimName, n -> n.path("state").asText().equals("fenced"), Duration.ofSeconds(30));
+            assertThat(fenced.path("reason").asText()).contains("REFERENCE_MISMATCH").contains("PCR 7");
+            JsonNode fence = fleet.await(victimName, x -> !fleet.api.get(NodeCommand.path(victimName) + "/fences")
+                    .path("items").get(0).path("status").asText().equals("running"), Duration.ofSeconds(30));
+            JsonNode record = fleet.api.get(NodeCommand.path(victimName) + "/fences").path("items").get(0);
+            assertThat(record.path("trigger").asText()).isEqualTo("attestation");
+            assertThat(record.path("status").asText()).as(record.toString()).isEqualTo("done");
+            assertThat(fleet.api.get("/v1/certificates/" + serial).path("status").asText()).isEqualTo("revoked");
+            JsonNode moved = fleet.api.get("/v1/instances/web");
+            assertThat(moved.path("node_id").asText()).isNotEqualTo(webHost).isNotEmpty();
+            assertThat(fleet.api.get(NodeCommand.path(victimName) + "/attestations").path("current").asText())
+                    .isEqualTo("untrusted");
+            assertThat(ballast.path("state").asText()).isEqualTo("placed");
+        }
+    }
+}

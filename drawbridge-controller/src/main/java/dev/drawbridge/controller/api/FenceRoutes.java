@@ -1,0 +1,131 @@
+package dev.drawbridge.controller.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drawbridge.controller.fence.Fence;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.placement.Instance;
+import dev.drawbridge.controller.verify.AttestationRecord;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Set;
+
+/** Fencing, readmission, attestation history and instances. */
+final class FenceRoutes implements HttpService {
+    private final ApiContext ctx;
+
+    FenceRoutes(ApiContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/v1/nodes/{id}/fence", this::fence)
+                .get("/v1/nodes/{id}/fences", this::fences)
+                .post("/v1/nodes/{id}/readmit", this::readmit)
+                .get("/v1/nodes/{id}/attestations", this::attestations)
+                .post("/v1/instances", this::createInstance)
+                .get("/v1/instances", this::instances)
+                .get("/v1/instances/{id}", this::instance);
+    }
+
+    private Node node(ServerRequest req) {
+        String id = req.path().pathParameters().get("id");
+        return ctx.db().inTransaction(h -> ctx.nodes().find(h, id)).orElseThrow(() -> NodeRoutes.missing(id));
+    }
+
+    private void fence(ServerRequest req, ServerResponse res) {
+        Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("reason"));
+        String reason = f.string("reason");
+        if (reason.isBlank() || reason.length() > 500) {
+            throw ApiException.badRequest("'reason' must say why, in at most 500 characters");
+        }
+        Fence fence = ctx.fences().fence(node(req).id(), "operator", reason, "admin");
+        Json.send(res, 201, view(fence));
+    }
+
+    private void fences(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.object();
+        ArrayNode items = body.putArray("items");
+        ctx.fences().forNode(node(req).id()).forEach(f -> items.add(view(f)));
+        Json.send(res, 200, body);
+    }
+
+    private void readmit(ServerRequest req, ServerResponse res) {
+        Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("approved_by", "reason"));
+        String approver = f.string("approved_by");
+        String reason = f.string("reason");
+        try {
+            Json.send(res, 200, Views.node(ctx.fences().readmit(node(req).id(), approver, reason)));
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "readmit-refused", "Readmission refused", e.getMessage());
+        }
+    }
+
+    private void attestations(ServerRequest req, ServerResponse res) {
+        Node n = node(req);
+        int limit = req.query().first("limit").asOptional().map(NodeRoutes::limit).orElse(100);
+        ObjectNode body = Json.object().put("current", ctx.verdicts().current(n.id()).wire());
+        ArrayNode items = body.putArray("items");
+        for (AttestationRecord r : ctx.verdicts().history(n.id(), limit)) {
+            ObjectNode o = items.addObject().put("id", r.id()).put("at", r.at().toString())
+                    .put("verdict", r.verdict().wire()).put("nonce", r.nonceHex());
+            r.reasons().forEach(o.putArray("reasons")::add);
+        }
+        Json.send(res, 200, body);
+    }
+
+    private void createInstance(ServerRequest req, ServerResponse res) {
+        Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("name", "cpus", "memory_mb"));
+        String name = f.string("name");
+        if (!name.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
+            throw ApiException.badRequest("'name' must be a lower-case name of letters, digits and '-'");
+        }
+        int cpus = positive(f, "cpus", 1024);
+        long mem = positive(f, "memory_mb", 16 * 1024 * 1024);
+        try {
+            Json.send(res, 201, view(ctx.placement().create(name, cpus, mem, "admin")));
+        } catch (dev.drawbridge.controller.store.StoreConflict e) {
+            throw new ApiException(409, "instance-exists", "Instance exists", "an instance named '" + name + "' exists");
+        }
+    }
+
+    private static int positive(Fields f, String field, int max) {
+        long v = f.wholeNumber(field);
+        if (v < 1 || v > max) {
+            throw ApiException.badRequest("'" + field + "' must be a whole number from 1 to " + max);
+        }
+        return (int) v;
+    }
+
+    private void instances(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.object();
+        ArrayNode items = body.putArray("items");
+        ctx.placement().list().forEach(i -> items.add(view(i)));
+        Json.send(res, 200, body);
+    }
+
+    private void instance(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        Json.send(res, 200, view(ctx.placement().find(id).orElseThrow(() -> ApiException.notFound("no instance '"
+                + NodeInput.abbreviate(id) + "'"))));
+    }
+
+    static ObjectNode view(Instance i) {
+        return Json.object().put("id", i.id()).put("name", i.name()).put("cpus", i.cpus()).put("memory_mb", i.memoryMb())
+                .put("node_id", i.nodeId().orElse(null)).put("state", i.state()).put("reason", i.reason().orElse(null));
+    }
+
+    static ObjectNode view(Fence f) {
+        ObjectNode o = Json.object().put("id", f.id()).put("node_id", f.nodeId()).put("trigger", f.trigger())
+                .put("reason", f.reason()).put("actor", f.actor()).put("status", f.status())
+                .put("created_at", f.createdAt().toString())
+                .put("finished_at", f.finishedAt().map(Object::toString).orElse(null));
+        ArrayNode steps = o.putArray("steps");
+        f.steps().forEach(s -> steps.addObject().put("step", s.step()).put("status", s.status())
+                .put("detail", s.detail().orElse(null)));
+        return o;
+    }
+}

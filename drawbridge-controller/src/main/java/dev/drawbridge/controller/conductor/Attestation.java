@@ -1,0 +1,93 @@
+package dev.drawbridge.controller.conductor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.attestation.FailureCode;
+import dev.drawbridge.attestation.Verdict;
+import dev.drawbridge.controller.conductor.AgentClient.Reply;
+import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
+import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
+import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.verify.Verdicts;
+import dev.drawbridge.protocol.Commands;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Attests a settled node at every poll with a fresh nonce: asks its agent for a quote, judges it, writes
+ * the verdict, and fences the node when the quote fails. A PCR digest mismatch is retried once with a new
+ * quote first, because the PCRs can change between TPM2_Quote and the PCR read (a race, not tampering).
+ */
+final class Attestation {
+    private static final Logger LOG = LoggerFactory.getLogger(Attestation.class);
+
+    /** Starts a fence; the fence service is idempotent for a node already being fenced. */
+    interface Fencer {
+        void fence(String nodeId, String reason);
+    }
+
+    private final Attestor attestor;
+    private final Verdicts verdicts;
+    private final Fencer fencer;
+
+    Attestation(Attestor attestor, Verdicts verdicts, Fencer fencer) {
+        this.attestor = attestor;
+        this.verdicts = verdicts;
+        this.fencer = fencer;
+    }
+
+    void attest(Work w, AgentClient client) throws Unreachable {
+        var info = w.attestation().orElseThrow();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            byte[] nonce = attestor.nonce();
+            Reply post = client.post(w.node(), "/v1/commands", Map.of("name", Commands.ATTESTATION_QUOTE, "params",
+                    Attestor.request(nonce)), true);
+            if (post.status() == 409 || !post.ok() || !NodeDriver.belongs(w.node(), post)) {
+                return;
+            }
+            JsonNode result = await(w, client, post.body().path("id").asText());
+            if (result == null) {
+                return;
+            }
+            Verdict v = result.has("error") ? new Verdict.Failed(List.of(new Verdict.Reason(FailureCode.MALFORMED,
+                    "the agent could not quote: " + result.path("error").asText())))
+                    : attestor.judge(w.node().id(), result, info.key(), nonce, info.reference());
+            boolean race = v instanceof Verdict.Failed f && f.reasons().stream()
+                    .allMatch(r -> r.code() == FailureCode.PCR_DIGEST_MISMATCH);
+            if (race && attempt == 0) {
+                continue;
+            }
+            dev.drawbridge.controller.verify.Verdict verdict = v.trusted() ? dev.drawbridge.controller.verify.Verdict.TRUSTED
+                    : dev.drawbridge.controller.verify.Verdict.UNTRUSTED;
+            verdicts.record(w.node().id(), w.node().name(), verdict, Attestor.reasons(v), HexFormat.of().formatHex(nonce));
+            if (!v.trusted() && w.node().state() != NodeState.FENCED) {
+                LOG.warn("node {} failed attestation: {}", w.node().name(), Attestor.reasons(v));
+                fencer.fence(w.node().id(), "attestation failed: " + String.join("; ", Attestor.reasons(v)));
+            }
+            return;
+        }
+    }
+
+    /** The finished command's result, or a node with {@code error} when it failed; null if it did not finish soon. */
+    private JsonNode await(Work w, AgentClient client, String id) throws Unreachable {
+        for (int i = 0; i < 100; i++) {
+            Reply r = client.get(w.node(), "/v1/commands/" + id, true);
+            String status = r.body().path("status").asText();
+            if (status.equals("SUCCEEDED")) {
+                return r.body().path("result");
+            }
+            if (status.equals("FAILED")) {
+                return dev.drawbridge.protocol.Wire.JSON.createObjectNode().put("error", r.body().path("error").asText());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,216 @@
+package dev.drawbridge.controller.fence;
+
+import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.verify.Verdict;
+import dev.drawbridge.controller.verify.Verdicts;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fences nodes: the fence record, its steps and the node's move to {@code fenced} commit in one
+ * transaction before any step runs; then the steps run in order, each status stored as it ends. Power-off
+ * runs beside the later steps (a slow BMC must not hold up revocation's siblings: evacuation and the
+ * notice), and counts as confirmed only when the BMC reads back off. A restart resumes unfinished fences.
+ */
+public final class FenceService {
+    private static final Logger LOG = LoggerFactory.getLogger(FenceService.class);
+    private final Database db;
+    private final NodeRepository nodes;
+    private final AuditLog audit;
+    private final List<FenceStep> steps;
+    private final Verdicts verdicts;
+    private final Clock clock;
+    private final Timer latency;
+
+    public FenceService(Database db, NodeRepository nodes, AuditLog audit, List<FenceStep> steps, Verdicts verdicts,
+                        Clock clock, MeterRegistry metrics) {
+        this.db = db;
+        this.nodes = nodes;
+        this.audit = audit;
+        this.steps = List.copyOf(steps);
+        this.verdicts = verdicts;
+        this.clock = clock;
+        this.latency = Timer.builder("drawbridge.fence.latency")
+                .description("from the fence decision to every step but power-off being done")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+    }
+
+    /** The standard steps: disable placement, revoke certificates, revoke OAuth, power off, evacuate, notify. */
+    public static List<FenceStep> standardSteps(Database db, dev.drawbridge.controller.enroll.Revocations revocations,
+                                                PowerControl power, dev.drawbridge.controller.placement.Placement placement,
+                                                Optional<java.net.URI> webhook, dev.drawbridge.pki.CertificateAuthority ca,
+                                                Clock clock) {
+        return List.of(Steps.disablePlacement(db), Steps.revokeCertificates(revocations), Steps.revokeOauth(),
+                Steps.powerOff(power), Steps.evacuate(placement),
+                Steps.notify(webhook, ca, java.net.http.HttpClient.newHttpClient(), clock));
+    }
+
+    /** Fences a node (idempotent: a node already being fenced returns its running fence) and runs the steps. */
+    public Fence fence(String nodeIdOrName, String trigger, String reason, String actor) {
+        Instant now = clock.instant();
+        String fenceId = db.inTransaction(h -> {
+            Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> new IllegalArgumentException(
+                    "no node '" + nodeIdOrName + "' in inventory"));
+            Optional<String> running = h.createQuery("SELECT id FROM fences WHERE node_id = :n AND status = 'running'")
+                    .bind("n", node.id()).mapTo(String.class).findFirst();
+            if (running.isPresent()) {
+                return running.get();
+            }
+            if (node.state() != NodeState.FENCED) {
+                nodes.transition(h, node.id(), node.state(), Lifecycle.Event.FENCE, Optional.of("fenced: " + reason),
+                        Optional.empty(), Optional.empty(), now);
+            }
+            String id = UUID.randomUUID().toString();
+            h.createUpdate("INSERT INTO fences (id, node_id, trigger_kind, reason, actor, status, created_at)"
+                            + " VALUES (:id, :n, :t, :r, :a, 'running', :at)")
+                    .bind("id", id).bind("n", node.id()).bind("t", trigger).bind("r", reason).bind("a", actor)
+                    .bind("at", now.toEpochMilli()).execute();
+            for (int i = 0; i < steps.size(); i++) {
+                h.createUpdate("INSERT INTO fence_steps (fence_id, ordinal, step, status, updated_at)"
+                                + " VALUES (:f, :o, :s, 'pending', :at)")
+                        .bind("f", id).bind("o", i).bind("s", steps.get(i).name()).bind("at", now.toEpochMilli()).execute();
+            }
+            audit.append(h, "fence", node.name(), "granted", Map.of("fence", id, "trigger", trigger, "reason", reason,
+                    "actor", actor), now);
+            return id;
+        });
+        run(fenceId);
+        return find(fenceId).orElseThrow();
+    }
+
+    /** Runs every fence a previous controller left unfinished. */
+    public void resumeAll() {
+        List<String> running = db.inTransaction(h -> h.createQuery("SELECT id FROM fences WHERE status = 'running'")
+                .mapTo(String.class).list());
+        for (String id : running) {
+            LOG.warn("resuming fence {} left unfinished by a previous run", id);
+            Thread.ofVirtual().name("fence-" + id).start(() -> run(id));
+        }
+    }
+
+    private void run(String fenceId) {
+        Fence fence = find(fenceId).orElseThrow();
+        Node node = db.inTransaction(h -> nodes.find(h, fence.nodeId())).orElseThrow();
+        Thread power = null;
+        for (Fence.StepState s : fence.steps()) {
+            if (!s.status().equals("pending")) {
+                continue;
+            }
+            FenceStep step = steps.get(s.ordinal());
+            if (step.name().equals("power-off")) {
+                power = Thread.ofVirtual().name("fence-power-" + node.name()).start(() -> execute(fenceId, s.ordinal(),
+                        step, node, fence.reason()));
+            } else {
+                execute(fenceId, s.ordinal(), step, node, fence.reason());
+            }
+        }
+        latency.record(Duration.between(fence.createdAt(), clock.instant()));
+        if (power != null) {
+            try {
+                power.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        finish(fenceId);
+    }
+
+    private void execute(String fenceId, int ordinal, FenceStep step, Node node, String reason) {
+        FenceStep.Result r;
+        try {
+            r = step.run(fenceId, node, reason);
+        } catch (RuntimeException e) {
+            r = FenceStep.Result.failed(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+        FenceStep.Result result = r;
+        db.inTransaction(h -> h.createUpdate("UPDATE fence_steps SET status = :s, detail = :d, updated_at = :at"
+                        + " WHERE fence_id = :f AND ordinal = :o")
+                .bind("s", result.status().wire()).bind("d", result.detail()).bind("at", clock.instant().toEpochMilli())
+                .bind("f", fenceId).bind("o", ordinal).execute());
+        if (result.status() == FenceStep.Status.FAILED) {
+            LOG.warn("fence {} of {}: step {} failed: {}", fenceId, node.name(), step.name(), result.detail());
+        }
+    }
+
+    private void finish(String fenceId) {
+        Instant now = clock.instant();
+        db.inTransaction(h -> {
+            boolean failed = h.createQuery("SELECT COUNT(*) FROM fence_steps WHERE fence_id = :f AND status = 'failed'")
+                    .bind("f", fenceId).mapTo(Long.class).one() > 0;
+            String status = failed ? "failed" : "done";
+            h.createUpdate("UPDATE fences SET status = :s, finished_at = :at WHERE id = :f AND status = 'running'")
+                    .bind("s", status).bind("at", now.toEpochMilli()).bind("f", fenceId).execute();
+            return status;
+        });
+    }
+
+    public Optional<Fence> find(String fenceId) {
+        return db.inTransaction(h -> find(h, fenceId));
+    }
+
+    public List<Fence> forNode(String nodeId) {
+        return db.inTransaction(h -> h.createQuery("SELECT id FROM fences WHERE node_id = :n ORDER BY created_at DESC")
+                .bind("n", nodeId).mapTo(String.class).list().stream().flatMap(id -> find(h, id).stream()).toList());
+    }
+
+    private static Optional<Fence> find(Handle h, String id) {
+        List<Fence.StepState> stepStates = h.createQuery("SELECT ordinal, step, status, detail, updated_at FROM fence_steps"
+                        + " WHERE fence_id = :f ORDER BY ordinal").bind("f", id)
+                .map((rs, ctx) -> new Fence.StepState(rs.getInt("ordinal"), rs.getString("step"), rs.getString("status"),
+                        Optional.ofNullable(rs.getString("detail")), Instant.ofEpochMilli(rs.getLong("updated_at")))).list();
+        return h.createQuery("SELECT id, node_id, trigger_kind, reason, actor, status, created_at, finished_at FROM fences"
+                        + " WHERE id = :f").bind("f", id)
+                .map((rs, ctx) -> {
+                    long fin = rs.getLong("finished_at");
+                    Optional<Instant> finished = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(fin));
+                    return new Fence(rs.getString("id"), rs.getString("node_id"), rs.getString("trigger_kind"),
+                            rs.getString("reason"), rs.getString("actor"), rs.getString("status"),
+                            Instant.ofEpochMilli(rs.getLong("created_at")), finished, stepStates);
+                }).findFirst();
+    }
+
+    /**
+     * Lets a fenced node back in: it needs an operator's approval and a trusted verdict made after its
+     * latest fence. The node returns to {@code manageable}, open for placement again.
+     */
+    public Node readmit(String nodeIdOrName, String approver, String reason) {
+        Instant now = clock.instant();
+        return db.inTransaction(h -> {
+            Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> new IllegalArgumentException(
+                    "no node '" + nodeIdOrName + "' in inventory"));
+            if (node.state() != NodeState.FENCED) {
+                throw new IllegalStateException("node " + node.name() + " is " + node.state().wire() + ", not fenced");
+            }
+            Instant fencedAt = h.createQuery("SELECT MAX(created_at) FROM fences WHERE node_id = :n").bind("n", node.id())
+                    .mapTo(Long.class).findFirst().map(Instant::ofEpochMilli).orElse(Instant.EPOCH);
+            var latest = verdicts.latestSince(node.id(), fencedAt);
+            if (latest.isEmpty() || latest.get().verdict() != Verdict.TRUSTED
+                    || verdicts.current(node.id()) != Verdict.TRUSTED) {
+                throw new IllegalStateException("node " + node.name() + " has no passing attestation since it was fenced"
+                        + latest.map(r -> " (latest: " + r.verdict().wire() + " " + r.reasons() + ")").orElse(""));
+            }
+            Node moved = nodes.transition(h, node.id(), NodeState.FENCED, Lifecycle.Event.READMIT, Optional.empty(),
+                    Optional.empty(), Optional.empty(), now).orElseThrow();
+            h.createUpdate("UPDATE nodes SET placement_disabled = 0 WHERE id = :id").bind("id", node.id()).execute();
+            audit.append(h, "readmit", node.name(), "granted", Map.of("approved_by", approver, "reason", reason,
+                    "attestation", latest.get().id()), now);
+            return moved;
+        });
+    }
+}

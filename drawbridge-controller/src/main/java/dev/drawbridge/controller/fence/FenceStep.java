@@ -1,0 +1,39 @@
+package dev.drawbridge.controller.fence;
+
+import dev.drawbridge.controller.inventory.Node;
+
+/**
+ * One step of a fence, run in order and recorded with its status. Every step must be idempotent: a
+ * controller that crashed mid-fence runs the unfinished steps again on restart.
+ */
+public interface FenceStep {
+    /** The stored name, e.g. {@code revoke-certificates}. */
+    String name();
+
+    /** Does the step for {@code node}; a step that cannot apply says so with {@code skipped}. */
+    Result run(String fenceId, Node node, String reason);
+
+    /** How a step ended. */
+    record Result(Status status, String detail) {
+        public static Result done(String detail) {
+            return new Result(Status.DONE, detail);
+        }
+
+        public static Result skipped(String detail) {
+            return new Result(Status.SKIPPED, detail);
+        }
+
+        public static Result failed(String detail) {
+            return new Result(Status.FAILED, detail);
+        }
+    }
+
+    /** Stored step status. */
+    enum Status {
+        PENDING, DONE, SKIPPED, FAILED;
+
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.drawbridge.controller.fence;
+
+import dev.drawbridge.controller.enroll.Revocations;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.placement.Instance;
+import dev.drawbridge.controller.placement.Placement;
+import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.pki.CertificateAuthority;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The six fence steps, in the order they run. */
+final class Steps {
+    private Steps() {}
+
+    static FenceStep disablePlacement(Database db) {
+        return step("disable-placement", (fence, node, reason) -> {
+            db.inTransaction(h -> h.createUpdate("UPDATE nodes SET placement_disabled = 1 WHERE id = :id")
+                    .bind("id", node.id()).execute());
+            return FenceStep.Result.done("no new instances will be placed on " + node.name());
+        });
+    }
+
+    static FenceStep revokeCertificates(Revocations revocations) {
+        return step("revoke-certificates", (fence, node, reason) -> {
+            List<String> serials = revocations.revokeNode(node.id(), Revocations.KEY_COMPROMISE, "fence " + fence);
+            return FenceStep.Result.done(serials.isEmpty() ? "no unrevoked certificates"
+                    : "revoked " + String.join(",", serials) + "; CRL re-signed, OCSP answers revoked");
+        });
+    }
+
+    static FenceStep revokeOauth() {
+        return step("revoke-oauth", (fence, node, reason) ->
+                FenceStep.Result.skipped("this controller issues no OAuth clients or tokens yet"));
+    }
+
+    static FenceStep powerOff(PowerControl power) {
+        return step("power-off", (fence, node, reason) -> power.offAndConfirm(node));
+    }
+
+    static FenceStep evacuate(Placement placement) {
+        return step("evacuate", (fence, node, reason) -> {
+            List<Instance> moved = placement.evacuate(node.id(), fence);
+            if (moved.isEmpty()) {
+                return FenceStep.Result.done("no instances on " + node.name());
+            }
+            long unplaced = moved.stream().filter(i -> i.nodeId().isEmpty()).count();
+            return FenceStep.Result.done(moved.size() + " instance(s) moved, " + unplaced + " left unplaced");
+        });
+    }
+
+    /** A webhook signed by the CA as a compact JWS ({@code application/jose}), so receivers can check who sent it. */
+    static FenceStep notify(Optional<URI> webhook, CertificateAuthority ca, HttpClient http, Clock clock) {
+        return step("notify", (fence, node, reason) -> {
+            if (webhook.isEmpty()) {
+                return FenceStep.Result.skipped("no fencing.webhook-url configured");
+            }
+            String body = "{\"event\":\"node.fenced\",\"fence_id\":\"" + fence + "\",\"node_id\":\"" + node.id()
+                    + "\",\"node_name\":\"" + node.name() + "\",\"reason\":" + quote(reason) + ",\"at\":\""
+                    + clock.instant() + "\"}";
+            try {
+                HttpResponse<Void> res = http.send(HttpRequest.newBuilder(webhook.get()).timeout(Duration.ofSeconds(5))
+                        .header("Content-Type", "application/jose")
+                        .POST(HttpRequest.BodyPublishers.ofString(ca.signJws(body))).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return res.statusCode() / 100 == 2 ? FenceStep.Result.done("webhook answered " + res.statusCode())
+                        : FenceStep.Result.failed("webhook answered " + res.statusCode());
+            } catch (java.io.IOException e) {
+                return FenceStep.Result.failed("webhook unreachable: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return FenceStep.Result.failed("interrupted");
+            }
+        });
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ") + "\"";
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        FenceStep.Result run(String fence, Node node, String reason);
+    }
+
+    private static FenceStep step(String name, Body body) {
+        return new FenceStep() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Result run(String fenceId, Node node, String reason) {
+                return body.run(fenceId, node, reason);
+            }
+        };
+    }
+}

@@ -1,0 +1,132 @@
+package dev.drawbridge.controller.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.controller.verify.Verdict;
+import dev.drawbridge.controller.verify.Verdicts;
+import dev.drawbridge.pki.Jws;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Operator fencing with every step recorded, evacuation to a trusted host, readmission, and placement rules. */
+class FenceAndPlacementTest {
+    @TempDir Path dir;
+
+    /** Puts a node where a host that runs workloads is: active with capacity (fixture set-up in SQL). */
+    private static void makeActiveHost(RunningController c, String name) {
+        c.createNode(name);
+        c.controller.database().inTransaction(h -> h.createUpdate("UPDATE nodes SET state = 'active',"
+                + " capacity_cpus = 8, capacity_memory_mb = 16384, bmc_address = '127.0.2.1:623' WHERE name = :n")
+                .bind("n", name).execute());
+    }
+
+    private static Verdicts verdicts(RunningController c) {
+        return new Verdicts(c.controller.database(), dev.drawbridge.controller.inventory.AuditLog.jdbi(), c.clock,
+                Duration.ofSeconds(30));
+    }
+
+    private static String id(RunningController c, String name) {
+        return c.get("/v1/nodes/" + name).json().path("id").asText();
+    }
+
+    @Test
+    @DisplayName("fencing a host disables it, revokes its certificates, powers it off, moves its instances and sends a signed notice")
+    void operatorFenceRunsEveryStep() throws Exception {
+        List<String> notices = new CopyOnWriteArrayList<>();
+        HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        hook.createContext("/", ex -> {
+            notices.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        hook.start();
+        String url = "http://127.0.0.1:" + hook.getAddress().getPort() + "/fenced";
+        try (var c = RunningController.start(dir.resolve("data"), cfg -> cfg.withFencing(cfg.fencing()
+                .withPowerDriver("fake").withWebhook(url)))) {
+            makeActiveHost(c, "host-a");
+            makeActiveHost(c, "host-b");
+            var v = verdicts(c);
+            v.record(id(c, "host-a"), "host-a", Verdict.TRUSTED, List.of(), "00");
+            var first = c.json("POST", "/v1/instances", Map.of("name", "web-1", "cpus", 2, "memory_mb", 2048));
+            assertThat(first.status()).as(first.text()).isEqualTo(201);
+            assertThat(first.json().path("node_id").asText()).isEqualTo(id(c, "host-a"));
+            v.record(id(c, "host-b"), "host-b", Verdict.TRUSTED, List.of(), "01");
+            var enrolled = c.enroll(c.ticket("host-a", null), Csrs.ec(dir, "host-a"));
+            assertThat(enrolled.status()).isEqualTo(201);
+
+            var fenced = c.json("POST", "/v1/nodes/host-a/fence", Map.of("reason", "operator saw tampering"));
+            assertThat(fenced.status()).as(fenced.text()).isEqualTo(201);
+            JsonNode fence = c.get("/v1/nodes/host-a/fences").json().path("items").get(0);
+            assertThat(fence.path("status").asText()).isEqualTo("done");
+            assertThat(fence.findValuesAsText("step")).containsExactly("disable-placement", "revoke-certificates",
+                    "revoke-oauth", "power-off", "evacuate", "notify");
+            assertThat(fence.findValuesAsText("status")).containsExactly("done", "done", "done", "skipped", "done",
+                    "done", "done");
+            assertThat(c.get("/v1/nodes/host-a").json().path("state").asText()).isEqualTo("fenced");
+            assertThat(c.get("/v1/certificates/" + enrolled.json().path("serial").asText()).json().path("status")
+                    .asText()).isEqualTo("revoked");
+            assertThat(c.get("/v1/instances/web-1").json().path("node_id").asText()).isEqualTo(id(c, "host-b"));
+            assertThat(notices).hasSize(1);
+            assertThat(Jws.verify(notices.get(0), c.controller.ca().root())).hasValueSatisfying(p ->
+                    assertThat(p).contains("node.fenced").contains("host-a"));
+
+            var early = c.json("POST", "/v1/nodes/host-a/readmit", Map.of("approved_by", "alice", "reason", "fixed"));
+            assertThat(early.status()).isEqualTo(409);
+            c.clock.advance(Duration.ofSeconds(1));
+            v.record(id(c, "host-a"), "host-a", Verdict.TRUSTED, List.of(), "02");
+            var readmitted = c.json("POST", "/v1/nodes/host-a/readmit", Map.of("approved_by", "alice", "reason", "fixed"));
+            assertThat(readmitted.status()).as(readmitted.text()).isEqualTo(200);
+            assertThat(readmitted.json().path("state").asText()).isEqualTo("manageable");
+        } finally {
+            hook.stop(0);
+        }
+    }
+
+    @Test
+    @DisplayName("with no power driver the fence still does every other step but is not confirmed")
+    void unconfirmedWithoutPowerDriver() throws Exception {
+        try (var c = RunningController.start(dir.resolve("data"))) {
+            makeActiveHost(c, "host-c");
+            c.json("POST", "/v1/nodes/host-c/fence", Map.of("reason", "test"));
+            JsonNode fence = c.get("/v1/nodes/host-c/fences").json().path("items").get(0);
+            assertThat(fence.path("status").asText()).isEqualTo("failed");
+            assertThat(fence.path("steps").get(3).path("detail").asText()).contains("not confirmed");
+            assertThat(fence.path("steps").get(4).path("status").asText()).isEqualTo("done");
+        }
+    }
+
+    @Test
+    @DisplayName("an instance is placed only on a host whose trusted verdict is fresh, never on a stale or untrusted one")
+    void placementNeedsFreshTrust() throws Exception {
+        try (var c = RunningController.start(dir.resolve("data"))) {
+            makeActiveHost(c, "host-d");
+            makeActiveHost(c, "host-e");
+            var v = verdicts(c);
+            v.record(id(c, "host-d"), "host-d", Verdict.TRUSTED, List.of(), "00");
+            v.record(id(c, "host-e"), "host-e", Verdict.UNTRUSTED, List.of("PCR 7 differs"), "00");
+            c.clock.advance(Duration.ofSeconds(31));
+            var stale = c.json("POST", "/v1/instances", Map.of("name", "db-1", "cpus", 1, "memory_mb", 512));
+            assertThat(stale.json().path("state").asText()).isEqualTo("unplaced");
+            assertThat(stale.json().path("reason").asText()).contains("fresh trusted verdict");
+            assertThat(c.get("/v1/nodes/host-d/attestations").json().path("current").asText()).isEqualTo("unknown");
+            v.record(id(c, "host-d"), "host-d", Verdict.TRUSTED, List.of(), "01");
+            var placed = c.json("POST", "/v1/instances", Map.of("name", "db-2", "cpus", 1, "memory_mb", 512));
+            assertThat(placed.json().path("node_id").asText()).isEqualTo(id(c, "host-d"));
+            var tooBig = c.json("POST", "/v1/instances", Map.of("name", "db-3", "cpus", 64, "memory_mb", 512));
+            assertThat(tooBig.json().path("state").asText()).isEqualTo("unplaced");
+            assertThat(c.json("POST", "/v1/instances", Map.of("name", "db-4", "cpus", "two", "memory_mb", 1)).status())
+                    .isEqualTo(400);
+        }
+    }
+}
