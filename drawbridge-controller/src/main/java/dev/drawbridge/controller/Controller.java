@@ -177,8 +177,9 @@ public final class Controller implements AutoCloseable {
         return switch (cfg.powerDriver()) {
             case "none" -> PowerControls.none();
             case "fake" -> PowerControls.fake();
-            default -> throw new ConfigException("fencing.power-driver must be none or fake in this build, not '"
-                    + cfg.powerDriver() + "'");
+            default -> PowerControls.driver(dev.drawbridge.controller.power.PowerDrivers.byName(cfg.powerDriver())
+                    .orElseThrow(() -> new ConfigException("fencing.power-driver must be none, fake, ipmitool,"
+                            + " fence-agent or redfish, not '" + cfg.powerDriver() + "'")), cfg);
         };
     }
 

@@ -12,6 +12,46 @@ public final class PowerControls {
                 + node.name() + " was not powered off, so this fence is not confirmed");
     }
 
+    /**
+     * Powers off through a real {@link dev.drawbridge.controller.power.PowerDriver} at the node's
+     * {@code bmc_address} (host or host:port, port 623 by default) with the configured credentials; the fence
+     * is confirmed only when the BMC reads back off.
+     */
+    public static PowerControl driver(dev.drawbridge.controller.power.PowerDriver driver,
+                                      dev.drawbridge.controller.config.FencingConfig cfg) {
+        return node -> {
+            if (node.bmcAddress().isEmpty()) {
+                return FenceStep.Result.failed(node.name() + " has no bmc_address: it was not powered off");
+            }
+            String address = node.bmcAddress().get();
+            int colon = address.lastIndexOf(':');
+            boolean hasPort = colon > 0 && address.indexOf(':') == colon || address.startsWith("[") && address.contains("]:");
+            String host = hasPort ? address.substring(0, colon).replace("[", "").replace("]", "") : address;
+            int port = hasPort ? Integer.parseInt(address.substring(colon + 1)) : 623;
+            var target = new dev.drawbridge.controller.power.BmcTarget(host, port, cfg.bmcUsername(),
+                    dev.drawbridge.controller.power.Secret.of(password(cfg)))
+                    .withOption("cipher-suite", cfg.ipmiCipher()).withOption("agent", cfg.fenceAgent());
+            var result = dev.drawbridge.controller.power.PowerDrivers.offAndConfirm(driver, target, cfg.powerOffTimeout());
+            return switch (result) {
+                case dev.drawbridge.controller.power.OffResult.Confirmed c -> FenceStep.Result.done(driver.name()
+                        + " at " + address + " reads back power off (" + c.took().toMillis() + " ms)");
+                case dev.drawbridge.controller.power.OffResult.NotConfirmed n -> FenceStep.Result.failed(driver.name()
+                        + " at " + address + ": " + n.reason() + "; fencing not confirmed");
+            };
+        };
+    }
+
+    private static String password(dev.drawbridge.controller.config.FencingConfig cfg) {
+        if (cfg.bmcPasswordFile().isBlank()) {
+            return "";
+        }
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(cfg.bmcPasswordFile())).strip();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read fencing.bmc-password-file: " + e.getMessage());
+        }
+    }
+
     /** A BMC simulation that remembers which nodes it powered off and reads that back. */
     public static Fake fake() {
         return new Fake();

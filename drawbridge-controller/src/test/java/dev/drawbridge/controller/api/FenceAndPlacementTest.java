@@ -93,6 +93,28 @@ class FenceAndPlacementTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ipmitool", "fence-agent"})
+    @DisplayName("a fence powers the host off through its BMC and is confirmed only when ipmi_sim reads back off")
+    void fencePowersOffThroughRealBmc(String driver) throws Exception {
+        try (var bmc = dev.drawbridge.testkit.IpmiSim.start()) {
+            Path pw = java.nio.file.Files.writeString(dir.resolve("bmc.pw"), bmc.password());
+            try (var c = RunningController.start(dir.resolve("data"), cfg -> cfg.withFencing(cfg.fencing()
+                    .withPowerDriver(driver).withBmc(bmc.user(), pw.toString(), Integer.toString(bmc.cipherSuite()))))) {
+                makeActiveHost(c, "host-ipmi");
+                c.controller.database().inTransaction(h -> h.createUpdate("UPDATE nodes SET bmc_address = :b WHERE name = 'host-ipmi'")
+                        .bind("b", bmc.host() + ":" + bmc.port()).execute());
+                assertThat(bmc.powerState().toString()).isEqualTo("ON");
+                c.json("POST", "/v1/nodes/host-ipmi/fence", Map.of("reason", "test " + driver));
+                JsonNode fence = c.get("/v1/nodes/host-ipmi/fences").json().path("items").get(0);
+                assertThat(fence.path("status").asText()).as(fence.toString()).isEqualTo("done");
+                assertThat(fence.path("steps").get(3).path("detail").asText()).contains("reads back power off");
+                assertThat(bmc.powerState().toString()).isEqualTo("OFF");
+                assertThat(fence.toString()).doesNotContain(bmc.password());
+            }
+        }
+    }
+
     @Test
     @DisplayName("with no power driver the fence still does every other step but is not confirmed")
     void unconfirmedWithoutPowerDriver() throws Exception {

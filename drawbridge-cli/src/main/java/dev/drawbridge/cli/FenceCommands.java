@@ -1,0 +1,96 @@
+package dev.drawbridge.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code drawbridge fence|readmit NAME}: fencing by an operator, and letting a node back in. */
+final class FenceCommands {
+    private FenceCommands() {}
+
+    @Command(name = "fence", description = "Fence a node now: disable placement, revoke its credentials, power it off, evacuate it.")
+    static final class Fence implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--reason", required = true, description = "Why; recorded in the fence and the audit trail.") String reason;
+
+        @Override
+        public Integer call() {
+            JsonNode f = target.client().post(NodeCommand.path(name) + "/fence", Map.of("reason", reason));
+            if (target.json) {
+                Out.json(f);
+            } else {
+                System.out.println("fence " + f.path("id").asText() + " of " + name + ": " + f.path("status").asText());
+                f.path("steps").forEach(s -> System.out.printf("  %-20s %-8s %s%n", s.path("step").asText(),
+                        s.path("status").asText(), Out.text(s, "detail")));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "readmit", description = "Readmit a fenced node: needs a passing attestation since the fence and your approval.")
+    static final class Readmit implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--approved-by", required = true, description = "Who approves; recorded.") String approver;
+        @Option(names = "--reason", required = true, description = "Why it is safe now; recorded.") String reason;
+
+        @Override
+        public Integer call() {
+            JsonNode n = target.client().post(NodeCommand.path(name) + "/readmit", Map.of("approved_by", approver,
+                    "reason", reason));
+            if (target.json) {
+                Out.json(n);
+            } else {
+                System.out.println(name + " readmitted: now " + n.path("state").asText());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "instance", description = "Workloads placed on trusted hosts.",
+            subcommands = {InstanceCreate.class, InstanceList.class})
+    static final class Instance {
+    }
+
+    @Command(name = "create", description = "Create an instance; it is placed on an active host with a fresh trusted verdict.")
+    static final class InstanceCreate implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--cpus", defaultValue = "1") int cpus;
+        @Option(names = "--memory-mb", defaultValue = "512") long memory;
+
+        @Override
+        public Integer call() {
+            JsonNode i = target.client().post("/v1/instances", Map.of("name", name, "cpus", cpus, "memory_mb", memory));
+            if (target.json) {
+                Out.json(i);
+            } else {
+                System.out.println(name + " " + i.path("state").asText() + (i.hasNonNull("node_id") ? " on "
+                        + i.path("node_id").asText() : ": " + i.path("reason").asText()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List instances and where they run.")
+    static final class InstanceList implements Callable<Integer> {
+        @Mixin Target target;
+
+        @Override
+        public Integer call() {
+            JsonNode items = target.client().get("/v1/instances").path("items");
+            if (target.json) {
+                Out.json(items);
+            } else {
+                items.forEach(i -> System.out.printf("%-20s %-9s %-36s %s%n", i.path("name").asText(),
+                        i.path("state").asText(), Out.text(i, "node_id"), Out.text(i, "reason")));
+            }
+            return 0;
+        }
+    }
+}
