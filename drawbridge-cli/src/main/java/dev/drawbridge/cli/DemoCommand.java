@@ -49,8 +49,9 @@ final class DemoCommand implements Callable<Integer> {
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of())
                 .withDataDir(dataDir.resolve("controller").toString()).withListen("127.0.0.1:0");
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofSeconds(1))
-                .withBusyPollInterval(Duration.ofMillis(150)));
-        say("[1/7] starting a controller on its embedded SQLite store ...");
+                .withBusyPollInterval(Duration.ofMillis(150)))
+                .withFencing(cfg.fencing().withPowerDriver("fake"));
+        say("[1/8] starting a controller on its embedded SQLite store ...");
         Map<String, Object> summary = new LinkedHashMap<>();
         List<SimulatedNode> agents = new ArrayList<>();
         try (Controller controller = Controller.start(cfg, Clock.systemUTC());
@@ -58,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
             api = ApiClient.from(controller.dataDir().root(), Map.of());
             say("      listening on " + controller.url());
             say("      data directory " + controller.dataDir().root() + " (admin token in admin.token, root CA in ca.pem)");
-            say("[2/7] adding " + count + " simulated nodes; each agent gets a signed bootstrap payload and no controller URL ...");
+            say("[2/8] adding " + count + " simulated nodes; each agent gets a signed bootstrap payload and no controller URL ...");
             List<String> names = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
                 String name = String.format(Locale.ROOT, "node-%02d", i);
@@ -73,12 +74,12 @@ final class DemoCommand implements Callable<Integer> {
                 names.add(name);
                 say("      + " + name + "  mac " + mac + "  agent https://" + agent.address());
             }
-            say("[3/7] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
+            say("[3/8] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
             actAll(names, Map.of("action", "manage"), "manageable");
-            say("[4/7] provide: cleaning each node's disk ...");
+            say("[4/8] provide: cleaning each node's disk ...");
             actAll(names, Map.of("action", "provide"), "available");
             String sha = images.publishRandom("/images/demo-os.img", 16 << 20);
-            say("[5/7] deploy: writing a 16 MiB image (sha256 " + sha.substring(0, 16) + "...) and rebooting ...");
+            say("[5/8] deploy: writing a 16 MiB image (sha256 " + sha.substring(0, 16) + "...) and rebooting ...");
             actAll(names, Map.of("action", "deploy", "image_url", images.url("/images/demo-os.img"), "image_sha256", sha),
                     "active");
             Map<String, String> serials = new LinkedHashMap<>();
@@ -88,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
                 say("      " + name + "  identity CN=" + name + ", serial " + cert.path("serial").asText() + ", valid until "
                         + cert.path("not_after").asText());
             }
-            say("[6/7] a machine enrolling itself with its own key and CSR; then its ticket replayed ...");
+            say("[6/8] a machine enrolling itself with its own key and CSR; then its ticket replayed ...");
             api.post("/v1/nodes", Map.of("name", "node-manual"));
             String ticket = api.post(NodeCommand.path("node-manual") + "/tickets", Map.of()).path("ticket").asText();
             JsonNode granted = api.post("/v1/enroll", Map.of("ticket", ticket, "csr", DemoPki.csr(DemoPki.newKey(), "node-manual")));
@@ -101,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
                 say("      replay refused: " + refused.getMessage());
             }
             String victim = names.get(names.size() > 1 ? 1 : 0);
-            say("[7/7] revoking every certificate of " + victim + ", then asking the OCSP responder about each ...");
+            say("[7/8] revoking every certificate of " + victim + ", then asking the OCSP responder about each ...");
             api.post(NodeCommand.path(victim) + "/certificates/revoke", Map.of("reason", "key-compromise"));
             Map<String, String> ocsp = new LinkedHashMap<>();
             for (var e : serials.entrySet()) {
@@ -113,9 +114,15 @@ final class DemoCommand implements Callable<Integer> {
             if (!ocsp.get(victim).startsWith("revoked")) {
                 throw new CliException("OCSP did not answer revoked for " + victim);
             }
+            if (names.size() > 2) {
+                summary.put("fence", tamper(names, agents));
+            }
             long events = api.get("/v1/events?limit=1000").path("items").size();
-            say("done: " + names.size() + " nodes active, 1 revoked, " + events + " audit events; the agents were"
-                    + " given no controller URL, so every exchange was the conductor polling them");
+            StringBuilder states = new StringBuilder();
+            names.forEach(n -> states.append(n).append(' ').append(api.get(NodeCommand.path(n)).path("state").asText())
+                    .append(", "));
+            say("done: " + states + events + " audit events; the agents were given no controller URL, so every"
+                    + " exchange was the conductor polling them");
             summary.put("url", controller.url());
             summary.put("data_dir", controller.dataDir().root().toString());
             summary.put("states", names.stream().collect(java.util.stream.Collectors.toMap(n -> n,
@@ -130,6 +137,60 @@ final class DemoCommand implements Callable<Integer> {
             Out.json(summary);
         }
         return 0;
+    }
+
+    /**
+     * Attestation and fencing live: waits for trusted verdicts, places instances, then extends a PCR on one
+     * node's (simulated) TPM as an attacker's boot change would, and shows the fence happen.
+     */
+    private Map<String, Object> tamper(List<String> names, List<SimulatedNode> agents) throws InterruptedException {
+        say("[8/8] continuous attestation: every poll asks each TPM for a quote over a fresh nonce ...");
+        String revoked = names.get(1);
+        awaitTrue(() -> api.get(NodeCommand.path(revoked)).path("state").asText().equals("fenced"));
+        say("      " + revoked + "  " + api.get(NodeCommand.path(revoked)).path("reason").asText());
+        List<String> trusted = names.stream().filter(n -> !n.equals(revoked)).toList();
+        for (String n : trusted) {
+            awaitTrue(() -> api.get(NodeCommand.path(n) + "/attestations").path("current").asText().equals("trusted"));
+            say("      " + n + "  verdict trusted");
+        }
+        Map<String, String> placed = new LinkedHashMap<>();
+        for (int i = 1; i <= 2; i++) {
+            JsonNode inst = api.post("/v1/instances", Map.of("name", "web-" + i, "cpus", 1, "memory_mb", 1024));
+            placed.put(inst.path("name").asText(), nameOf(inst.path("node_id").asText()));
+            say("      instance web-" + i + " placed on " + placed.get("web-" + i));
+        }
+        String target = placed.get("web-1");
+        say("      tampering: extending PCR 7 of " + target + "'s TPM ...");
+        agents.get(names.indexOf(target)).agent().simulatedTpm().orElseThrow().extend(7, new byte[32]);
+        long started = System.nanoTime();
+        awaitTrue(() -> api.get(NodeCommand.path(target)).path("state").asText().equals("fenced"));
+        say("      " + target + "  FENCED after " + (System.nanoTime() - started) / 1_000_000 + " ms: "
+                + api.get(NodeCommand.path(target)).path("reason").asText());
+        awaitTrue(() -> !api.get(NodeCommand.path(target) + "/fences").path("items").get(0).path("status").asText()
+                .equals("running"));
+        JsonNode fence = api.get(NodeCommand.path(target) + "/fences").path("items").get(0);
+        fence.path("steps").forEach(st -> say(String.format("        %-20s %-8s %s", st.path("step").asText(),
+                st.path("status").asText(), Out.text(st, "detail"))));
+        for (String i : placed.keySet()) {
+            JsonNode now = api.get("/v1/instances/" + i);
+            say("      instance " + i + " now " + now.path("state").asText() + (now.hasNonNull("node_id")
+                    ? " on " + nameOf(now.path("node_id").asText()) : ": " + now.path("reason").asText()));
+        }
+        return Map.of("fenced", target, "status", fence.path("status").asText());
+    }
+
+    private String nameOf(String nodeId) {
+        return nodeId.isEmpty() ? "-" : api.get(NodeCommand.path(nodeId)).path("name").asText();
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        Instant end = Instant.now().plus(Duration.ofSeconds(60));
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(end)) {
+                throw new CliException("the demo waited 60 s for something that did not happen");
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** Starts an action on every node, prints each state and progress change, and waits for all to settle. */

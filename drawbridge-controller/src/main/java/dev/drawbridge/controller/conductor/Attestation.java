@@ -70,6 +70,14 @@ final class Attestation {
         }
     }
 
+    /** Records an untrusted verdict for a reason outside the TPM and fences the node. */
+    void distrust(Work w, String reason) {
+        verdicts.record(w.node().id(), w.node().name(), dev.drawbridge.controller.verify.Verdict.UNTRUSTED,
+                List.of(reason), "");
+        LOG.warn("node {} is untrusted: {}", w.node().name(), reason);
+        fencer.fence(w.node().id(), reason);
+    }
+
     /** The finished command's result, or a node with {@code error} when it failed; null if it did not finish soon. */
     private JsonNode await(Work w, AgentClient client, String id) throws Unreachable {
         for (int i = 0; i < 100; i++) {

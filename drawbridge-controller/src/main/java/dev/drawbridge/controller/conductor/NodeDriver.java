@@ -40,6 +40,12 @@ final class NodeDriver {
             throw new Unreachable("agent answered " + r.status() + " to a status poll");
         }
         store.seen(w.node().id(), clock.instant(), Optional.empty());
+        String serial = r.peer().map(c -> c.getSerialNumber().toString(16)).orElse("");
+        if (w.node().state() != NodeState.FENCED && store.revoked(serial)) {
+            // A revoked identity is a compromise signal: the node is untrusted whatever its TPM says.
+            attestation.distrust(w, "its certificate " + serial + " is revoked");
+            return;
+        }
         JsonNode current = r.body().path("current");
         if (w.attestation().isPresent() && (current.isNull() || current.isMissingNode())) {
             attestation.attest(w, client);

@@ -112,6 +112,11 @@ final class ProvisioningStore {
                 .bind("ref", job.params().get("baseline")).bind("id", id).execute());
     }
 
+    boolean revoked(String serialHex) {
+        return !serialHex.isEmpty() && db.inTransaction(h -> h.createQuery("SELECT COUNT(*) FROM certificates"
+                + " WHERE serial_hex = :s AND revoked_at IS NOT NULL").bind("s", serialHex).mapTo(Long.class).one() > 0);
+    }
+
     void pin(String id, String fingerprint) {
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET pinned_fingerprint = :fp WHERE id = :id")
                 .bind("fp", fingerprint).bind("id", id).execute());
