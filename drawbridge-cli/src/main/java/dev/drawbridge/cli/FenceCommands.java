@@ -52,6 +52,27 @@ final class FenceCommands {
         }
     }
 
+    @Command(name = "accept-baseline", description = "After a planned update: take the PCR values the node's latest quote"
+            + " proved as its new reference values (recorded with who and why).")
+    static final class AcceptBaseline implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--approved-by", required = true) String approver;
+        @Option(names = "--reason", required = true) String reason;
+
+        @Override
+        public Integer call() {
+            JsonNode r = target.client().post(NodeCommand.path(name) + "/baseline", Map.of("approved_by", approver,
+                    "reason", reason));
+            if (target.json) {
+                Out.json(r);
+            } else {
+                System.out.println("new baseline for " + name + ": " + r.path("pcrs").asText());
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "instance", description = "Workloads placed on trusted hosts.",
             subcommands = {InstanceCreate.class, InstanceList.class})
     static final class Instance {

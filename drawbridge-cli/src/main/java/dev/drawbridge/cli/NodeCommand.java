@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
         subcommands = {NodeCommand.Create.class, NodeCommand.ListNodes.class, NodeCommand.Show.class,
                 NodeCommand.Delete.class, NodeCommand.Enroll.class, LifecycleCommands.Manage.class,
                 LifecycleCommands.Provide.class, LifecycleCommands.Deploy.class, LifecycleCommands.Undeploy.class,
-                LifecycleCommands.Rescue.class, LifecycleCommands.Payload.class, WatchCommand.class})
+                LifecycleCommands.Rescue.class, LifecycleCommands.Payload.class, WatchCommand.class,
+                FenceCommands.AcceptBaseline.class})
 final class NodeCommand {
     static String path(String nameOrId) {
         return "/v1/nodes/" + URLEncoder.encode(nameOrId, StandardCharsets.UTF_8);

@@ -65,6 +65,22 @@ class AttestationFencingEndToEndTest {
             assertThat(fleet.api.get(NodeCommand.path(victimName) + "/attestations").path("current").asText())
                     .isEqualTo("untrusted");
             assertThat(ballast.path("state").asText()).isEqualTo("placed");
+
+            // Readmission: refused while the PCR differs; after an operator accepts the new baseline (a planned
+            // update), the next quote passes, readmission gives the node a new certificate, and it is manageable.
+            var refused = org.assertj.core.api.Assertions.catchThrowableOfType(CliException.class, () ->
+                    fleet.api.post(NodeCommand.path(victimName) + "/readmit", Map.of("approved_by", "alice", "reason", "x")));
+            assertThat(refused.getMessage()).contains("no passing attestation");
+            JsonNode accepted = fleet.api.post(NodeCommand.path(victimName) + "/baseline", Map.of("approved_by", "alice",
+                    "reason", "planned firmware update"));
+            assertThat(accepted.path("pcrs").asText()).contains("\"7\"");
+            fleet.await(victimName, x -> fleet.api.get(NodeCommand.path(victimName) + "/attestations").path("current")
+                    .asText().equals("trusted"), Duration.ofSeconds(30));
+            fleet.api.post(NodeCommand.path(victimName) + "/readmit", Map.of("approved_by", "alice", "reason", "updated"));
+            JsonNode back = fleet.awaitState(victimName, "manageable");
+            assertThat(back.path("state").asText()).as(back.toString()).isEqualTo("manageable");
+            JsonNode certs = fleet.api.get(NodeCommand.path(victimName) + "/certificates").path("items");
+            assertThat(certs.findValuesAsText("status")).contains("good", "revoked");
         }
     }
 }

@@ -25,6 +25,7 @@ final class FenceRoutes implements HttpService {
         rules.post("/v1/nodes/{id}/fence", this::fence)
                 .get("/v1/nodes/{id}/fences", this::fences)
                 .post("/v1/nodes/{id}/readmit", this::readmit)
+                .post("/v1/nodes/{id}/baseline", this::acceptBaseline)
                 .get("/v1/nodes/{id}/attestations", this::attestations)
                 .post("/v1/instances", this::createInstance)
                 .get("/v1/instances", this::instances)
@@ -58,9 +59,22 @@ final class FenceRoutes implements HttpService {
         String approver = f.string("approved_by");
         String reason = f.string("reason");
         try {
-            Json.send(res, 200, Views.node(ctx.fences().readmit(node(req).id(), approver, reason)));
+            Json.send(res, 200, Views.node(ctx.fences().readmit(node(req).id(), approver, reason,
+                    ctx.actions().reissueJob(), ctx.actions().enrollingDeadline())));
         } catch (IllegalStateException e) {
             throw new ApiException(409, "readmit-refused", "Readmission refused", e.getMessage());
+        }
+    }
+
+    private void acceptBaseline(ServerRequest req, ServerResponse res) {
+        Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("approved_by", "reason"));
+        Node n = node(req);
+        try {
+            var accepted = ctx.verdicts().acceptBaseline(n.id(), n.name(), f.string("approved_by"), f.string("reason"));
+            Json.send(res, 200, Json.object().put("node_id", n.id()).put("attestation", accepted.get("attestation"))
+                    .put("pcrs", accepted.get("pcrs")));
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "baseline-refused", "Baseline not accepted", e.getMessage());
         }
     }
 

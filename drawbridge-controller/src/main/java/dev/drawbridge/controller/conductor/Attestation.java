@@ -12,6 +12,7 @@ import dev.drawbridge.protocol.Commands;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,12 +62,28 @@ final class Attestation {
             }
             dev.drawbridge.controller.verify.Verdict verdict = v.trusted() ? dev.drawbridge.controller.verify.Verdict.TRUSTED
                     : dev.drawbridge.controller.verify.Verdict.UNTRUSTED;
-            verdicts.record(w.node().id(), w.node().name(), verdict, Attestor.reasons(v), HexFormat.of().formatHex(nonce));
+            Optional<String> proven = v.trusted() ? Optional.of(json(((Verdict.Trusted) v)))
+                    : result.has("error") ? Optional.empty()
+                    : attestor.proven(result, info.key(), nonce, v).map(Attestation::json);
+            verdicts.record(w.node().id(), w.node().name(), verdict, Attestor.reasons(v), HexFormat.of().formatHex(nonce),
+                    proven);
             if (!v.trusted() && w.node().state() != NodeState.FENCED) {
                 LOG.warn("node {} failed attestation: {}", w.node().name(), Attestor.reasons(v));
                 fencer.fence(w.node().id(), "attestation failed: " + String.join("; ", Attestor.reasons(v)));
             }
             return;
+        }
+    }
+
+    private static String json(Verdict.Trusted t) {
+        return json(Attestor.baseline(t));
+    }
+
+    private static String json(Map<Integer, String> pcrs) {
+        try {
+            return dev.drawbridge.protocol.Wire.JSON.writeValueAsString(pcrs);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -69,6 +69,21 @@ final class Attestor {
         return v;
     }
 
+    /**
+     * The PCR values a failed quote still proved: when every reason is a reference mismatch, the signature,
+     * nonce and digest were good, so the values are the machine's real ones (to show, or to accept).
+     */
+    Optional<Map<Integer, String>> proven(JsonNode result, AttestationKey key, byte[] nonce, Verdict v) {
+        if (!(v instanceof Verdict.Failed f) || !f.reasons().stream().allMatch(r -> r.code() == FailureCode.REFERENCE_MISMATCH)) {
+            return Optional.empty();
+        }
+        Base64.Decoder d = Base64.getDecoder();
+        Verdict again = verifier.verify(new Quote(d.decode(result.path("attest").asText()),
+                d.decode(result.path("signature").asText()), d.decode(result.path("pcrs").asText())),
+                Expectations.of(key, nonce, REQUIRED, ReferenceValues.none()));
+        return again instanceof Verdict.Trusted t ? Optional.of(baseline(t)) : Optional.empty();
+    }
+
     static List<String> reasons(Verdict v) {
         return v instanceof Verdict.Failed f ? f.reasons().stream().map(r -> r.code() + ": " + r.detail()).toList()
                 : List.of();

@@ -19,7 +19,8 @@ record Job(String action, String phase, Optional<String> commandId, Map<String, 
             "undeploy", List.of("erase"),
             "unrescue", List.of("erase"),
             "deploy", List.of("write", "reboot"),
-            "rescue", List.of("reboot"));
+            "rescue", List.of("reboot"),
+            "reissue", List.of("csr", "install", "verify"));
 
     Job {
         params = Map.copyOf(params);

@@ -89,6 +89,15 @@ public final class NodeActions {
         return moved;
     }
 
+    /** The job a readmitted node runs: a new key and certificate over mTLS, as fencing revoked the old ones. */
+    public String reissueJob() {
+        return Job.start("reissue", Map.of()).json();
+    }
+
+    public Duration enrollingDeadline() {
+        return cfg.enrollingDeadline();
+    }
+
     private Duration deadline(NodeState to) {
         return switch (to) {
             case ENROLLING -> cfg.enrollingDeadline();

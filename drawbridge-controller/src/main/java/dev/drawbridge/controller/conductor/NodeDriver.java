@@ -59,7 +59,8 @@ final class NodeDriver {
             return;
         }
         Job job = w.job().get();
-        boolean enrolled = node.state() != NodeState.ENROLLING || job.phase().equals("verify");
+        boolean enrolled = node.state() != NodeState.ENROLLING || job.phase().equals("verify")
+                || job.action().equals("reissue");
         if (job.phase().equals("verify")) {
             Reply status = client.get(node, "/v1/status", true);
             store.seen(node.id(), clock.instant(), Optional.empty());

@@ -108,8 +108,9 @@ final class Phases {
             }
             case "csr" -> {
                 try {
-                    var granted = enrollment.enrollProven(node.id(), job.param("ticket_id"),
-                            result.path("csr").asText());
+                    var granted = job.action().equals("reissue")
+                            ? enrollment.reissue(node.id(), result.path("csr").asText())
+                            : enrollment.enrollProven(node.id(), job.param("ticket_id"), result.path("csr").asText());
                     yield next(job.with("certificate", granted.certificate().pem()).with("root", granted.chain().get(0)));
                 } catch (EnrollmentRefused e) {
                     yield new PhaseOutcome.Failed("enrollment refused: " + e.getMessage());

@@ -100,6 +100,9 @@ final class ProvisioningStore {
 
     /** Keeps what enrollment learnt for attestation: the AK, and the baseline as reference values. */
     void saveAttestationKey(String id, Job job) {
+        if (!job.params().containsKey("cpus")) {
+            return;
+        }
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET capacity_cpus = :cpus, capacity_memory_mb = :mem WHERE id = :id")
                 .bind("cpus", Integer.valueOf(job.params().getOrDefault("cpus", "0")))
                 .bind("mem", Long.valueOf(job.params().getOrDefault("memory_mb", "0"))).bind("id", id).execute());

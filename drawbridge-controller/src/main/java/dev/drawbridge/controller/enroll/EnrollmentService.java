@@ -90,6 +90,33 @@ public final class EnrollmentService {
         return grant(found.get().getKey(), found.get().getValue(), csrPem, now, "conductor");
     }
 
+    /**
+     * A new certificate for a node readmitted after a fence: the operator's recorded approval and a passing
+     * attestation stand in for the ticket; the CSR gets the same identity checks.
+     */
+    public Enrollment reissue(String nodeId, String csrPem) {
+        Instant now = clock.instant();
+        Node node = db.inTransaction(h -> nodes.find(h, nodeId)).orElseThrow(() -> notFound(nodeId));
+        CsrRequest csr;
+        try {
+            csr = ca.parseCsr(csrPem);
+        } catch (CsrRejected e) {
+            throw refuse(node.name(), Map.of("node", nodeId, "via", "readmit"), Reason.BAD_CSR, e.getMessage());
+        }
+        Optional<String> mismatch = IdentityCheck.mismatch(csr, node);
+        if (mismatch.isPresent()) {
+            throw refuse(node.name(), Map.of("node", nodeId, "via", "readmit"), Reason.IDENTITY_MISMATCH, mismatch.get());
+        }
+        IssuedCertificate issued = ca.issue(new IssueRequest(Profile.NODE, node.name(), IdentityCheck.dnsNames(node),
+                IdentityCheck.ipAddresses(node), csr.publicKey()));
+        db.inTransaction(h -> {
+            certificates.insert(h, Certificates.record(issued, Optional.of(node.id()), Profile.NODE, issued.pem()));
+            return audit.append(h, "enroll", node.name(), "granted", Map.of("node", node.id(), "serial",
+                    issued.serialHex(), "via", "readmit"), now);
+        });
+        return new Enrollment(node.id(), node.name(), issued, List.of(ca.rootPem()));
+    }
+
     private Enrollment grant(StoredTicket ticket, Node node, String csrPem, Instant now, String via) {
         Map<String, String> detail = Map.of("ticket", ticket.id(), "node", node.id(), "via", via);
         if (ticket.usedAt().isPresent()) {

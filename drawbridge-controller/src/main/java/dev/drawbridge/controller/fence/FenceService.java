@@ -187,9 +187,10 @@ public final class FenceService {
 
     /**
      * Lets a fenced node back in: it needs an operator's approval and a trusted verdict made after its
-     * latest fence. The node returns to {@code manageable}, open for placement again.
+     * latest fence. The node goes to {@code enrolling} with {@code reissueJob} (a new key and certificate,
+     * since the fence revoked the old ones), then {@code manageable}, open for placement again.
      */
-    public Node readmit(String nodeIdOrName, String approver, String reason) {
+    public Node readmit(String nodeIdOrName, String approver, String reason, String reissueJob, Duration deadline) {
         Instant now = clock.instant();
         return db.inTransaction(h -> {
             Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> new IllegalArgumentException(
@@ -206,7 +207,7 @@ public final class FenceService {
                         + latest.map(r -> " (latest: " + r.verdict().wire() + " " + r.reasons() + ")").orElse(""));
             }
             Node moved = nodes.transition(h, node.id(), NodeState.FENCED, Lifecycle.Event.READMIT, Optional.empty(),
-                    Optional.empty(), Optional.empty(), now).orElseThrow();
+                    Optional.of(now.plus(deadline)), Optional.of(reissueJob), now).orElseThrow();
             h.createUpdate("UPDATE nodes SET placement_disabled = 0 WHERE id = :id").bind("id", node.id()).execute();
             audit.append(h, "readmit", node.name(), "granted", Map.of("approved_by", approver, "reason", reason,
                     "attestation", latest.get().id()), now);

@@ -41,8 +41,9 @@ public final class Lifecycle {
         on(AVAILABLE, Event.RESCUE, RESCUING);
         on(RESCUING, Event.DONE, RESCUE);
         on(RESCUE, Event.UNRESCUE, CLEANING);
-        // The only way out of fenced: a passing attestation and an operator's approval (see FenceService).
-        on(FENCED, Event.READMIT, MANAGEABLE);
+        // The only way out of fenced: a passing attestation and an operator's approval (see FenceService); the
+        // node then gets a new identity, since fencing revoked the old one.
+        on(FENCED, Event.READMIT, ENROLLING);
         for (NodeState s : NodeState.values()) {
             if (s.busy()) {
                 on(s, Event.FAIL, ERROR);

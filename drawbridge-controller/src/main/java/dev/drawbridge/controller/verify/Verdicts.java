@@ -32,14 +32,21 @@ public final class Verdicts {
     }
 
     public AttestationRecord record(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex) {
+        return record(nodeId, nodeName, verdict, reasons, nonceHex, Optional.empty());
+    }
+
+    /** Records a verdict with the PCR values its quote proved (JSON of PCR index to hex), when it proved any. */
+    public AttestationRecord record(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex,
+                                    Optional<String> provenPcrs) {
         Instant now = clock.instant();
         AttestationRecord rec = new AttestationRecord(UUID.randomUUID().toString(), nodeId, now, verdict, reasons,
                 nonceHex);
         db.inTransaction(h -> {
             String previous = h.createQuery("SELECT verdict FROM nodes WHERE id = :id").bind("id", nodeId)
                     .mapTo(String.class).findFirst().orElse("");
-            h.createUpdate("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce)"
-                            + " VALUES (:id, :node, :at, :verdict, :reasons, :nonce)")
+            h.createUpdate("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce, pcrs)"
+                            + " VALUES (:id, :node, :at, :verdict, :reasons, :nonce, :pcrs)")
+                    .bind("pcrs", provenPcrs.orElse(null))
                     .bind("id", rec.id()).bind("node", nodeId).bind("at", now.toEpochMilli())
                     .bind("verdict", verdict.wire()).bind("reasons", write(reasons)).bind("nonce", nonceHex).execute();
             h.createUpdate("UPDATE nodes SET verdict = :v, verdict_at = :at WHERE id = :id")
@@ -79,6 +86,26 @@ public final class Verdicts {
     /** The latest verdict made after {@code since}, if any: readmission needs a passing one after the fence. */
     public Optional<AttestationRecord> latestSince(String nodeId, Instant since) {
         return history(nodeId, 1).stream().filter(r -> r.at().isAfter(since)).findFirst();
+    }
+
+    /**
+     * Accepts the PCR values of the node's latest attestation as its new reference values, after a planned
+     * update: the record says who approved it and why. Only values a quote proved (good signature, nonce and
+     * digest) can be accepted.
+     */
+    public Map<String, String> acceptBaseline(String nodeId, String nodeName, String approver, String reason) {
+        Instant now = clock.instant();
+        return db.inTransaction(h -> {
+            var latest = h.createQuery("SELECT id, pcrs FROM attestations WHERE node_id = :n ORDER BY at DESC LIMIT 1")
+                    .bind("n", nodeId).map((rs, ctx) -> Map.entry(rs.getString("id"), Optional.ofNullable(rs.getString("pcrs"))))
+                    .findFirst().orElseThrow(() -> new IllegalStateException(nodeName + " has not been attested yet"));
+            String pcrs = latest.getValue().orElseThrow(() -> new IllegalStateException("the latest attestation of "
+                    + nodeName + " proved no PCR values (bad signature, nonce or digest): nothing to accept"));
+            h.createUpdate("UPDATE nodes SET reference_pcrs = :p WHERE id = :id").bind("p", pcrs).bind("id", nodeId).execute();
+            audit.append(h, "baseline.accept", nodeName, "granted", Map.of("approved_by", approver, "reason", reason,
+                    "attestation", latest.getKey(), "pcrs", pcrs), now);
+            return Map.of("attestation", latest.getKey(), "pcrs", pcrs);
+        });
     }
 
     public Duration maxAge() {

@@ -87,7 +87,7 @@ class FenceAndPlacementTest {
             v.record(id(c, "host-a"), "host-a", Verdict.TRUSTED, List.of(), "02");
             var readmitted = c.json("POST", "/v1/nodes/host-a/readmit", Map.of("approved_by", "alice", "reason", "fixed"));
             assertThat(readmitted.status()).as(readmitted.text()).isEqualTo(200);
-            assertThat(readmitted.json().path("state").asText()).isEqualTo("manageable");
+            assertThat(readmitted.json().path("state").asText()).isEqualTo("enrolling");
         } finally {
             hook.stop(0);
         }
