@@ -7,16 +7,35 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 
-/** The TPMs an agent can use: none, or a software TPM for simulated nodes (same structures as a real one). */
+/**
+ * The TPMs an agent can use: none, a software TPM for simulated nodes (same structures as a real one), or a real
+ * TPM through tpm2-tools ({@link Tpm2ToolsTpm}).
+ */
 final class Tpms {
+    static final String NONE = "none";
+    static final String SOFTWARE = "software";
+    static final String TPM2_TOOLS = "tpm2-tools";
+
     private Tpms() {}
 
+    /** The simulated TPM, when {@code kind} is {@code software}; checks that {@code kind} is one we know. */
     static Optional<SoftwareTpm> create(String kind) {
         return switch (kind) {
-            case "none" -> Optional.empty();
-            case "software" -> Optional.of(SoftwareTpm.create());
-            default -> throw new AgentException("--tpm must be none or software, not '" + kind + "'");
+            case NONE, TPM2_TOOLS -> Optional.empty();
+            case SOFTWARE -> Optional.of(SoftwareTpm.create());
+            default -> throw new AgentException("--tpm must be none, software or tpm2-tools, not '" + kind + "'");
         };
+    }
+
+    /**
+     * The agent's TPM for {@code config}: the simulated one from {@link #create}, or a {@link Tpm2ToolsTpm} on
+     * {@code config.tcti()}, which touches the TPM only on first use.
+     */
+    static Optional<Tpm> forConfig(AgentConfig config, Optional<SoftwareTpm> software) {
+        if (config.tpm().equals(TPM2_TOOLS)) {
+            return Optional.of(new Tpm2ToolsTpm(config.tcti(), config.dataDir()));
+        }
+        return software.map(Tpms::software);
     }
 
     static Tpm software(SoftwareTpm tpm) {

@@ -31,8 +31,14 @@ final class AgentCommand implements Callable<Integer> {
     Path hardwareProfile;
 
     @Option(names = "--tpm", defaultValue = "none",
-            description = "TPM for attestation: none, or software (simulated nodes only).")
+            description = "TPM for attestation: none, software (simulated nodes only), or tpm2-tools (a real TPM "
+                    + "through tpm2-tools; see --tcti). Default: ${DEFAULT-VALUE}.")
     String tpm;
+
+    @Option(names = "--tcti", defaultValue = AgentConfig.DEFAULT_TCTI,
+            description = "With --tpm tpm2-tools: the TCTI tpm2-tools use (TPM2TOOLS_TCTI), e.g. "
+                    + "swtpm:host=127.0.0.1,port=2321. Default: ${DEFAULT-VALUE}.")
+    String tcti;
 
     @Option(names = "--reboot-command",
             description = "Command for power.reboot, split on spaces, run without a shell (e.g. \"systemctl reboot\"). "
@@ -42,7 +48,7 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Logging.configure("plain", "info");
-        AgentConfig config = AgentConfig.of(dataDir, payload).withListen(listen).withTpm(tpm);
+        AgentConfig config = AgentConfig.of(dataDir, payload).withListen(listen).withTpm(tpm).withTcti(tcti);
         if (hardwareProfile != null) {
             config = config.withHardwareProfile(hardwareProfile);
         }

@@ -35,12 +35,16 @@ final class Fleet implements AutoCloseable {
     }
 
     Fleet(Path dir, String listen, Duration deployDeadline, String powerDriver) {
+        this(dir, listen, deployDeadline, powerDriver, 0);
+    }
+
+    Fleet(Path dir, String listen, Duration deployDeadline, String powerDriver, int fenceUnreachableAfter) {
         this.dir = dir;
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.resolve("ctl").toString())
                 .withListen(listen);
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofMillis(500))
                 .withBusyPollInterval(Duration.ofMillis(100)).withDeployingDeadline(deployDeadline))
-                .withFencing(cfg.fencing().withPowerDriver(powerDriver));
+                .withFencing(cfg.fencing().withPowerDriver(powerDriver).withUnreachableAfter(fenceUnreachableAfter));
         controller = Controller.start(cfg, Clock.systemUTC());
         api = ApiClient.from(controller.dataDir().root(), Map.of());
     }

@@ -74,6 +74,22 @@ class ProvisioningEndToEndTest {
     }
 
     @Test
+    @DisplayName("with fencing.unreachable-after set, a silent agent is fenced by policy; by default it is only flagged")
+    void unreachablePolicyFences() throws Exception {
+        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", java.time.Duration.ofMinutes(5), "fake", 2)) {
+            SimulatedNode node = fleet.add("e2e-policy", "52:54:00:e2:e2:06", "52:54:00:e2:e2:06");
+            fleet.act("e2e-policy", Map.of("action", "manage"));
+            fleet.awaitState("e2e-policy", "manageable");
+            node.close();
+            JsonNode n = fleet.await("e2e-policy", x -> x.path("state").asText().equals("fenced"),
+                    java.time.Duration.ofSeconds(30));
+            assertThat(n.path("reason").asText()).contains("agent silent");
+            assertThat(fleet.api.get(NodeCommand.path("e2e-policy") + "/fences").path("items").get(0).path("trigger")
+                    .asText()).isEqualTo("unreachable");
+        }
+    }
+
+    @Test
     @DisplayName("a deploy that outlives its deadline sends the node to error with a reason naming the state")
     void deadlinePassed() throws Exception {
         try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", java.time.Duration.ofSeconds(2));

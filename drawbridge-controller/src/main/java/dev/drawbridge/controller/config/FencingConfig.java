@@ -28,6 +28,11 @@ public record FencingConfig(String powerDriver, String bmcUsername, String bmcPa
                 unreachableAfter, verdictMaxAge);
     }
 
+    public FencingConfig withUnreachableAfter(int polls) {
+        return new FencingConfig(powerDriver, bmcUsername, bmcPasswordFile, ipmiCipher, fenceAgent, powerOffTimeout,
+                webhookUrl, polls, verdictMaxAge);
+    }
+
     public FencingConfig withWebhook(String url) {
         return new FencingConfig(powerDriver, bmcUsername, bmcPasswordFile, ipmiCipher, fenceAgent, powerOffTimeout,
                 url, unreachableAfter, verdictMaxAge);

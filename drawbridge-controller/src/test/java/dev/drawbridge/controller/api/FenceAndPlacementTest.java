@@ -116,6 +116,49 @@ class FenceAndPlacementTest {
     }
 
     @Test
+    @DisplayName("a fence left unfinished by a killed controller is resumed and completed at the next start")
+    void unfinishedFenceResumesAtStart() throws Exception {
+        Path data = dir.resolve("data");
+        String nodeId;
+        try (var c = RunningController.start(data, cfg -> cfg.withFencing(cfg.fencing().withPowerDriver("fake")))) {
+            makeActiveHost(c, "host-crash");
+            nodeId = id(c, "host-crash");
+            // The state a controller killed right after committing the fence leaves behind: record and steps
+            // written, node fenced, no step run.
+            long now = System.currentTimeMillis();
+            c.controller.database().inTransaction(h -> {
+                h.createUpdate("UPDATE nodes SET state = 'fenced' WHERE name = 'host-crash'").execute();
+                h.createUpdate("INSERT INTO fences (id, node_id, trigger_kind, reason, actor, status, created_at)"
+                        + " VALUES ('f-crash', :n, 'operator', 'crash test', 'test', 'running', :at)")
+                        .bind("n", nodeId).bind("at", now).execute();
+                String[] steps = {"disable-placement", "revoke-certificates", "revoke-oauth", "power-off", "evacuate",
+                        "notify"};
+                for (int i = 0; i < steps.length; i++) {
+                    h.createUpdate("INSERT INTO fence_steps (fence_id, ordinal, step, status, updated_at)"
+                            + " VALUES ('f-crash', :o, :s, 'pending', :at)").bind("o", i).bind("s", steps[i])
+                            .bind("at", now).execute();
+                }
+                return null;
+            });
+        }
+        try (var c = RunningController.start(data, cfg -> cfg.withFencing(cfg.fencing().withPowerDriver("fake")))) {
+            JsonNode fence = null;
+            for (int i = 0; i < 100; i++) {
+                fence = c.get("/v1/nodes/host-crash/fences").json().path("items").get(0);
+                if (!fence.path("status").asText().equals("running")) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(fence.path("status").asText()).as(fence.toString()).isEqualTo("done");
+            assertThat(fence.findValuesAsText("status")).doesNotContain("pending");
+            Integer disabled = c.controller.database().inTransaction(h -> h.createQuery(
+                    "SELECT placement_disabled FROM nodes WHERE id = :n").bind("n", nodeId).mapTo(Integer.class).one());
+            assertThat(disabled).isEqualTo(1);
+        }
+    }
+
+    @Test
     @DisplayName("with no power driver the fence still does every other step but is not confirmed")
     void unconfirmedWithoutPowerDriver() throws Exception {
         try (var c = RunningController.start(dir.resolve("data"))) {
