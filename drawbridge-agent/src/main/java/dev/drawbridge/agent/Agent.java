@@ -53,7 +53,7 @@ public final class Agent implements AutoCloseable {
         Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm = Tpms.create(config.tpm());
         CommandExecutor executor = new CommandExecutor(new Hardware(config.hardwareProfile()), files, enrollment,
                 new ImageWriter(TrustStores.jdkDefaultsPlus(verified.root()), deployState), deployState,
-                new Reboot(config.rebootCommand()), () -> tls.current().enrolled(), softwareTpm.map(Tpms::software));
+                new Reboot(config.rebootCommand()), () -> tls.current().enrolled(), Tpms.forConfig(config, softwareTpm));
         CommandRunner runner = new CommandRunner(executor, Clock.systemUTC());
         Supplier<AgentStatus> status = () -> status(tls, runner, payload);
         Routes routes = new Routes(runner, status);

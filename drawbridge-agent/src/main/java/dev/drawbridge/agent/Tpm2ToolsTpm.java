@@ -55,6 +55,8 @@ final class Tpm2ToolsTpm implements Tpm {
     static final String EK_PUBLIC_FILE = "tpm-ek.pub";
     /** Retakes of a quote whose PCR file does not match its pcrDigest (the quote/PCR-read race). */
     static final int QUOTE_RETRIES = 3;
+    /** tpm2_quote takes at most 64 bytes of qualifying data (a TPM2B_DATA holding a SHA-512 digest). */
+    static final int MAX_NONCE = 64;
     /** Reads, quotes, flushes. */
     static final Duration SHORT = Duration.ofSeconds(30);
     /** Key generation: an RSA EK can take many seconds on a slow discrete TPM. */
@@ -91,6 +93,9 @@ final class Tpm2ToolsTpm implements Tpm {
     public synchronized Map<String, Object> quote(byte[] nonce, PcrSelection selection) {
         if (selection.count() == 0) {
             throw new CommandFailed("a quote needs at least one PCR");
+        }
+        if (nonce.length == 0 || nonce.length > MAX_NONCE) {
+            throw new CommandFailed("a TPM quote takes a nonce of 1 to " + MAX_NONCE + " bytes, not " + nonce.length);
         }
         ensureAk();
         String pcrList = selectionArgument(selection);

@@ -174,7 +174,7 @@ final class Swtpm implements AutoCloseable {
         }
     }
 
-    private static void requireTool(String tool, String debianPackage) {
+    static void requireTool(String tool, String debianPackage) {
         for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             if (Files.isExecutable(Path.of(d, tool))) {
                 return;
@@ -184,7 +184,7 @@ final class Swtpm implements AutoCloseable {
                 + " (apt-get install swtpm swtpm-tools tpm2-tools)");
     }
 
-    private static int freePortPair() throws IOException {
+    static int freePortPair() throws IOException {
         for (int i = 0; i < 50; i++) {
             int port = ThreadLocalRandom.current().nextInt(20000, 60000);
             try (ServerSocket a = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
@@ -197,7 +197,7 @@ final class Swtpm implements AutoCloseable {
         throw new IOException("no free port pair for swtpm");
     }
 
-    private static boolean awaitPort(int port, Process p) throws InterruptedException {
+    static boolean awaitPort(int port, Process p) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline && p.isAlive()) {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {

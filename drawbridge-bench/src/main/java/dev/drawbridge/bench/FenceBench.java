@@ -66,8 +66,8 @@ import javax.net.ssl.TrustManagerFactory;
  *   <li>{@code conductor}: what {@code Attestation} does when a quote fails: {@link QuoteVerifier#verify} of a
  *   quote whose PCR 7 differs from the reference, {@link Verdicts#record} of the untrusted verdict, then
  *   {@link FenceService#fence}. The FenceService is wired exactly as {@code Controller.start} wires it
- *   ({@code FenceService.standardSteps} over the controller's database and CA, fake power driver, no
- *   webhook), because the controller does not expose its own instance.</li>
+ *   ({@code FenceService.standardSteps} over the controller's database and CA, fake power driver, the same
+ *   webhook, answered 204 by a receiver in this process), because the controller does not expose its own instance.</li>
  *   <li>{@code api}: {@code POST /v1/nodes/NAME/fence} to the controller's own FenceService over HTTPS (the
  *   operator's path); latency is the delta of the controller's own timer in {@code /metrics}, and the HTTPS
  *   round trip (which also waits for the fake power-off and the fence's final status write).</li>
@@ -81,6 +81,7 @@ public final class FenceBench {
     private static final Pattern SUM = Pattern.compile("(?m)^drawbridge_fence_latency_seconds_sum(?:\\{[^}]*\\})? (\\S+)$");
     private static final Pattern COUNT = Pattern.compile("(?m)^drawbridge_fence_latency_seconds_count(?:\\{[^}]*\\})? (\\S+)$");
 
+    private static URI webhook;
     private final Controller controller;
     private final HttpClient http;
     private final String token;
@@ -105,7 +106,20 @@ public final class FenceBench {
         Path dataDir = Files.createTempDirectory("fence-bench");
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dataDir.toString())
                 .withListen("127.0.0.1:0");
-        cfg = cfg.withFencing(cfg.fencing().withPowerDriver("fake"));
+        // The notify step posts a signed notice to a webhook: a local receiver that counts them and answers 204.
+        java.util.concurrent.atomic.AtomicInteger notices = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer hook = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        hook.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            notices.incrementAndGet();
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        hook.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        hook.start();
+        webhook = URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/fenced");
+        cfg = cfg.withFencing(cfg.fencing().withPowerDriver("fake").withWebhook(webhook.toString()));
         String storeDesc = "sqlite";
         if (store.equals("postgres")) {
             var pg = dev.drawbridge.testkit.PostgresServer.shared();
@@ -122,7 +136,9 @@ public final class FenceBench {
                 Result r = path.equals("api") ? bench.viaApi(victims, warmup) : bench.viaConductorPath(victims, warmup);
                 r.print(storeDesc, path, nodes, warmup);
             }
+            System.err.println("fence-bench: webhook received " + notices.get() + " notices");
         } finally {
+            hook.stop(0);
             deleteTree(dataDir);
         }
     }
@@ -205,7 +221,7 @@ public final class FenceBench {
         var placement = new Placement(db, audit, clock, Duration.ofSeconds(30));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FenceService fences = new FenceService(db, nodes, audit, FenceService.standardSteps(db, revocations,
-                PowerControls.fake(), placement, Optional.empty(), controller.ca(), clock), verdicts, clock, registry);
+                PowerControls.fake(), placement, Optional.of(webhook), controller.ca(), clock), verdicts, clock, registry);
         Timer timer = registry.get("drawbridge.fence.latency").timer();
 
         // One software TPM per run stands in for the victims' TPMs: its PCR 7 no longer has the reference value.

@@ -102,7 +102,7 @@ public final class Controller implements AutoCloseable {
             ServerIdentity identity = ServerIdentity.create(ca, listen.getHostString());
             Optional<Conductor> conductor = config.conductor().enabled()
                     ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets,
-                    identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences)) : Optional.empty();
+                    identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics)) : Optional.empty();
             conductor.ifPresent(c -> c.fenceUnreachableAfter(config.fencing().unreachableAfter()));
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, conductor);

@@ -32,8 +32,10 @@ final class Attestation {
     private final Attestor attestor;
     private final Verdicts verdicts;
     private final Fencer fencer;
+    private final ConductorMetrics metrics;
 
-    Attestation(Attestor attestor, Verdicts verdicts, Fencer fencer) {
+    Attestation(Attestor attestor, Verdicts verdicts, Fencer fencer, ConductorMetrics metrics) {
+        this.metrics = metrics;
         this.attestor = attestor;
         this.verdicts = verdicts;
         this.fencer = fencer;
@@ -65,6 +67,7 @@ final class Attestation {
             Optional<String> proven = v.trusted() ? Optional.of(json(((Verdict.Trusted) v)))
                     : result.has("error") ? Optional.empty()
                     : attestor.proven(result, info.key(), nonce, v).map(Attestation::json);
+            metrics.wrote("verdict");
             verdicts.record(w.node().id(), w.node().name(), verdict, Attestor.reasons(v), HexFormat.of().formatHex(nonce),
                     proven);
             if (!v.trusted() && w.node().state() != NodeState.FENCED) {
@@ -89,6 +92,7 @@ final class Attestation {
 
     /** Records an untrusted verdict for a reason outside the TPM and fences the node. */
     void distrust(Work w, String reason) {
+        metrics.wrote("verdict");
         verdicts.record(w.node().id(), w.node().name(), dev.drawbridge.controller.verify.Verdict.UNTRUSTED,
                 List.of(reason), "");
         LOG.warn("node {} is untrusted: {}", w.node().name(), reason);

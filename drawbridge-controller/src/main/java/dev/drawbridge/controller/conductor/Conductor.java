@@ -38,8 +38,10 @@ public final class Conductor implements AutoCloseable {
     private java.util.Optional<dev.drawbridge.controller.fence.FenceService> fences = java.util.Optional.empty();
     private int fenceUnreachableAfter;
     private final Thread loop;
+    private final ConductorMetrics metrics;
 
-    Conductor(ConductorConfig cfg, ProvisioningStore store, NodeDriver driver, Clock clock) {
+    Conductor(ConductorConfig cfg, ProvisioningStore store, NodeDriver driver, Clock clock, ConductorMetrics metrics) {
+        this.metrics = metrics;
         this.cfg = cfg;
         this.store = store;
         this.driver = driver;
@@ -57,14 +59,30 @@ public final class Conductor implements AutoCloseable {
                                    javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock,
                                    dev.drawbridge.controller.verify.Verdicts verdicts,
                                    dev.drawbridge.controller.fence.FenceService fences) {
-        ProvisioningStore store = new ProvisioningStore(db, nodes, audit);
+        return create(cfg, db, nodes, audit, enrollment, tickets, pinning, mutual, clock, verdicts, fences,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** As above, reporting poll lateness, tick time and store writes to {@code registry}. */
+    public static Conductor create(ConductorConfig cfg, dev.drawbridge.controller.store.Database db,
+                                   dev.drawbridge.controller.inventory.NodeRepository nodes,
+                                   dev.drawbridge.controller.inventory.AuditLog audit,
+                                   dev.drawbridge.controller.enroll.EnrollmentService enrollment,
+                                   dev.drawbridge.controller.enroll.TicketRepository tickets,
+                                   javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock,
+                                   dev.drawbridge.controller.verify.Verdicts verdicts,
+                                   dev.drawbridge.controller.fence.FenceService fences,
+                                   io.micrometer.core.instrument.MeterRegistry registry) {
+        ConductorMetrics metrics = new ConductorMetrics(registry);
+        ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics);
         Attestor attestor = new Attestor();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor);
         AgentClient client = new AgentClient(pinning, mutual, cfg.requestTimeout());
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
-                "attestation", reason, "conductor"));
-        Conductor c = new Conductor(cfg, store, new NodeDriver(client, phases, store, clock, attestation), clock);
+                "attestation", reason, "conductor"), metrics);
+        Conductor c = new Conductor(cfg, store, new NodeDriver(client, phases, store, clock, attestation), clock,
+                metrics);
         c.fences = java.util.Optional.of(fences);
         return c;
     }
@@ -90,6 +108,15 @@ public final class Conductor implements AutoCloseable {
     }
 
     void tick() {
+        long started = System.nanoTime();
+        try {
+            startDue();
+        } finally {
+            metrics.tick(System.nanoTime() - started);
+        }
+    }
+
+    private void startDue() {
         Instant now = clock.instant();
         Instant wall = Instant.now();
         for (Work w : store.all()) {
@@ -101,12 +128,17 @@ public final class Conductor implements AutoCloseable {
                 timeout(w, now);
                 continue;
             }
-            if (nextPoll.getOrDefault(id, Instant.EPOCH).isAfter(wall) || !permits.tryAcquire()) {
+            Instant due = nextPoll.get(id);
+            if (due != null && due.isAfter(wall) || !permits.tryAcquire()) {
                 continue;
             }
             inFlight.add(id);
             Thread.ofVirtual().name("poll-" + w.node().name()).start(() -> {
                 try {
+                    if (due != null) {
+                        metrics.late(Duration.between(due, Instant.now()));
+                    }
+                    metrics.polled();
                     poll(w);
                 } finally {
                     inFlight.remove(id);

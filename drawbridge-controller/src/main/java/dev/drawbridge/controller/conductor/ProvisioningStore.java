@@ -29,8 +29,10 @@ final class ProvisioningStore {
     private final Database db;
     private final NodeRepository nodes;
     private final AuditLog audit;
+    private final ConductorMetrics metrics;
 
-    ProvisioningStore(Database db, NodeRepository nodes, AuditLog audit) {
+    ProvisioningStore(Database db, NodeRepository nodes, AuditLog audit, ConductorMetrics metrics) {
+        this.metrics = metrics;
         this.db = db;
         this.nodes = nodes;
         this.audit = audit;
@@ -80,6 +82,7 @@ final class ProvisioningStore {
 
     /** Saves the job's progress (phase, command id) while the node stays in {@code state}. */
     boolean saveJob(String id, NodeState state, Job job) {
+        metrics.wrote("job");
         return db.inTransaction(h -> h.createUpdate("UPDATE nodes SET job = :job WHERE id = :id AND state = :state")
                 .bind("job", job.json()).bind("id", id).bind("state", state.wire()).execute() == 1);
     }
@@ -103,6 +106,7 @@ final class ProvisioningStore {
         if (!job.params().containsKey("cpus")) {
             return;
         }
+        metrics.wrote("attestation-key");
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET capacity_cpus = :cpus, capacity_memory_mb = :mem WHERE id = :id")
                 .bind("cpus", Integer.valueOf(job.params().getOrDefault("cpus", "0")))
                 .bind("mem", Long.valueOf(job.params().getOrDefault("memory_mb", "0"))).bind("id", id).execute());
@@ -121,23 +125,27 @@ final class ProvisioningStore {
     }
 
     void pin(String id, String fingerprint) {
+        metrics.wrote("pin");
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET pinned_fingerprint = :fp WHERE id = :id")
                 .bind("fp", fingerprint).bind("id", id).execute());
     }
 
     void seen(String id, Instant at, Optional<String> progress) {
+        metrics.wrote("seen");
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET last_seen = :at, unreachable = 0, progress = :p"
                         + " WHERE id = :id")
                 .bind("at", at.toEpochMilli()).bind("p", progress.orElse(null)).bind("id", id).execute());
     }
 
     void unreachable(String id) {
+        metrics.wrote("unreachable");
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET unreachable = 1 WHERE id = :id").bind("id", id).execute());
     }
 
     Optional<Node> transition(Node node, Lifecycle.Event event, Optional<String> reason, Optional<Instant> deadline,
                               Optional<Job> job, Instant now) {
         // The transition and its audit event commit together, before anything is done about them.
+        metrics.wrote("transition");
         return db.inTransaction(h -> {
             Optional<Node> moved = nodes.transition(h, node.id(), node.state(), event, reason, deadline,
                     job.map(Job::json), now);

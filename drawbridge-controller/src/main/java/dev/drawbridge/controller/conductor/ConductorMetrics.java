@@ -1,0 +1,52 @@
+package dev.drawbridge.controller.conductor;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the conductor reports on {@code /metrics}: how late polls start against their schedule, how long a tick
+ * takes, how many polls ran, and how many store writes it made by kind. The lateness histogram has buckets, so a
+ * benchmark can take percentiles over its own window by differencing two scrapes.
+ */
+final class ConductorMetrics {
+    private final MeterRegistry registry;
+    private final Timer lateness;
+    private final Timer tick;
+    private final Counter polls;
+    private final Map<String, Counter> writes = new ConcurrentHashMap<>();
+
+    ConductorMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.lateness = Timer.builder("drawbridge.conductor.poll.lateness")
+                .description("when a poll started minus when it was scheduled")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1))
+                .register(registry);
+        this.tick = Timer.builder("drawbridge.conductor.tick").description("one pass over the nodes to start due polls")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        this.polls = Counter.builder("drawbridge.conductor.polls").description("polls started").register(registry);
+    }
+
+    void late(Duration d) {
+        lateness.record(d.isNegative() ? Duration.ZERO : d);
+    }
+
+    void tick(long nanos) {
+        tick.record(Duration.ofNanos(nanos));
+    }
+
+    void polled() {
+        polls.increment();
+    }
+
+    /** One committed write transaction to the store, of {@code kind} (seen, job, verdict, ...). */
+    void wrote(String kind) {
+        writes.computeIfAbsent(kind, k -> Counter.builder("drawbridge.conductor.store.writes")
+                .description("store write transactions made by the conductor").tag("kind", k).register(registry))
+                .increment();
+    }
+}
