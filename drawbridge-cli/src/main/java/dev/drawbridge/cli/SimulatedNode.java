@@ -28,13 +28,23 @@ public final class SimulatedNode implements AutoCloseable {
 
     /** The profile a simulated node reports: one NIC with {@code mac}, one 64 MiB disk. */
     public static HardwareInfo profile(String mac) {
+        return profile(mac, 4L << 30);
+    }
+
+    public static HardwareInfo profile(String mac, long memoryBytes) {
         return new HardwareInfo(List.of(new HardwareInfo.Nic("eth0", mac)), UUID.randomUUID().toString(),
-                "SIM-" + mac.replace(":", "").toUpperCase(java.util.Locale.ROOT), 2, 4L << 30,
+                "SIM-" + mac.replace(":", "").toUpperCase(java.util.Locale.ROOT), 2, memoryBytes,
                 List.of(new HardwareInfo.Disk("vda", 64L << 20)));
     }
 
     /** Starts an agent listening on {@code host} (port chosen by the system) with the given payload. */
     public static SimulatedNode start(Path dir, String host, String payload, HardwareInfo profile) {
+        return start(dir, host, payload, profile, "software", "");
+    }
+
+    /** As {@link #start(Path, String, String, HardwareInfo)}, with a real TPM through tpm2-tools when {@code tpm} says so. */
+    public static SimulatedNode start(Path dir, String host, String payload, HardwareInfo profile, String tpm,
+                                      String tcti) {
         try {
             Files.createDirectories(dir);
             Path payloadFile = Files.writeString(dir.resolve("payload.jws"), payload);
@@ -46,7 +56,8 @@ public final class SimulatedNode implements AutoCloseable {
                     .withListen(host.contains(":") ? "[" + host + "]:0" : host + ":0")
                     .withHardwareProfile(profileFile)
                     .withRebootCommand(List.of("true"))
-                    .withTpm("software"));
+                    .withTpm(tpm)
+                    .withTcti(tcti.isEmpty() ? AgentConfig.DEFAULT_TCTI : tcti));
             return new SimulatedNode(agent, disk, host);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -39,12 +39,18 @@ final class Fleet implements AutoCloseable {
     }
 
     Fleet(Path dir, String listen, Duration deployDeadline, String powerDriver, int fenceUnreachableAfter) {
+        this(dir, listen, deployDeadline, powerDriver, fenceUnreachableAfter, c -> c);
+    }
+
+    Fleet(Path dir, String listen, Duration deployDeadline, String powerDriver, int fenceUnreachableAfter,
+          java.util.function.UnaryOperator<ControllerConfig> extra) {
         this.dir = dir;
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.resolve("ctl").toString())
                 .withListen(listen);
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofMillis(500))
                 .withBusyPollInterval(Duration.ofMillis(100)).withDeployingDeadline(deployDeadline))
                 .withFencing(cfg.fencing().withPowerDriver(powerDriver).withUnreachableAfter(fenceUnreachableAfter));
+        cfg = extra.apply(cfg);
         controller = Controller.start(cfg, Clock.systemUTC());
         api = ApiClient.from(controller.dataDir().root(), Map.of());
     }
@@ -54,6 +60,18 @@ final class Fleet implements AutoCloseable {
         api.post("/v1/nodes", Map.of("name", name, "macs", List.of(expectedMac)));
         String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload").asText();
         SimulatedNode node = SimulatedNode.start(dir.resolve(name), "127.0.0.1", payload, SimulatedNode.profile(actualMac));
+        nodes.add(node);
+        api.patch(NodeCommand.path(name), Map.of("agent_address", node.address(), "labels",
+                Map.of("root-device", node.disk().toString())));
+        return node;
+    }
+
+    /** Like {@link #add}, with the agent on a real TPM reached through tpm2-tools, and a BMC address. */
+    SimulatedNode addWithTpm(String name, String mac, String tcti, long memoryBytes, String bmcAddress) {
+        api.post("/v1/nodes", Map.of("name", name, "macs", List.of(mac), "bmc_address", bmcAddress));
+        String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload").asText();
+        SimulatedNode node = SimulatedNode.start(dir.resolve(name), "127.0.0.1", payload,
+                SimulatedNode.profile(mac, memoryBytes), "tpm2-tools", tcti);
         nodes.add(node);
         api.patch(NodeCommand.path(name), Map.of("agent_address", node.address(), "labels",
                 Map.of("root-device", node.disk().toString())));
