@@ -40,5 +40,7 @@ sealed interface Command {
 
     record GetAk() implements Command {}
 
+    record ActivateCredential(byte[] credential) implements Command {}
+
     record AttestQuote(byte[] nonce, dev.drawbridge.attestation.PcrSelection selection) implements Command {}
 }

@@ -52,6 +52,7 @@ final class CommandExecutor implements CommandRunner.Executor {
             case Command.Reboot r -> Outcome.of(reboot.run());
             case Command.SystemStatus s -> Outcome.of(systemStatus());
             case Command.GetAk g -> Outcome.of(tpm.orElseThrow(Tpms::none).akInfo());
+            case Command.ActivateCredential a -> Outcome.of(tpm.orElseThrow(Tpms::none).activateCredential(a.credential()));
             case Command.AttestQuote q -> Outcome.of(tpm.orElseThrow(Tpms::none).quote(q.nonce(), q.selection()));
         };
     }

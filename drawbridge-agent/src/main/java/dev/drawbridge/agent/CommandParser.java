@@ -35,10 +35,24 @@ final class CommandParser {
             case Commands.POWER_REBOOT -> new Command.Reboot();
             case Commands.SYSTEM_STATUS -> new Command.SystemStatus();
             case Commands.ATTESTATION_GET_AK -> new Command.GetAk();
+            case Commands.ATTESTATION_ACTIVATE_CREDENTIAL -> new Command.ActivateCredential(base64(text(params,
+                    "credential")));
             case Commands.ATTESTATION_QUOTE -> new Command.AttestQuote(nonce(text(params, "nonce")), pcrs(text(params, "pcrs")));
             default -> throw new ApiProblem(400, "unknown-command", "Unknown command",
                     "no command named \"" + abbreviate(name) + "\"");
         };
+    }
+
+    private static byte[] base64(String value) {
+        try {
+            byte[] b = Base64.getDecoder().decode(value);
+            if (b.length == 0 || b.length > 4096) {
+                throw bad("credential must be 1..4096 bytes");
+            }
+            return b;
+        } catch (IllegalArgumentException e) {
+            throw bad("credential is not base64");
+        }
     }
 
     /** {@code sha256:0,1,2,3,7}: one bank, PCRs 0..23. */

@@ -13,4 +13,12 @@ interface Tpm {
 
     /** {@code attest}, {@code signature} and {@code pcrs}, base64. */
     Map<String, Object> quote(byte[] nonce, PcrSelection selection);
+
+    /**
+     * TPM2_ActivateCredential of a tpm2-tools credential file made for this TPM's EK and AK: returns
+     * {@code secret} (base64). Only a TPM holding both keys can recover it, which binds the AK to the EK.
+     */
+    default Map<String, Object> activateCredential(byte[] credentialFile) {
+        throw new CommandFailed("this TPM has no endorsement key to activate credentials with");
+    }
 }

@@ -86,7 +86,42 @@ final class Tpm2ToolsTpm implements Tpm {
     @Override
     public synchronized Map<String, Object> akInfo() {
         byte[][] key = ensureAk();
-        return Map.of("ak_public", b64.encodeToString(key[0]), "ak_qualified_name", b64.encodeToString(key[1]));
+        Path work = workDir();
+        try {
+            Path ek = work.resolve("ek.pem");
+            tools.run(SHORT, List.of("tpm2_readpublic", "-c", EK_HANDLE, "-f", "pem", "-o", ek.toString()));
+            return Map.of("ak_public", b64.encodeToString(key[0]), "ak_qualified_name", b64.encodeToString(key[1]),
+                    "ek_public", Files.readString(ek));
+        } catch (IOException e) {
+            throw new CommandFailed("cannot read the EK public key: " + e.getMessage(), e);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    @Override
+    public synchronized Map<String, Object> activateCredential(byte[] credentialFile) {
+        ensureAk();
+        Path work = workDir();
+        try {
+            Path in = Files.write(work.resolve("cred.in"), credentialFile);
+            Path session = work.resolve("session.ctx");
+            Path out = work.resolve("cred.out");
+            // The EK's policy needs PolicySecret(endorsement hierarchy) in a policy session (TPM 2.0 Part 3 §12.5).
+            tools.run(SHORT, List.of("tpm2_startauthsession", "--policy-session", "-S", session.toString()));
+            try {
+                tools.run(SHORT, List.of("tpm2_policysecret", "-S", session.toString(), "-c", "e"));
+                tools.run(SHORT, List.of("tpm2_activatecredential", "-c", AK_HANDLE, "-C", EK_HANDLE, "-i",
+                        in.toString(), "-o", out.toString(), "-P", "session:" + session));
+            } finally {
+                tools.run(SHORT, List.of("tpm2_flushcontext", session.toString()));
+            }
+            return Map.of("secret", b64.encodeToString(Files.readAllBytes(out)));
+        } catch (IOException e) {
+            throw new CommandFailed("cannot run credential activation: " + e.getMessage(), e);
+        } finally {
+            deleteTree(work);
+        }
     }
 
     @Override

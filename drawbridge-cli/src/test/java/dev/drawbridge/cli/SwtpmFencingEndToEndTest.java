@@ -43,6 +43,10 @@ class SwtpmFencingEndToEndTest {
                     fleet.await(n, x -> fleet.api.get(NodeCommand.path(n) + "/attestations").path("current").asText()
                             .equals("trusted"), Duration.ofSeconds(60));
                 }
+                assertThat(fleet.api.get(NodeCommand.path("real-1") + "/attestations").path("ak_bound_to_ek").asBoolean())
+                        .as("the swtpm AK was bound to its EK by credential activation").isTrue();
+                assertThat(fleet.api.get(NodeCommand.path("sim-2") + "/attestations").path("ak_bound_to_ek").asBoolean())
+                        .as("a software TPM has no EK to bind to").isFalse();
                 JsonNode web = fleet.api.post("/v1/instances", Map.of("name", "web", "cpus", 1, "memory_mb", 1024));
                 String realId = fleet.api.get(NodeCommand.path("real-1")).path("id").asText();
                 assertThat(web.path("node_id").asText()).isEqualTo(realId);

@@ -86,6 +86,23 @@ public final class Pem {
         throw new PkiException("no PRIVATE KEY block in PEM text");
     }
 
+    /** The public key of a {@code PUBLIC KEY} (SubjectPublicKeyInfo) block, RSA or EC. */
+    public static java.security.PublicKey publicKey(String pem) {
+        for (Block b : blocks(pem)) {
+            if (b.label().equals("PUBLIC KEY")) {
+                try {
+                    String alg = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(b.der()).getAlgorithm()
+                            .getAlgorithm().equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption)
+                            ? "RSA" : "EC";
+                    return KeyFactory.getInstance(alg).generatePublic(new java.security.spec.X509EncodedKeySpec(b.der()));
+                } catch (GeneralSecurityException | RuntimeException e) {
+                    throw new PkiException("cannot read public key: " + e.getMessage(), e);
+                }
+            }
+        }
+        throw new PkiException("no PUBLIC KEY block in PEM text");
+    }
+
     /**
      * All well-formed PEM blocks in {@code text}; text between blocks is ignored, as RFC 7468 §2 allows. A block is
      * {@code -----BEGIN L-----}, where L is 1 to 64 of {@code [A-Z0-9 ]}, then only base64 characters and white

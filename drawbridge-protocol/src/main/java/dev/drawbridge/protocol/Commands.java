@@ -13,6 +13,7 @@ public final class Commands {
     public static final String SYSTEM_STATUS = "system.status";
     public static final String ATTESTATION_GET_AK = "attestation.get_ak";
     public static final String ATTESTATION_QUOTE = "attestation.quote";
+    public static final String ATTESTATION_ACTIVATE_CREDENTIAL = "attestation.activate_credential";
 
     private Commands() {}
 }

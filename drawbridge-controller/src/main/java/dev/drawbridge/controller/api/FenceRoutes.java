@@ -82,6 +82,8 @@ final class FenceRoutes implements HttpService {
         Node n = node(req);
         int limit = req.query().first("limit").asOptional().map(NodeRoutes::limit).orElse(100);
         ObjectNode body = Json.object().put("current", ctx.verdicts().current(n.id()).wire());
+        body.put("ak_bound_to_ek", ctx.db().inTransaction(h -> h.createQuery("SELECT ak_bound FROM nodes WHERE id = :id")
+                .bind("id", n.id()).mapTo(Integer.class).one()) == 1);
         ArrayNode items = body.putArray("items");
         for (AttestationRecord r : ctx.verdicts().history(n.id(), limit)) {
             ObjectNode o = items.addObject().put("id", r.id()).put("at", r.at().toString())

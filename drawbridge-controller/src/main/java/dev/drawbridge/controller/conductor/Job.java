@@ -14,7 +14,7 @@ import java.util.Optional;
 record Job(String action, String phase, Optional<String> commandId, Map<String, String> params) {
     /** The phases of each action, in order. */
     static final Map<String, List<String>> PHASES = Map.of(
-            "manage", List.of("hardware", "prove", "set_info", "ak", "baseline", "csr", "install", "verify"),
+            "manage", List.of("hardware", "prove", "set_info", "ak", "credential", "baseline", "csr", "install", "verify"),
             "provide", List.of("erase"),
             "undeploy", List.of("erase"),
             "unrescue", List.of("erase"),

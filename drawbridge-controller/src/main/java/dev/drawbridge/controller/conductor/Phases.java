@@ -40,8 +40,12 @@ final class Phases {
 
     /** A phase with nothing to do for this node: the baseline quote of an agent without a TPM. */
     Optional<PhaseOutcome> skip(Job job) {
-        return job.phase().equals("baseline") && job.params().containsKey("no_tpm") ? Optional.of(next(job))
-                : Optional.empty();
+        boolean noTpm = job.params().containsKey("no_tpm");
+        if (job.phase().equals("baseline") && noTpm
+                || job.phase().equals("credential") && (noTpm || !job.params().containsKey("ek_public"))) {
+            return Optional.of(next(job));
+        }
+        return Optional.empty();
     }
 
     /** Judges a FAILED command: an agent without a TPM may still be managed (it just never becomes trusted). */
@@ -75,6 +79,18 @@ final class Phases {
                     "sha256", job.param("image_sha256"), "target", job.param("target")), job);
             case "reboot" -> new Request(Commands.POWER_REBOOT, Map.of(), job);
             case "ak" -> new Request(Commands.ATTESTATION_GET_AK, Map.of(), job);
+            case "credential" -> {
+                // TPM2_MakeCredential for the EK and the AK's Name: only the TPM holding both can recover the secret.
+                byte[] secret = new byte[32];
+                random.nextBytes(secret);
+                var ek = dev.drawbridge.pki.Pem.publicKey(job.param("ek_public"));
+                byte[] akName = dev.drawbridge.attestation.AttestationKey.fromTpm2bPublic(Base64.getDecoder()
+                        .decode(job.param("ak_public"))).name().orElseThrow();
+                var made = dev.drawbridge.attestation.Credentials.make(ek, akName, secret);
+                yield new Request(Commands.ATTESTATION_ACTIVATE_CREDENTIAL, Map.of("credential",
+                        Base64.getEncoder().encodeToString(made.toTpm2ToolsFile())),
+                        job.with("credential_secret", Base64.getEncoder().encodeToString(secret)));
+            }
             case "baseline" -> {
                 byte[] nonce = attestor.nonce();
                 yield new Request(Commands.ATTESTATION_QUOTE, Attestor.request(nonce), job.with("nonce",
@@ -92,8 +108,18 @@ final class Phases {
         return switch (job.phase()) {
             case "hardware" -> hardware(node, job, result);
             case "prove" -> prove(node, job, result, fingerprint);
-            case "ak" -> next(job.with("ak_public", result.path("ak_public").asText())
-                    .with("ak_qn", result.path("ak_qualified_name").asText()));
+            case "ak" -> {
+                Job j = job.with("ak_public", result.path("ak_public").asText())
+                        .with("ak_qn", result.path("ak_qualified_name").asText());
+                yield next(result.hasNonNull("ek_public") ? j.with("ek_public", result.path("ek_public").asText()) : j);
+            }
+            case "credential" -> {
+                boolean bound = dev.drawbridge.attestation.Credentials.check(Base64.getDecoder().decode(
+                        job.param("credential_secret")), Base64.getDecoder().decode(result.path("secret").asText("")));
+                yield bound ? next(job.with("credential_secret", "").with("ak_bound", "true"))
+                        : new PhaseOutcome.Failed("the attestation key is not bound to this TPM's endorsement key:"
+                        + " credential activation returned the wrong secret");
+            }
             case "baseline" -> {
                 var verdict = attestor.judge(node.id(), result, Attestor.key(job.param("ak_public"), job.param("ak_qn")),
                         Base64.getUrlDecoder().decode(job.param("nonce")), Map.of());

@@ -114,7 +114,8 @@ final class ProvisioningStore {
             return;
         }
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET ak_public = :ak, ak_qualified_name = :qn,"
-                        + " reference_pcrs = :ref WHERE id = :id")
+                        + " reference_pcrs = :ref, ak_bound = :bound WHERE id = :id")
+                .bind("bound", "true".equals(job.params().get("ak_bound")) ? 1 : 0)
                 .bind("ak", job.params().get("ak_public")).bind("qn", job.params().get("ak_qn"))
                 .bind("ref", job.params().get("baseline")).bind("id", id).execute());
     }
