@@ -59,6 +59,11 @@ final class ApiClient {
                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes(body)))));
     }
 
+    JsonNode put(String path, Object body) {
+        return json(send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(body)))));
+    }
+
     void delete(String path) {
         send(request(path).DELETE());
     }

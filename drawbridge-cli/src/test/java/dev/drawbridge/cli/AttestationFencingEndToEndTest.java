@@ -83,4 +83,26 @@ class AttestationFencingEndToEndTest {
             assertThat(certs.findValuesAsText("status")).contains("good", "revoked");
         }
     }
+
+    @Test
+    @DisplayName("golden values set for a node group override the enrollment baseline: a host that differs is fenced")
+    void groupGoldenValuesApply() throws Exception {
+        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", Duration.ofMinutes(5), "fake")) {
+            SimulatedNode node = fleet.add("gold-1", "52:54:00:a7:00:09", "52:54:00:a7:00:09");
+            fleet.api.patch(NodeCommand.path("gold-1"), Map.of("labels", Map.of("group", "gpu", "root-device",
+                    node.disk().toString())));
+            fleet.act("gold-1", Map.of("action", "manage"));
+            fleet.awaitState("gold-1", "manageable");
+            fleet.await("gold-1", x -> fleet.api.get(NodeCommand.path("gold-1") + "/attestations").path("current")
+                    .asText().equals("trusted"), Duration.ofSeconds(30));
+            var bad = org.assertj.core.api.Assertions.catchThrowableOfType(CliException.class, () -> fleet.api.put(
+                    "/v1/groups/gpu/golden", Map.of("pcrs", Map.of("7", "nothex"), "approved_by", "bob", "reason", "x")));
+            assertThat(bad.getMessage()).contains("64-hex-digit");
+            JsonNode set = fleet.api.put("/v1/groups/gpu/golden", Map.of("pcrs", Map.of("7", "ab".repeat(32)),
+                    "approved_by", "bob", "reason", "signed firmware 2.1 measurement"));
+            assertThat(set.path("pcrs").path("7").asText()).isEqualTo("ab".repeat(32));
+            JsonNode fenced = fleet.await("gold-1", n -> n.path("state").asText().equals("fenced"), Duration.ofSeconds(30));
+            assertThat(fenced.path("reason").asText()).contains("PCR 7").contains("abab");
+        }
+    }
 }

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.Map;
 import java.util.Set;
 
 /** Fencing, readmission, attestation history and instances. */
@@ -26,6 +27,8 @@ final class FenceRoutes implements HttpService {
                 .get("/v1/nodes/{id}/fences", this::fences)
                 .post("/v1/nodes/{id}/readmit", this::readmit)
                 .post("/v1/nodes/{id}/baseline", this::acceptBaseline)
+                .put("/v1/groups/{group}/golden", this::setGolden)
+                .get("/v1/groups/{group}/golden", this::golden)
                 .get("/v1/nodes/{id}/attestations", this::attestations)
                 .post("/v1/instances", this::createInstance)
                 .get("/v1/instances", this::instances)
@@ -64,6 +67,36 @@ final class FenceRoutes implements HttpService {
         } catch (IllegalStateException e) {
             throw new ApiException(409, "readmit-refused", "Readmission refused", e.getMessage());
         }
+    }
+
+    private void setGolden(ServerRequest req, ServerResponse res) {
+        Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("pcrs", "approved_by", "reason"));
+        String group = req.path().pathParameters().get("group");
+        if (!group.matches("[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?")) {
+            throw ApiException.badRequest("the group name must be lower-case letters, digits, '.', '_' or '-'");
+        }
+        Map<Integer, String> pcrs = new java.util.TreeMap<>();
+        f.stringMap("pcrs").orElseThrow(() -> ApiException.badRequest("field 'pcrs' is required")).forEach((k, v) -> {
+            try {
+                pcrs.put(Integer.parseInt(k), v);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("'pcrs' keys must be PCR numbers, not '" + NodeInput.abbreviate(k) + "'");
+            }
+        });
+        try {
+            ctx.verdicts().setGolden(group, pcrs, f.string("approved_by"), f.string("reason"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        golden(req, res);
+    }
+
+    private void golden(ServerRequest req, ServerResponse res) {
+        String group = req.path().pathParameters().get("group");
+        ObjectNode body = Json.object().put("group", group);
+        ObjectNode pcrs = body.putObject("pcrs");
+        ctx.verdicts().golden().getOrDefault(group, Map.of()).forEach((p, v) -> pcrs.put(Integer.toString(p), v));
+        Json.send(res, 200, body);
     }
 
     private void acceptBaseline(ServerRequest req, ServerResponse res) {

@@ -63,13 +63,15 @@ final class ProvisioningStore {
                         return Map.entry(rs.getString("id"), new Work(null, Optional.ofNullable(rs.getString("job"))
                                 .map(Job::parse), d, Optional.ofNullable(rs.getString("pinned_fingerprint")), att));
                     }).forEach(e -> extra.put(e.getKey(), e.getValue()));
+            Map<String, Map<Integer, String>> golden = golden(h);
             Optional<String> after = Optional.empty();
             while (true) {
                 List<Node> page = nodes.list(h, Optional.empty(), after, 1000);
                 for (Node n : page) {
                     Work w = extra.get(n.id());
                     if (w != null && LOOKED_AFTER.contains(n.state())) {
-                        out.add(new Work(n, w.job(), w.deadline(), w.pinned(), w.attestation()));
+                        out.add(new Work(n, w.job(), w.deadline(), w.pinned(), w.attestation().map(a ->
+                                withGolden(a, golden.get(n.labels().get("group"))))));
                     }
                 }
                 if (page.size() < 1000) {
@@ -85,6 +87,26 @@ final class ProvisioningStore {
         metrics.wrote("job");
         return db.inTransaction(h -> h.createUpdate("UPDATE nodes SET job = :job WHERE id = :id AND state = :state")
                 .bind("job", job.json()).bind("id", id).bind("state", state.wire()).execute() == 1);
+    }
+
+    private static Map<String, Map<Integer, String>> golden(org.jdbi.v3.core.Handle h) {
+        Map<String, Map<Integer, String>> out = new HashMap<>();
+        h.createQuery("SELECT node_group, pcr, value_hex FROM golden_values").map((rs, ctx) -> {
+            out.computeIfAbsent(rs.getString("node_group"), g -> new java.util.TreeMap<>())
+                    .put(rs.getInt("pcr"), rs.getString("value_hex"));
+            return 0;
+        }).list();
+        return out;
+    }
+
+    /** A group's golden values take precedence over the node's enrollment baseline for the PCRs they name. */
+    private static AttestInfo withGolden(AttestInfo a, Map<Integer, String> golden) {
+        if (golden == null || golden.isEmpty()) {
+            return a;
+        }
+        Map<Integer, String> merged = new java.util.TreeMap<>(a.reference());
+        merged.putAll(golden);
+        return new AttestInfo(a.key(), merged);
     }
 
     private static Map<Integer, String> reference(String json) {

@@ -108,6 +108,40 @@ public final class Verdicts {
         });
     }
 
+    /**
+     * Sets a node group's golden values (replacing the group's previous set), recorded with who and why.
+     * PCR values must be 64 hex digits (SHA-256 bank) and PCR indices 0..23.
+     */
+    public void setGolden(String group, Map<Integer, String> pcrs, String approver, String reason) {
+        Instant now = clock.instant();
+        pcrs.forEach((pcr, hex) -> {
+            if (pcr < 0 || pcr > 23 || !hex.matches("[0-9a-fA-F]{64}")) {
+                throw new IllegalArgumentException("PCR " + pcr + " must be 0..23 with a 64-hex-digit SHA-256 value");
+            }
+        });
+        db.inTransaction(h -> {
+            h.createUpdate("DELETE FROM golden_values WHERE node_group = :g").bind("g", group).execute();
+            pcrs.forEach((pcr, hex) -> h.createUpdate("INSERT INTO golden_values (node_group, pcr, value_hex,"
+                            + " approved_by, reason, set_at) VALUES (:g, :p, :v, :a, :r, :at)")
+                    .bind("g", group).bind("p", pcr).bind("v", hex.toLowerCase(java.util.Locale.ROOT))
+                    .bind("a", approver).bind("r", reason).bind("at", now.toEpochMilli()).execute());
+            return audit.append(h, "golden.set", group, "granted", Map.of("approved_by", approver, "reason", reason,
+                    "pcrs", pcrs.toString()), now);
+        });
+    }
+
+    /** Every group's golden values: group → PCR → hex. */
+    public Map<String, Map<Integer, String>> golden() {
+        Map<String, Map<Integer, String>> out = new java.util.HashMap<>();
+        db.inTransaction(h -> h.createQuery("SELECT node_group, pcr, value_hex FROM golden_values")
+                .map((rs, ctx) -> {
+                    out.computeIfAbsent(rs.getString("node_group"), g -> new java.util.TreeMap<>())
+                            .put(rs.getInt("pcr"), rs.getString("value_hex"));
+                    return 0;
+                }).list());
+        return out;
+    }
+
     public Duration maxAge() {
         return maxAge;
     }
