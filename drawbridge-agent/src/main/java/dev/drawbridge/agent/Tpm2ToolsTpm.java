@@ -90,12 +90,31 @@ final class Tpm2ToolsTpm implements Tpm {
         try {
             Path ek = work.resolve("ek.pem");
             tools.run(SHORT, List.of("tpm2_readpublic", "-c", EK_HANDLE, "-f", "pem", "-o", ek.toString()));
-            return Map.of("ak_public", b64.encodeToString(key[0]), "ak_qualified_name", b64.encodeToString(key[1]),
-                    "ek_public", Files.readString(ek));
+            Map<String, Object> info = new java.util.LinkedHashMap<>(Map.of("ak_public", b64.encodeToString(key[0]),
+                    "ak_qualified_name", b64.encodeToString(key[1]), "ek_public", Files.readString(ek)));
+            ekCertificate(work).ifPresent(der -> info.put("ek_certificate", b64.encodeToString(der)));
+            return info;
         } catch (IOException e) {
             throw new CommandFailed("cannot read the EK public key: " + e.getMessage(), e);
         } finally {
             deleteTree(work);
+        }
+    }
+
+    /** The RSA EK certificate a manufacturer (or swtpm_setup) stored in NV index 0x01c00002, if any. */
+    private Optional<byte[]> ekCertificate(Path work) {
+        Path out = work.resolve("ek.crt");
+        try {
+            tools.run(SHORT, List.of("tpm2_nvread", "-C", "o", "-o", out.toString(), "0x01c00002"));
+            byte[] der = Files.readAllBytes(out);
+            // NV reads come back padded to the index size: keep the DER SEQUENCE's own length.
+            if (der.length > 4 && (der[0] & 0xff) == 0x30 && (der[1] & 0xff) == 0x82) {
+                int len = ((der[2] & 0xff) << 8 | (der[3] & 0xff)) + 4;
+                return Optional.of(Arrays.copyOf(der, Math.min(len, der.length)));
+            }
+            return Optional.of(der);
+        } catch (CommandFailed | IOException e) {
+            return Optional.empty();
         }
     }
 

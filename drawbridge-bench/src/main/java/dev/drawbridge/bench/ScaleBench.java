@@ -1,7 +1,6 @@
 package dev.drawbridge.bench;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,6 +39,7 @@ public final class ScaleBench {
         Path work = Path.of(o.getOrDefault("work", Files.createTempDirectory("bench-scale").toString()));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path ctlDir = work.resolve("controller");
+        Files.createDirectories(work);
 
         List<String> ctlCmd = new ArrayList<>(List.of(java));
         ctlCmd.addAll(split(o.getOrDefault("controller-opts", "")));
@@ -97,7 +97,7 @@ public final class ScaleBench {
             double ctlCores = (c1.ticks() - c0.ticks()) / TICK / secs;
             double simCores = (s1.ticks() - s0.ticks()) / TICK / secs;
             double machineBusy = ((m1[0] - m1[1]) - (m0[0] - m0[1])) / TICK / secs;
-            double benchCores = ManagementFactory.getRuntimeMXBean().getUptime() > 0 ? 0 : 0;
+            double benchCores = 0; // this process only sleeps and reads /proc during the window
             double polls = delta(before, after, "drawbridge_conductor_polls_total");
             double writes = 0;
             Map<String, Double> byKind = new LinkedHashMap<>();

@@ -102,7 +102,8 @@ public final class Controller implements AutoCloseable {
             ServerIdentity identity = ServerIdentity.create(ca, listen.getHostString());
             Optional<Conductor> conductor = config.conductor().enabled()
                     ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets,
-                    identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics)) : Optional.empty();
+                    identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics,
+                    ekCas(config.attestation()))) : Optional.empty();
             conductor.ifPresent(c -> c.fenceUnreachableAfter(config.fencing().unreachableAfter()));
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, conductor);
@@ -181,6 +182,18 @@ public final class Controller implements AutoCloseable {
                     .orElseThrow(() -> new ConfigException("fencing.power-driver must be none, fake, ipmitool,"
                             + " fence-agent or redfish, not '" + cfg.powerDriver() + "'")), cfg);
         };
+    }
+
+    private static java.util.List<java.security.cert.X509Certificate> ekCas(
+            dev.drawbridge.controller.config.AttestationConfig cfg) {
+        if (cfg.ekCaFile().isBlank()) {
+            return java.util.List.of();
+        }
+        try {
+            return dev.drawbridge.pki.Pem.certificates(Files.readString(Path.of(cfg.ekCaFile())));
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException("cannot read attestation.ek-ca-file " + cfg.ekCaFile() + ": " + e.getMessage());
+        }
     }
 
     private static Optional<java.net.URI> webhook(FencingConfig cfg) {

@@ -67,9 +67,15 @@ final class Attestation {
             Optional<String> proven = v.trusted() ? Optional.of(json(((Verdict.Trusted) v)))
                     : result.has("error") ? Optional.empty()
                     : attestor.proven(result, info.key(), nonce, v).map(Attestation::json);
-            metrics.wrote("verdict");
-            verdicts.record(w.node().id(), w.node().name(), verdict, Attestor.reasons(v), HexFormat.of().formatHex(nonce),
-                    proven);
+            if (w.node().state() == NodeState.FENCED) {
+                // Readmission looks for a verdict made after the fence: a fenced node's verdicts are all kept.
+                metrics.wrote("verdict");
+                verdicts.record(w.node().id(), w.node().name(), verdict, Attestor.reasons(v),
+                        HexFormat.of().formatHex(nonce), proven);
+            } else {
+                metrics.wrote(verdicts.recordRoutine(w.node().id(), w.node().name(), verdict, Attestor.reasons(v),
+                        HexFormat.of().formatHex(nonce), proven) ? "verdict" : "verdict-repeat");
+            }
             if (!v.trusted() && w.node().state() != NodeState.FENCED) {
                 LOG.warn("node {} failed attestation: {}", w.node().name(), Attestor.reasons(v));
                 fencer.fence(w.node().id(), "attestation failed: " + String.join("; ", Attestor.reasons(v)));

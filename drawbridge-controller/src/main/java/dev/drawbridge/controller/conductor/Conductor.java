@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class Conductor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
     private static final Duration TICK = Duration.ofMillis(200);
+    /** A full reload of the schedule, as a backstop for changes no mark reveals (a deleted node). */
+    private static final Duration FULL_RELOAD = Duration.ofSeconds(10);
+    private static final Duration FLUSH = Duration.ofSeconds(2);
 
     private final ConductorConfig cfg;
     private final ProvisioningStore store;
@@ -39,6 +42,11 @@ public final class Conductor implements AutoCloseable {
     private int fenceUnreachableAfter;
     private final Thread loop;
     private final ConductorMetrics metrics;
+    /** The nodes the conductor looks after, by id: reloaded in full now and then, and incrementally every tick. */
+    private final Map<String, Work> schedule = new ConcurrentHashMap<>();
+    private long mark;
+    private Instant nextFullReload = Instant.EPOCH;
+    private Instant nextFlush = Instant.EPOCH;
 
     Conductor(ConductorConfig cfg, ProvisioningStore store, NodeDriver driver, Clock clock, ConductorMetrics metrics) {
         this.metrics = metrics;
@@ -58,9 +66,10 @@ public final class Conductor implements AutoCloseable {
                                    dev.drawbridge.controller.enroll.TicketRepository tickets,
                                    javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock,
                                    dev.drawbridge.controller.verify.Verdicts verdicts,
-                                   dev.drawbridge.controller.fence.FenceService fences) {
+                                   dev.drawbridge.controller.fence.FenceService fences,
+                                   java.util.List<java.security.cert.X509Certificate> ekCas) {
         return create(cfg, db, nodes, audit, enrollment, tickets, pinning, mutual, clock, verdicts, fences,
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), ekCas);
     }
 
     /** As above, reporting poll lateness, tick time and store writes to {@code registry}. */
@@ -72,12 +81,13 @@ public final class Conductor implements AutoCloseable {
                                    javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock,
                                    dev.drawbridge.controller.verify.Verdicts verdicts,
                                    dev.drawbridge.controller.fence.FenceService fences,
-                                   io.micrometer.core.instrument.MeterRegistry registry) {
+                                   io.micrometer.core.instrument.MeterRegistry registry,
+                                   java.util.List<java.security.cert.X509Certificate> ekCas) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
         ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics);
         Attestor attestor = new Attestor();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
-                .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor);
+                .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);
         AgentClient client = new AgentClient(pinning, mutual, cfg.requestTimeout());
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
                 "attestation", reason, "conductor"), metrics);
@@ -116,10 +126,56 @@ public final class Conductor implements AutoCloseable {
         }
     }
 
+    /**
+     * Brings the cached schedule up to date without listing every node: nodes whose conductor columns this
+     * conductor changed, nodes the node repository changed since the last mark, and a full reload every
+     * {@link #FULL_RELOAD}. Sightings are flushed in one batch every {@link #FLUSH}.
+     */
+    private void refresh(Instant wall) {
+        if (!wall.isBefore(nextFlush)) {
+            store.flushSeen();
+            nextFlush = wall.plus(FLUSH);
+        }
+        if (!wall.isBefore(nextFullReload)) {
+            store.drainChanged();
+            long newest = store.newestChange();
+            Map<String, Work> fresh = new java.util.HashMap<>();
+            store.all().forEach(w -> fresh.put(w.node().id(), w));
+            schedule.keySet().retainAll(fresh.keySet());
+            schedule.putAll(fresh);
+            mark = newest;
+            nextFullReload = wall.plus(FULL_RELOAD);
+            return;
+        }
+        Set<String> ids = store.drainChanged();
+        long newest = mark;
+        // A second of overlap: a slow writer may commit a stamp older than one already seen.
+        for (Map.Entry<String, Long> e : store.changedSince(mark - 1000)) {
+            ids.add(e.getKey());
+            newest = Math.max(newest, e.getValue());
+        }
+        mark = newest;
+        if (ids.size() > 2000) {
+            nextFullReload = Instant.EPOCH;
+            refresh(wall);
+            return;
+        }
+        Map<String, Work> fresh = store.some(ids);
+        for (String id : ids) {
+            Work w = fresh.get(id);
+            if (w == null) {
+                schedule.remove(id);
+            } else {
+                schedule.put(id, w);
+            }
+        }
+    }
+
     private void startDue() {
         Instant now = clock.instant();
         Instant wall = Instant.now();
-        for (Work w : store.all()) {
+        refresh(wall);
+        for (Work w : schedule.values()) {
             String id = w.node().id();
             if (inFlight.contains(id)) {
                 continue;
@@ -141,6 +197,9 @@ public final class Conductor implements AutoCloseable {
                     metrics.polled();
                     poll(w);
                 } finally {
+                    if (w.node().state().busy()) {
+                        store.changed(id); // its job moved on: the next step needs the stored one
+                    }
                     inFlight.remove(id);
                     permits.release();
                 }
@@ -197,6 +256,7 @@ public final class Conductor implements AutoCloseable {
 
     /** Polls a node at the next tick, e.g. right after an operator action. */
     public void wake(String nodeId) {
+        store.changed(nodeId);
         nextPoll.remove(nodeId);
         failures.remove(nodeId);
     }
@@ -205,5 +265,10 @@ public final class Conductor implements AutoCloseable {
     public void close() {
         running = false;
         loop.interrupt();
+        try {
+            store.flushSeen();
+        } catch (RuntimeException e) {
+            LOG.warn("could not write the last sightings: {}", e.toString());
+        }
     }
 }

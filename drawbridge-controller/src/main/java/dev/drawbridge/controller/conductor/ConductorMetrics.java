@@ -17,6 +17,7 @@ final class ConductorMetrics {
     private final Timer lateness;
     private final Timer tick;
     private final Counter polls;
+    private final Counter batched;
     private final Map<String, Counter> writes = new ConcurrentHashMap<>();
 
     ConductorMetrics(MeterRegistry registry) {
@@ -28,6 +29,8 @@ final class ConductorMetrics {
                 .register(registry);
         this.tick = Timer.builder("drawbridge.conductor.tick").description("one pass over the nodes to start due polls")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        this.batched = Counter.builder("drawbridge.conductor.store.batched.rows")
+                .description("rows written in batches (last_seen of routine polls)").register(registry);
         this.polls = Counter.builder("drawbridge.conductor.polls").description("polls started").register(registry);
     }
 
@@ -41,6 +44,10 @@ final class ConductorMetrics {
 
     void polled() {
         polls.increment();
+    }
+
+    void batched(int rows) {
+        batched.increment(rows);
     }
 
     /** One committed write transaction to the store, of {@code kind} (seen, job, verdict, ...). */

@@ -39,7 +39,7 @@ final class NodeDriver {
         if (!r.ok() || !belongs(w.node(), r)) {
             throw new Unreachable("agent answered " + r.status() + " to a status poll");
         }
-        store.seen(w.node().id(), clock.instant(), Optional.empty());
+        store.seenLater(w.node(), clock.instant());
         String serial = r.peer().map(c -> c.getSerialNumber().toString(16)).orElse("");
         if (w.node().state() != NodeState.FENCED && store.revoked(serial)) {
             // A revoked identity is a compromise signal: the node is untrusted whatever its TPM says.

@@ -32,7 +32,15 @@ final class Phases {
         Optional<byte[]> pinKey(String nodeId, String ticketId);
     }
 
+    private final java.util.List<java.security.cert.X509Certificate> ekCas;
+
     Phases(EnrollmentService enrollment, TicketKeys ticketKeys, Attestor attestor) {
+        this(enrollment, ticketKeys, attestor, java.util.List.of());
+    }
+
+    Phases(EnrollmentService enrollment, TicketKeys ticketKeys, Attestor attestor,
+           java.util.List<java.security.cert.X509Certificate> ekCas) {
+        this.ekCas = java.util.List.copyOf(ekCas);
         this.enrollment = enrollment;
         this.ticketKeys = ticketKeys;
         this.attestor = attestor;
@@ -111,6 +119,10 @@ final class Phases {
             case "ak" -> {
                 Job j = job.with("ak_public", result.path("ak_public").asText())
                         .with("ak_qn", result.path("ak_qualified_name").asText());
+                Optional<String> ekProblem = ekCertificateProblem(result);
+                if (ekProblem.isPresent()) {
+                    yield new PhaseOutcome.Failed(ekProblem.get());
+                }
                 yield next(result.hasNonNull("ek_public") ? j.with("ek_public", result.path("ek_public").asText()) : j);
             }
             case "credential" -> {
@@ -144,6 +156,30 @@ final class Phases {
             }
             default -> next(job);
         };
+    }
+
+    /**
+     * With manufacturer CAs configured, an EK certificate the TPM presents must chain to one of their roots,
+     * be an EK certificate and certify the EK the TPM reports. Without one presented, nothing to check.
+     */
+    Optional<String> ekCertificateProblem(JsonNode result) {
+        if (ekCas.isEmpty() || !result.hasNonNull("ek_certificate")) {
+            return Optional.empty();
+        }
+        java.security.cert.X509Certificate cert;
+        try {
+            cert = dev.drawbridge.pki.Pem.certificate(Base64.getDecoder().decode(result.path("ek_certificate").asText()));
+        } catch (RuntimeException e) {
+            return Optional.of("the TPM's EK certificate does not parse");
+        }
+        var roots = ekCas.stream().filter(c -> c.getSubjectX500Principal().equals(c.getIssuerX500Principal())).toList();
+        var intermediates = ekCas.stream().filter(c -> !roots.contains(c)).toList();
+        Optional<java.security.PublicKey> ek = result.hasNonNull("ek_public")
+                ? Optional.of(dev.drawbridge.pki.Pem.publicKey(result.path("ek_public").asText())) : Optional.empty();
+        var verdict = dev.drawbridge.attestation.EkCertificates.verify(cert, intermediates, roots, ek, java.time.Instant.now());
+        return verdict instanceof dev.drawbridge.attestation.EkCertificates.Invalid bad
+                ? Optional.of("the TPM's EK certificate is rejected: " + bad.failure() + ": " + bad.detail())
+                : Optional.empty();
     }
 
     /** After install: the agent must now serve our node certificate for this node over mTLS. */

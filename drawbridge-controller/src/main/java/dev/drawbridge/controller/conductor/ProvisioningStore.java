@@ -30,6 +30,9 @@ final class ProvisioningStore {
     private final NodeRepository nodes;
     private final AuditLog audit;
     private final ConductorMetrics metrics;
+    private final Set<String> changed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Routine sightings (settled nodes answering a poll) waiting for the next {@link #flushSeen()}. */
+    private final Map<String, Instant> sightings = new java.util.concurrent.ConcurrentHashMap<>();
 
     ProvisioningStore(Database db, NodeRepository nodes, AuditLog audit, ConductorMetrics metrics) {
         this.metrics = metrics;
@@ -49,29 +52,15 @@ final class ProvisioningStore {
         return db.inTransaction(h -> {
             Map<String, Work> extra = new HashMap<>();
             List<Work> out = new ArrayList<>();
-            h.createQuery("SELECT id, job, deadline_at, pinned_fingerprint, ak_public, ak_qualified_name, reference_pcrs"
-                            + " FROM nodes WHERE agent_address IS NOT NULL")
-                    .map((rs, ctx) -> {
-                        long deadline = rs.getLong("deadline_at");
-                        Optional<Instant> d = rs.wasNull() ? Optional.empty()
-                                : Optional.of(Instant.ofEpochMilli(deadline));
-                        String ak = rs.getString("ak_public");
-                        String qn = rs.getString("ak_qualified_name");
-                        String ref = rs.getString("reference_pcrs");
-                        Optional<AttestInfo> att = Optional.ofNullable(ak).map(a -> new AttestInfo(KEYS.computeIfAbsent(
-                                a + "|" + qn, k -> Attestor.key(a, qn)), reference(ref)));
-                        return Map.entry(rs.getString("id"), new Work(null, Optional.ofNullable(rs.getString("job"))
-                                .map(Job::parse), d, Optional.ofNullable(rs.getString("pinned_fingerprint")), att));
-                    }).forEach(e -> extra.put(e.getKey(), e.getValue()));
-            Map<String, Map<Integer, String>> golden = golden(h);
+            h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE agent_address IS NOT NULL")
+                    .map((rs, ctx) -> extra(rs)).forEach(e -> extra.put(e.getKey(), e.getValue()));
             Optional<String> after = Optional.empty();
             while (true) {
                 List<Node> page = nodes.list(h, Optional.empty(), after, 1000);
                 for (Node n : page) {
                     Work w = extra.get(n.id());
                     if (w != null && LOOKED_AFTER.contains(n.state())) {
-                        out.add(new Work(n, w.job(), w.deadline(), w.pinned(), w.attestation().map(a ->
-                                withGolden(a, golden.get(n.labels().get("group"))))));
+                        out.add(new Work(n, w.job(), w.deadline(), w.pinned(), w.attestation()));
                     }
                 }
                 if (page.size() < 1000) {
@@ -82,9 +71,71 @@ final class ProvisioningStore {
         });
     }
 
+    /**
+     * The current work of just these nodes: those the conductor looks after, keyed by id. A node missing from the
+     * answer has gone, lost its agent address, or moved to a state the conductor leaves alone.
+     */
+    Map<String, Work> some(java.util.Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        return db.inTransaction(h -> {
+            Map<String, Work> out = new HashMap<>();
+            h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE agent_address IS NOT NULL AND id IN (<ids>)")
+                    .bindList("ids", List.copyOf(ids)).map((rs, ctx) -> extra(rs)).forEach(e -> {
+                        Work w = e.getValue();
+                        nodes.find(h, e.getKey()).filter(n -> LOOKED_AFTER.contains(n.state())).ifPresent(n ->
+                                out.put(n.id(), new Work(n, w.job(), w.deadline(), w.pinned(), w.attestation())));
+                    });
+            return out;
+        });
+    }
+
+    /** The newest {@code updated_at} in the table: changes made through the node repository move it. */
+    long newestChange() {
+        return db.inTransaction(h -> h.createQuery("SELECT COALESCE(MAX(updated_at), 0) FROM nodes")
+                .mapTo(Long.class).one());
+    }
+
+    /** Nodes the node repository changed at or after {@code mark} (ms), so a cached schedule can catch up. */
+    List<Map.Entry<String, Long>> changedSince(long mark) {
+        return db.inTransaction(h -> h.createQuery("SELECT id, updated_at FROM nodes WHERE updated_at >= :m")
+                .bind("m", mark).map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getLong("updated_at"))).list());
+    }
+
+    /** Ids whose conductor columns this store changed since the last call: the schedule reloads them. */
+    Set<String> drainChanged() {
+        Set<String> out = new java.util.HashSet<>();
+        for (java.util.Iterator<String> it = changed.iterator(); it.hasNext(); ) {
+            out.add(it.next());
+            it.remove();
+        }
+        return out;
+    }
+
+    void changed(String id) {
+        changed.add(id);
+    }
+
+    private static final String COLUMNS = "id, job, deadline_at, pinned_fingerprint, ak_public, ak_qualified_name,"
+            + " reference_pcrs";
+
+    private static Map.Entry<String, Work> extra(java.sql.ResultSet rs) throws java.sql.SQLException {
+        long deadline = rs.getLong("deadline_at");
+        Optional<Instant> d = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(deadline));
+        String ak = rs.getString("ak_public");
+        String qn = rs.getString("ak_qualified_name");
+        String ref = rs.getString("reference_pcrs");
+        Optional<AttestInfo> att = Optional.ofNullable(ak).map(a -> new AttestInfo(KEYS.computeIfAbsent(
+                a + "|" + qn, k -> Attestor.key(a, qn)), reference(ref)));
+        return Map.entry(rs.getString("id"), new Work(null, Optional.ofNullable(rs.getString("job"))
+                .map(Job::parse), d, Optional.ofNullable(rs.getString("pinned_fingerprint")), att));
+    }
+
     /** Saves the job's progress (phase, command id) while the node stays in {@code state}. */
     boolean saveJob(String id, NodeState state, Job job) {
         metrics.wrote("job");
+        changed.add(id);
         return db.inTransaction(h -> h.createUpdate("UPDATE nodes SET job = :job WHERE id = :id AND state = :state")
                 .bind("job", job.json()).bind("id", id).bind("state", state.wire()).execute() == 1);
     }
@@ -129,6 +180,7 @@ final class ProvisioningStore {
             return;
         }
         metrics.wrote("attestation-key");
+        changed.add(id);
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET capacity_cpus = :cpus, capacity_memory_mb = :mem WHERE id = :id")
                 .bind("cpus", Integer.valueOf(job.params().getOrDefault("cpus", "0")))
                 .bind("mem", Long.valueOf(job.params().getOrDefault("memory_mb", "0"))).bind("id", id).execute());
@@ -149,19 +201,56 @@ final class ProvisioningStore {
 
     void pin(String id, String fingerprint) {
         metrics.wrote("pin");
+        changed.add(id);
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET pinned_fingerprint = :fp WHERE id = :id")
                 .bind("fp", fingerprint).bind("id", id).execute());
     }
 
     void seen(String id, Instant at, Optional<String> progress) {
         metrics.wrote("seen");
+        sightings.remove(id);
+        changed.add(id);
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET last_seen = :at, unreachable = 0, progress = :p"
                         + " WHERE id = :id")
                 .bind("at", at.toEpochMilli()).bind("p", progress.orElse(null)).bind("id", id).execute());
     }
 
+    /**
+     * A settled node answered a routine poll: its {@code last_seen} is written with the next batch (every few
+     * seconds), not in a transaction of its own. A node flagged unreachable is cleared at once instead.
+     */
+    void seenLater(Node node, Instant at) {
+        if (node.unreachable()) {
+            seen(node.id(), at, Optional.empty());
+            return;
+        }
+        sightings.put(node.id(), at);
+    }
+
+    /** Writes the pending sightings in one transaction. */
+    void flushSeen() {
+        if (sightings.isEmpty()) {
+            return;
+        }
+        Map<String, Instant> batch = new HashMap<>();
+        for (String id : List.copyOf(sightings.keySet())) {
+            Instant at = sightings.remove(id);
+            if (at != null) {
+                batch.put(id, at);
+            }
+        }
+        metrics.wrote("seen-batch");
+        metrics.batched(batch.size());
+        db.inTransaction(h -> {
+            var update = h.prepareBatch("UPDATE nodes SET last_seen = :at, unreachable = 0 WHERE id = :id");
+            batch.forEach((id, at) -> update.bind("at", at.toEpochMilli()).bind("id", id).add());
+            return update.execute();
+        });
+    }
+
     void unreachable(String id) {
         metrics.wrote("unreachable");
+        changed.add(id);
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET unreachable = 1 WHERE id = :id").bind("id", id).execute());
     }
 
@@ -169,6 +258,7 @@ final class ProvisioningStore {
                               Optional<Job> job, Instant now) {
         // The transition and its audit event commit together, before anything is done about them.
         metrics.wrote("transition");
+        changed.add(node.id());
         return db.inTransaction(h -> {
             Optional<Node> moved = nodes.transition(h, node.id(), node.state(), event, reason, deadline,
                     job.map(Job::json), now);

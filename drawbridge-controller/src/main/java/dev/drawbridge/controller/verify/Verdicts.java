@@ -23,6 +23,10 @@ public final class Verdicts {
     private final AuditLog audit;
     private final Clock clock;
     private final Duration maxAge;
+    /** Routine verdicts per node since its last full record. */
+    private final Map<String, Integer> routine = new java.util.concurrent.ConcurrentHashMap<>();
+    /** A repeated verdict still gets a history row every this many routine polls (5 minutes at 10 s). */
+    static final int HISTORY_EVERY = 30;
 
     public Verdicts(Database db, AuditLog audit, Clock clock, Duration maxAge) {
         this.db = db;
@@ -58,6 +62,28 @@ public final class Verdicts {
             return null;
         });
         return rec;
+    }
+
+    /**
+     * A verdict from a routine poll. When it repeats the node's stored verdict, only {@code verdict_at} is
+     * refreshed, in one conditional update that checks the stored verdict is still the same, and a history row is
+     * kept only every {@link #HISTORY_EVERY}th time; a changed verdict (or the first one) is recorded in full.
+     * Returns whether a full record was written.
+     */
+    public boolean recordRoutine(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex,
+                                 Optional<String> provenPcrs) {
+        int n = routine.merge(nodeId, 1, Integer::sum);
+        if (n > 1 && n <= HISTORY_EVERY) {
+            long at = clock.instant().toEpochMilli();
+            int updated = db.inTransaction(h -> h.createUpdate("UPDATE nodes SET verdict_at = :at WHERE id = :id"
+                    + " AND verdict = :v").bind("at", at).bind("id", nodeId).bind("v", verdict.wire()).execute());
+            if (updated == 1) {
+                return false;
+            }
+        }
+        routine.put(nodeId, 1);
+        record(nodeId, nodeName, verdict, reasons, nonceHex, provenPcrs);
+        return true;
     }
 
     /** The node's verdict now: its latest, or unknown when there is none or it is older than the maximum age. */
@@ -101,7 +127,9 @@ public final class Verdicts {
                     .findFirst().orElseThrow(() -> new IllegalStateException(nodeName + " has not been attested yet"));
             String pcrs = latest.getValue().orElseThrow(() -> new IllegalStateException("the latest attestation of "
                     + nodeName + " proved no PCR values (bad signature, nonce or digest): nothing to accept"));
-            h.createUpdate("UPDATE nodes SET reference_pcrs = :p WHERE id = :id").bind("p", pcrs).bind("id", nodeId).execute();
+            // updated_at moves so the conductor's cached schedule picks up the new reference values at once.
+            h.createUpdate("UPDATE nodes SET reference_pcrs = :p, updated_at = :at WHERE id = :id").bind("p", pcrs)
+                    .bind("at", now.toEpochMilli()).bind("id", nodeId).execute();
             audit.append(h, "baseline.accept", nodeName, "granted", Map.of("approved_by", approver, "reason", reason,
                     "attestation", latest.getKey(), "pcrs", pcrs), now);
             return Map.of("attestation", latest.getKey(), "pcrs", pcrs);
