@@ -28,6 +28,7 @@ public final class Conductor implements AutoCloseable {
     /** A full reload of the schedule, as a backstop for changes no mark reveals (a deleted node). */
     private static final Duration FULL_RELOAD = Duration.ofSeconds(10);
     private static final Duration FLUSH = Duration.ofSeconds(2);
+    private static final int SMALL_CHANGE = 64;
 
     private final ConductorConfig cfg;
     private final ProvisioningStore store;
@@ -155,7 +156,8 @@ public final class Conductor implements AutoCloseable {
             newest = Math.max(newest, e.getValue());
         }
         mark = newest;
-        if (ids.size() > 2000) {
+        if (ids.size() > SMALL_CHANGE) {
+            // Many nodes busy at once (a fleet being managed): one listing is cheaper than a lookup per node.
             nextFullReload = Instant.EPOCH;
             refresh(wall);
             return;
@@ -175,6 +177,7 @@ public final class Conductor implements AutoCloseable {
         Instant now = clock.instant();
         Instant wall = Instant.now();
         refresh(wall);
+        Map<String, Map<Integer, String>> golden = store.golden();
         for (Work w : schedule.values()) {
             String id = w.node().id();
             if (inFlight.contains(id)) {
@@ -195,7 +198,7 @@ public final class Conductor implements AutoCloseable {
                         metrics.late(Duration.between(due, Instant.now()));
                     }
                     metrics.polled();
-                    poll(w);
+                    poll(ProvisioningStore.withGolden(w, golden));
                 } finally {
                     if (w.node().state().busy()) {
                         store.changed(id); // its job moved on: the next step needs the stored one

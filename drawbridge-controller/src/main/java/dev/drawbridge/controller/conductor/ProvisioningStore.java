@@ -82,7 +82,7 @@ final class ProvisioningStore {
         return db.inTransaction(h -> {
             Map<String, Work> out = new HashMap<>();
             h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE agent_address IS NOT NULL AND id IN (<ids>)")
-                    .bindList("ids", List.copyOf(ids)).map((rs, ctx) -> extra(rs)).forEach(e -> {
+                    .bindList("ids", List.copyOf(ids)).map((rs, ctx) -> extra(rs)).list().forEach(e -> {
                         Work w = e.getValue();
                         nodes.find(h, e.getKey()).filter(n -> LOOKED_AFTER.contains(n.state())).ifPresent(n ->
                                 out.put(n.id(), new Work(n, w.job(), w.deadline(), w.pinned(), w.attestation())));
@@ -148,6 +148,21 @@ final class ProvisioningStore {
             return 0;
         }).list();
         return out;
+    }
+
+    /** Every group's golden values (group, PCR, hex): a handful of rows, read once per tick. */
+    Map<String, Map<Integer, String>> golden() {
+        return db.inTransaction(ProvisioningStore::golden);
+    }
+
+    /**
+     * The work with its group's golden values applied. They are applied when a poll starts rather than when the
+     * schedule is loaded, so a changed golden set counts from the next poll without reloading any node.
+     */
+    static Work withGolden(Work w, Map<String, Map<Integer, String>> golden) {
+        Map<Integer, String> g = golden.get(w.node().labels().get("group"));
+        return g == null || w.attestation().isEmpty() ? w : new Work(w.node(), w.job(), w.deadline(), w.pinned(),
+                w.attestation().map(a -> withGolden(a, g)));
     }
 
     /** A group's golden values take precedence over the node's enrollment baseline for the PCRs they name. */
