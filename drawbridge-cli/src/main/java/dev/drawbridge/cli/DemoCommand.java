@@ -119,8 +119,11 @@ final class DemoCommand implements Callable<Integer> {
             }
             long events = api.get("/v1/events?limit=1000").path("items").size();
             StringBuilder states = new StringBuilder();
-            names.forEach(n -> states.append(n).append(' ').append(api.get(NodeCommand.path(n)).path("state").asText())
-                    .append(", "));
+            // Listed through the paged, filtered endpoint the CLI's 'node list' uses.
+            for (String st : new String[] {"active", "fenced"}) {
+                api.get("/v1/nodes?state=" + st + "&limit=1000").path("items").forEach(n -> states.append(
+                        n.path("name").asText()).append(' ').append(st).append(", "));
+            }
             say("done: " + states + events + " audit events; the agents were given no controller URL, so every"
                     + " exchange was the conductor polling them");
             summary.put("url", controller.url());

@@ -113,7 +113,7 @@ final class FenceRoutes implements HttpService {
 
     private void attestations(ServerRequest req, ServerResponse res) {
         Node n = node(req);
-        int limit = req.query().first("limit").asOptional().map(NodeRoutes::limit).orElse(100);
+        int limit = Query.param(req, "limit").map(NodeRoutes::limit).orElse(100);
         ObjectNode body = Json.object().put("current", ctx.verdicts().current(n.id()).wire());
         body.put("ak_bound_to_ek", ctx.db().inTransaction(h -> h.createQuery("SELECT ak_bound FROM nodes WHERE id = :id")
                 .bind("id", n.id()).mapTo(Integer.class).one()) == 1);

@@ -50,9 +50,9 @@ final class NodeRoutes implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        Optional<NodeState> state = req.query().first("state").asOptional().map(NodeRoutes::state);
-        Optional<String> after = req.query().first("after").asOptional();
-        int limit = req.query().first("limit").asOptional().map(NodeRoutes::limit).orElse(100);
+        Optional<NodeState> state = Query.param(req, "state").map(NodeRoutes::state);
+        Optional<String> after = Query.param(req, "after");
+        int limit = Query.param(req, "limit").map(NodeRoutes::limit).orElse(100);
         List<Node> page = ctx.db().inTransaction(h -> ctx.nodes().list(h, state, after, limit));
         ObjectNode body = Json.object();
         page.forEach(n -> body.withArray("items").add(Views.node(n)));

@@ -52,8 +52,8 @@ final class OpsRoutes implements HttpService {
     }
 
     private void events(ServerRequest req, ServerResponse res) {
-        long after = req.query().first("after").asOptional().map(OpsRoutes::seq).orElse(0L);
-        int limit = req.query().first("limit").asOptional().map(NodeRoutes::limit).orElse(100);
+        long after = Query.param(req, "after").map(OpsRoutes::seq).orElse(0L);
+        int limit = Query.param(req, "limit").map(NodeRoutes::limit).orElse(100);
         List<AuditEvent> events = ctx.db().inTransaction(h -> ctx.audit().list(h, after, limit));
         ObjectNode body = Json.object();
         body.putArray("items");
