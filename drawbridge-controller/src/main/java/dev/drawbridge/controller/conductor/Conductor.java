@@ -59,21 +59,10 @@ public final class Conductor implements AutoCloseable {
         this.loop = Thread.ofVirtual().name("conductor").unstarted(this::run);
     }
 
-    /** Builds the conductor's parts; call {@link #start()} to begin polling. */
-    public static Conductor create(ConductorConfig cfg, dev.drawbridge.controller.store.Database db,
-                                   dev.drawbridge.controller.inventory.NodeRepository nodes,
-                                   dev.drawbridge.controller.inventory.AuditLog audit,
-                                   dev.drawbridge.controller.enroll.EnrollmentService enrollment,
-                                   dev.drawbridge.controller.enroll.TicketRepository tickets,
-                                   javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock,
-                                   dev.drawbridge.controller.verify.Verdicts verdicts,
-                                   dev.drawbridge.controller.fence.FenceService fences,
-                                   java.util.List<java.security.cert.X509Certificate> ekCas) {
-        return create(cfg, db, nodes, audit, enrollment, tickets, pinning, mutual, clock, verdicts, fences,
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), ekCas);
-    }
-
-    /** As above, reporting poll lateness, tick time and store writes to {@code registry}. */
+    /**
+     * Builds the conductor's parts, reporting poll lateness, tick time and store writes to {@code registry};
+     * call {@link #start()} to begin polling.
+     */
     public static Conductor create(ConductorConfig cfg, dev.drawbridge.controller.store.Database db,
                                    dev.drawbridge.controller.inventory.NodeRepository nodes,
                                    dev.drawbridge.controller.inventory.AuditLog audit,
@@ -85,7 +74,7 @@ public final class Conductor implements AutoCloseable {
                                    io.micrometer.core.instrument.MeterRegistry registry,
                                    java.util.List<java.security.cert.X509Certificate> ekCas) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
-        ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics);
+        ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics, verdicts::golden);
         Attestor attestor = new Attestor();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);

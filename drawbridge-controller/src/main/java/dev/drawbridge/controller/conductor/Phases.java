@@ -34,10 +34,6 @@ final class Phases {
 
     private final java.util.List<java.security.cert.X509Certificate> ekCas;
 
-    Phases(EnrollmentService enrollment, TicketKeys ticketKeys, Attestor attestor) {
-        this(enrollment, ticketKeys, attestor, java.util.List.of());
-    }
-
     Phases(EnrollmentService enrollment, TicketKeys ticketKeys, Attestor attestor,
            java.util.List<java.security.cert.X509Certificate> ekCas) {
         this.ekCas = java.util.List.copyOf(ekCas);

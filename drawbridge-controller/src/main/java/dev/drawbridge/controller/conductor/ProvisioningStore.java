@@ -34,7 +34,12 @@ final class ProvisioningStore {
     /** Routine sightings (settled nodes answering a poll) waiting for the next {@link #flushSeen()}. */
     private final Map<String, Instant> sightings = new java.util.concurrent.ConcurrentHashMap<>();
 
-    ProvisioningStore(Database db, NodeRepository nodes, AuditLog audit, ConductorMetrics metrics) {
+    /** The group golden values, from the one place that stores them ({@code Verdicts}). */
+    private final java.util.function.Supplier<Map<String, Map<Integer, String>>> golden;
+
+    ProvisioningStore(Database db, NodeRepository nodes, AuditLog audit, ConductorMetrics metrics,
+                      java.util.function.Supplier<Map<String, Map<Integer, String>>> golden) {
+        this.golden = golden;
         this.metrics = metrics;
         this.db = db;
         this.nodes = nodes;
@@ -140,19 +145,9 @@ final class ProvisioningStore {
                 .bind("job", job.json()).bind("id", id).bind("state", state.wire()).execute() == 1);
     }
 
-    private static Map<String, Map<Integer, String>> golden(org.jdbi.v3.core.Handle h) {
-        Map<String, Map<Integer, String>> out = new HashMap<>();
-        h.createQuery("SELECT node_group, pcr, value_hex FROM golden_values").map((rs, ctx) -> {
-            out.computeIfAbsent(rs.getString("node_group"), g -> new java.util.TreeMap<>())
-                    .put(rs.getInt("pcr"), rs.getString("value_hex"));
-            return 0;
-        }).list();
-        return out;
-    }
-
     /** Every group's golden values (group, PCR, hex): a handful of rows, read once per tick. */
     Map<String, Map<Integer, String>> golden() {
-        return db.inTransaction(ProvisioningStore::golden);
+        return golden.get();
     }
 
     /**
