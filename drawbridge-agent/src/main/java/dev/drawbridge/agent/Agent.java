@@ -23,7 +23,16 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     /** Request bodies are small JSON; images are pulled, never pushed. */
     static final long MAX_BODY_BYTES = 64 * 1024;
-    private final WebServer server;
+    /** Results a simulated agent keeps: enough for the conductor's polls, small enough for a fleet of thousands. */
+    static final int SIMULATED_KEEP = 8;
+    /** The listener, Helidon's or {@link LightServer}: its port and how to stop it. */
+    private interface Listener {
+        int port();
+
+        void stop();
+    }
+
+    private final Listener server;
     private final TlsIdentity tls;
     private final CommandRunner runner;
     private final BootstrapPayload payload;
@@ -31,7 +40,7 @@ public final class Agent implements AutoCloseable {
 
     private final Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm;
 
-    private Agent(WebServer server, TlsIdentity tls, CommandRunner runner, BootstrapPayload payload,
+    private Agent(Listener server, TlsIdentity tls, CommandRunner runner, BootstrapPayload payload,
                   Optional<Heartbeat> heartbeat, Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm) {
         this.softwareTpm = softwareTpm;
         this.server = server;
@@ -42,6 +51,19 @@ public final class Agent implements AutoCloseable {
     }
 
     public static Agent start(AgentConfig config) {
+        return start(config, Optional.empty());
+    }
+
+    /**
+     * A simulated node's agent: the same API, commands, identity and TPM handling as {@link #start}, served by
+     * {@link LightServer} instead of Helidon so that thousands fit in one JVM, keeping the last
+     * {@value #SIMULATED_KEEP} command results, and showing {@code faults} on the wire when told to.
+     */
+    public static Agent startSimulated(AgentConfig config, Faults faults) {
+        return start(config, Optional.of(faults));
+    }
+
+    private static Agent start(AgentConfig config, Optional<Faults> simulated) {
         Payloads.Verified verified = Payloads.read(config.payloadFile());
         BootstrapPayload payload = verified.payload();
         Listen listen = Listen.parse(config.listen());
@@ -54,22 +76,13 @@ public final class Agent implements AutoCloseable {
         CommandExecutor executor = new CommandExecutor(new Hardware(config.hardwareProfile()), files, enrollment,
                 new ImageWriter(TrustStores.jdkDefaultsPlus(verified.root()), deployState), deployState,
                 new Reboot(config.rebootCommand()), () -> tls.current().enrolled(), Tpms.forConfig(config, softwareTpm));
-        CommandRunner runner = new CommandRunner(executor, Clock.systemUTC());
+        CommandRunner runner = new CommandRunner(executor, Clock.systemUTC(),
+                simulated.isPresent() ? SIMULATED_KEEP : CommandRunner.KEEP);
         Supplier<AgentStatus> status = () -> status(tls, runner, payload);
-        Routes routes = new Routes(runner, status);
-        WebServer server;
+        AgentApi api = new AgentApi(runner, status, tls);
+        Listener server;
         try {
-            server = WebServer.builder()
-                    .host(listen.host())
-                    .port(listen.port())
-                    .shutdownHook(false)
-                    .maxPayloadSize(MAX_BODY_BYTES)
-                    .shutdownGracePeriod(Duration.ofSeconds(2))
-                    // OPTIONAL: the filter, not the handshake, answers a missing certificate, with a 403 that says why.
-                    .tls(Tls.builder().sslContext(tls.sslContext()).clientAuth(TlsClientAuth.OPTIONAL).build())
-                    .routing(r -> routes.register(r, tls))
-                    .build()
-                    .start();
+            server = simulated.isPresent() ? light(listen, tls, api, simulated.get()) : helidon(listen, tls, api);
         } catch (RuntimeException e) {
             throw new AgentException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
@@ -79,6 +92,48 @@ public final class Agent implements AutoCloseable {
         LOG.info("agent for node {} ({}) listening on port {}, {} mode, identity {}, TLS key {}", payload.nodeName(),
                 payload.nodeId(), server.port(), payload.mode(), identityName(tls), tls.fingerprintHex());
         return new Agent(server, tls, runner, payload, heartbeat, softwareTpm);
+    }
+
+    private static Listener helidon(Listen listen, TlsIdentity tls, AgentApi api) {
+        Routes routes = new Routes(api);
+        WebServer web = WebServer.builder()
+                .host(listen.host())
+                .port(listen.port())
+                .shutdownHook(false)
+                .maxPayloadSize(MAX_BODY_BYTES)
+                .shutdownGracePeriod(Duration.ofSeconds(2))
+                // OPTIONAL: the API, not the handshake, answers a missing certificate, with a 403 that says why.
+                .tls(Tls.builder().sslContext(tls.sslContext()).clientAuth(TlsClientAuth.OPTIONAL).build())
+                .routing(routes::register)
+                .build()
+                .start();
+        return new Listener() {
+            @Override
+            public int port() {
+                return web.port();
+            }
+
+            @Override
+            public void stop() {
+                web.stop();
+            }
+        };
+    }
+
+    private static Listener light(Listen listen, TlsIdentity tls, AgentApi api, Faults faults) {
+        LightServer light = LightServer.start(listen.host(), listen.port(), tls.sslContext(), api, faults,
+                MAX_BODY_BYTES);
+        return new Listener() {
+            @Override
+            public int port() {
+                return light.port();
+            }
+
+            @Override
+            public void stop() {
+                light.close();
+            }
+        };
     }
 
     private static TlsIdentity.Current initialIdentity(IdentityStore store, Payloads.Verified verified) {

@@ -4,16 +4,22 @@ import dev.drawbridge.protocol.CommandStatus;
 import dev.drawbridge.protocol.CommandStatus.Progress;
 import dev.drawbridge.protocol.CommandStatus.Status;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one command at a time on a virtual thread and remembers the last {@value #KEEP} results. One at a time
+ * Runs one command at a time on a virtual thread and remembers the last {@value #KEEP} results (by default). One at a time
  * because commands touch the same disks and identity; a second one while the first runs is a 409.
  */
 final class CommandRunner {
@@ -27,12 +33,53 @@ final class CommandRunner {
 
     private final Executor executor;
     private final Clock clock;
+    private final int keep;
     private final Map<String, CommandStatus> history = new LinkedHashMap<>();
+    /** Completed when the running command finishes, for {@link #await}. */
+    private final Map<String, CompletableFuture<CommandStatus>> finished = new HashMap<>();
     private Optional<String> running = Optional.empty();
 
     CommandRunner(Executor executor, Clock clock) {
+        this(executor, clock, KEEP);
+    }
+
+    /** Keeps the last {@code keep} results: a simulated fleet of thousands keeps fewer to stay small. */
+    CommandRunner(Executor executor, Clock clock, int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep at least one result");
+        }
         this.executor = executor;
         this.clock = clock;
+        this.keep = keep;
+    }
+
+    int keep() {
+        return keep;
+    }
+
+    /** The command's status once it finishes, or as it is after {@code max}; a command not known is an error. */
+    CommandStatus await(String id, Duration max) {
+        CompletableFuture<CommandStatus> done;
+        synchronized (this) {
+            CommandStatus s = history.get(id);
+            if (s == null) {
+                throw new IllegalArgumentException("no command " + id);
+            }
+            done = finished.get(id);
+            if (done == null) {
+                return s;
+            }
+        }
+        try {
+            return done.get(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return get(id).orElseThrow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return get(id).orElseThrow();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     synchronized CommandStatus submit(String name, Command command) {
@@ -45,6 +92,7 @@ final class CommandRunner {
         CommandStatus status = new CommandStatus(id, name, Status.RUNNING, Optional.empty(), Optional.empty(),
                 Optional.empty(), clock.instant(), Optional.empty());
         history.put(id, status);
+        finished.put(id, new CompletableFuture<>());
         running = Optional.of(id);
         trim();
         Thread.ofVirtual().name("command-" + name).start(() -> run(id, name, command));
@@ -84,14 +132,16 @@ final class CommandRunner {
     private synchronized void finish(String id, Status status, Optional<Map<String, Object>> result,
                                      Optional<String> error) {
         CommandStatus s = history.get(id);
-        history.put(id, new CommandStatus(s.id(), s.name(), status, result, error, s.progress(), s.startedAt(),
-                Optional.of(clock.instant())));
+        CommandStatus last = new CommandStatus(s.id(), s.name(), status, result, error, s.progress(), s.startedAt(),
+                Optional.of(clock.instant()));
+        history.put(id, last);
         running = Optional.empty();
+        Optional.ofNullable(finished.remove(id)).ifPresent(f -> f.complete(last));
     }
 
     private void trim() {
         var it = history.keySet().iterator();
-        while (history.size() > KEEP && it.hasNext()) {
+        while (history.size() > keep && it.hasNext()) {
             String oldest = it.next();
             if (running.filter(oldest::equals).isEmpty()) {
                 it.remove();

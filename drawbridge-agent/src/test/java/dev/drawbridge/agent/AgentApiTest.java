@@ -62,6 +62,34 @@ class AgentApiTest {
     }
 
     @Test
+    void preferWaitAnswersAQuickCommandFinishedInOneRequest() throws Exception {
+        var http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .sslContext(pki.client(Optional.empty())).build();
+        HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        "https://127.0.0.1:" + agent.port() + "/v1/commands")).header("Prefer", "respond-async, wait=5")
+                .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"hardware.get_info\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        JsonNode s = Wire.JSON.readTree(r.body());
+        assertThat(s.path("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(s.at("/result/system_uuid").asText()).isEqualTo("uuid-1");
+        assertThat(r.headers().firstValue("Location")).hasValue("/v1/commands/" + s.path("id").asText());
+        // Without the preference a submission is accepted and still running, as before.
+        assertThat(client.command("hardware.get_info", Map.of()).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void waitPreferenceIsReadAsRfc7240SaysAndCapped() {
+        assertThat(AgentApi.waitPreference(Optional.of("wait=3"))).hasValue(java.time.Duration.ofSeconds(3));
+        assertThat(AgentApi.waitPreference(Optional.of("respond-async, WAIT = \"2\""))).hasValue(java.time.Duration.ofSeconds(2));
+        assertThat(AgentApi.waitPreference(Optional.of("wait=999999"))).hasValue(AgentApi.MAX_WAIT);
+        assertThat(AgentApi.waitPreference(Optional.of("wait=0"))).isEmpty();
+        assertThat(AgentApi.waitPreference(Optional.of("handling=lenient"))).isEmpty();
+        assertThat(AgentApi.waitPreference(Optional.of("nowait=4"))).isEmpty();
+        assertThat(AgentApi.waitPreference(Optional.empty())).isEmpty();
+    }
+
+    @Test
     void aSecondCommandWhileOneRunsIsAConflict() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         HttpServer images = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -58,9 +58,6 @@ public final class ScaleBench {
                     "--nodes", String.valueOf(nodes), "--sim-dir", work.resolve("sim").toString(), "--drive", "manageable",
                     "--parallel", o.getOrDefault("parallel", "16"), "--first-address", o.getOrDefault("first-address",
                             "127.1.0.1")));
-            if (!o.containsKey("faults")) {
-                simCmd.add("--no-faults");
-            }
             sim = new ProcessBuilder(simCmd).redirectErrorStream(true).redirectOutput(work.resolve("sim.log").toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             Process simRef = sim;

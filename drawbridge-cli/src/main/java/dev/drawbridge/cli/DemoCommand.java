@@ -25,8 +25,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code drawbridge demo}: a controller on its embedded store carries simulated nodes (real agents on
- * loopback addresses, speaking real HTTPS) through every lifecycle stage built so far: bootstrap payload,
+ * {@code drawbridge demo}: a controller on its embedded store carries simulated nodes (the agents
+ * {@code drawbridge simulate} runs, on loopback addresses, speaking HTTPS) through every lifecycle stage built so far: bootstrap payload,
  * hardware validation, ticket-proven enrollment, cleaning, image deployment, a direct CSR enrollment with
  * a refused replay, revocation, and OCSP answering {@code revoked}.
  */
@@ -53,22 +53,26 @@ final class DemoCommand implements Callable<Integer> {
                 .withFencing(cfg.fencing().withPowerDriver("fake"));
         say("[1/8] starting a controller on its embedded SQLite store ...");
         Map<String, Object> summary = new LinkedHashMap<>();
-        List<SimulatedNode> agents = new ArrayList<>();
+        // The nodes are the simulator's (drawbridge simulate): agents with their own TLS key, hardware profile and
+        // software TPM on their own loopback address, driven by the same control language.
+        Map<String, FleetNode> fleet = new LinkedHashMap<>();
+        FleetControl control = new FleetControl(fleet, line -> say("      simulator: " + line));
         try (Controller controller = Controller.start(cfg, Clock.systemUTC());
              ImageServer images = new ImageServer("127.0.0.1", 8L << 20)) {
             api = ApiClient.from(controller.dataDir().root(), Map.of());
             say("      listening on " + controller.url());
             say("      data directory " + controller.dataDir().root() + " (admin token in admin.token, root CA in ca.pem)");
-            say("[2/8] adding " + count + " simulated nodes; each agent gets a signed bootstrap payload and no controller URL ...");
+            say("[2/8] adding " + count + " simulated nodes (as drawbridge simulate runs them); each agent gets a signed"
+                    + " bootstrap payload and no controller URL ...");
             List<String> names = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
                 String name = String.format(Locale.ROOT, "node-%02d", i);
                 String mac = String.format(Locale.ROOT, "52:54:00:00:00:%02x", i);
                 api.post("/v1/nodes", Map.of("name", name, "macs", List.of(mac), "bmc_address", "127.0.2." + i + ":623"));
                 String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload").asText();
-                SimulatedNode agent = SimulatedNode.start(dataDir.resolve(name), "127.1.0." + i, payload,
+                FleetNode agent = FleetNode.start(dataDir.resolve(name), name, "127.1.0." + i, payload,
                         SimulatedNode.profile(mac));
-                agents.add(agent);
+                fleet.put(name, agent);
                 api.patch(NodeCommand.path(name), Map.of("agent_address", agent.address(),
                         "labels", Map.of("rack", "r1", "root-device", agent.disk().toString())));
                 names.add(name);
@@ -115,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
                 throw new CliException("OCSP did not answer revoked for " + victim);
             }
             if (names.size() > 2) {
-                summary.put("fence", tamper(names, agents));
+                summary.put("fence", tamper(names, control));
             }
             long events = api.get("/v1/events?limit=1000").path("items").size();
             StringBuilder states = new StringBuilder();
@@ -134,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
             summary.put("ocsp", ocsp);
             summary.put("audit_events", events);
         } finally {
-            agents.forEach(SimulatedNode::close);
+            fleet.values().forEach(FleetNode::close);
         }
         if (json) {
             Out.json(summary);
@@ -146,7 +150,7 @@ final class DemoCommand implements Callable<Integer> {
      * Attestation and fencing live: waits for trusted verdicts, places instances, then extends a PCR on one
      * node's (simulated) TPM as an attacker's boot change would, and shows the fence happen.
      */
-    private Map<String, Object> tamper(List<String> names, List<SimulatedNode> agents) throws InterruptedException {
+    private Map<String, Object> tamper(List<String> names, FleetControl control) throws InterruptedException {
         say("[8/8] continuous attestation: every poll asks each TPM for a quote over a fresh nonce ...");
         String revoked = names.get(1);
         awaitTrue(() -> api.get(NodeCommand.path(revoked)).path("state").asText().equals("fenced"));
@@ -163,8 +167,8 @@ final class DemoCommand implements Callable<Integer> {
             say("      instance web-" + i + " placed on " + placed.get("web-" + i));
         }
         String target = placed.get("web-1");
-        say("      tampering: extending PCR 7 of " + target + "'s TPM ...");
-        agents.get(names.indexOf(target)).agent().simulatedTpm().orElseThrow().extend(7, new byte[32]);
+        say("      tampering: extending PCR 7 of " + target + "'s TPM (the simulator's 'drift " + target + " 7') ...");
+        control.apply("drift " + target + " 7");
         long started = System.nanoTime();
         awaitTrue(() -> api.get(NodeCommand.path(target)).path("state").asText().equals("fenced"));
         say("      " + target + "  FENCED after " + (System.nanoTime() - started) / 1_000_000 + " ms: "

@@ -67,9 +67,9 @@ final class FleetControl {
         try {
             switch (w[0]) {
                 case "drift" -> nodes(w).forEach(n -> n.drift(w.length > 2 ? Integer.parseInt(w[2]) : 7));
-                case "silence" -> nodes(w).forEach(n -> n.front().silence(true));
-                case "answer" -> nodes(w).forEach(n -> n.front().silence(false));
-                case "slow" -> nodes(w).forEach(n -> n.front().delay(Long.parseLong(w[2])));
+                case "silence" -> nodes(w).forEach(n -> n.faults().silence(true));
+                case "answer" -> nodes(w).forEach(n -> n.faults().silence(false));
+                case "slow" -> nodes(w).forEach(n -> n.faults().delay(Long.parseLong(w[2])));
                 case "status" -> {
                     Map<String, Integer> faults = new TreeMap<>();
                     fleet.values().forEach(n -> faults.merge(n.address().isEmpty() ? "?" : describe(n), 1, Integer::sum));
@@ -85,11 +85,7 @@ final class FleetControl {
     }
 
     private static String describe(FleetNode n) {
-        try {
-            return n.front().describe();
-        } catch (CliException e) {
-            return "direct";
-        }
+        return n.faults().describe();
     }
 
     private List<FleetNode> nodes(String[] w) {

@@ -34,11 +34,11 @@ import picocli.CommandLine.Option;
  * address; the controller polls them exactly as it would real machines.
  */
 @Command(name = "simulate", description = {
-        "Run N simulated nodes (real agents on 127.x loopback addresses) against a running controller.",
+        "Run N simulated nodes (agents on 127.x loopback addresses, each with its own TLS key and TPM) against a running controller.",
         "",
         "Misbehaviour on command: append lines to SIM-DIR/control (or type them on stdin):",
         "  drift NODE [PCR]   extend a PCR (default 7) of NODE's TPM, as a changed boot component would",
-        "  silence NODE       NODE stops answering: connections are accepted and held, nothing is relayed",
+        "  silence NODE       NODE stops answering: connections are accepted and held, nothing is answered",
         "  answer NODE        NODE answers again",
         "  slow NODE MS       NODE holds every answer back by MS milliseconds (0: normal)",
         "  status             print each node's fault state",
@@ -54,7 +54,6 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--drive", defaultValue = "manageable", description = "Carry the nodes to: none, manageable or active.") String drive;
     @Option(names = "--parallel", defaultValue = "8", description = "Nodes started and registered at once.") int parallel;
     @Option(names = "--duration", description = "Stop after this many seconds once ready (default: run until Ctrl-C).") Long duration;
-    @Option(names = "--no-faults", description = "No relay in front of the agents: lighter, but nodes can only drift.") boolean noFaults;
 
     private final Map<String, FleetNode> fleet = new ConcurrentHashMap<>();
 
@@ -113,7 +112,7 @@ final class SimulateCommand implements Callable<Integer> {
                 api.post("/v1/nodes", Map.of("name", name, "macs", List.of(mac)));
                 String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload")
                         .asText();
-                FleetNode node = FleetNode.start(simDir.resolve(name), name, host, payload, hardware(mac), !noFaults);
+                FleetNode node = FleetNode.start(simDir.resolve(name), name, host, payload, hardware(mac));
                 fleet.put(name, node);
                 api.patch(NodeCommand.path(name), Map.of("agent_address", node.address(),
                         "labels", Map.of("root-device", node.disk().toString())));

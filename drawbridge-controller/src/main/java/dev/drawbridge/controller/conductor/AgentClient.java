@@ -27,10 +27,18 @@ final class AgentClient {
     private final HttpClient mutual;
     private final Duration timeout;
 
+    Duration timeout() {
+        return timeout;
+    }
+
     AgentClient(SSLContext pinningContext, SSLContext mutualContext, Duration timeout) {
+        // Virtual threads for the client's own work: thousands of polls in flight need no pool of platform threads.
+        // Connections are kept alive between polls (the JDK's pool), so a poll is one request, not a TLS handshake.
         this.pinning = HttpClient.newBuilder().sslContext(pinningContext).version(HttpClient.Version.HTTP_1_1)
+                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
                 .connectTimeout(timeout).build();
         this.mutual = HttpClient.newBuilder().sslContext(mutualContext).version(HttpClient.Version.HTTP_1_1)
+                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
                 .connectTimeout(timeout).build();
         this.timeout = timeout;
     }
@@ -54,14 +62,24 @@ final class AgentClient {
     }
 
     Reply post(Node node, String path, Object body, boolean enrolled) throws Unreachable {
+        return post(node, path, body, enrolled, Optional.empty());
+    }
+
+    /**
+     * As {@link #post(Node, String, Object, boolean)}, asking the agent (RFC 7240 {@code Prefer: wait}) to answer
+     * only once the command has finished or {@code wait} has passed, so a quick command costs one request.
+     */
+    Reply post(Node node, String path, Object body, boolean enrolled, Optional<Duration> wait) throws Unreachable {
         byte[] json;
         try {
             json = Wire.JSON.writeValueAsBytes(body);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return send(node, HttpRequest.newBuilder(uri(node, path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json)), enrolled);
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri(node, path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+        wait.ifPresent(w -> req.header("Prefer", "wait=" + Math.max(1, w.toSeconds())));
+        return send(node, req, enrolled);
     }
 
     private Reply send(Node node, HttpRequest.Builder req, boolean enrolled) throws Unreachable {

@@ -74,7 +74,7 @@ public final class Conductor implements AutoCloseable {
                                    io.micrometer.core.instrument.MeterRegistry registry,
                                    java.util.List<java.security.cert.X509Certificate> ekCas) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
-        ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics, verdicts::golden);
+        ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics, verdicts::golden, verdicts::flush);
         Attestor attestor = new Attestor();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);

@@ -34,22 +34,35 @@ final class NodeDriver {
         this.attestation = attestation;
     }
 
+    /**
+     * A settled node's poll. With an attestation key it is one request: the quote command, answered when done
+     * ({@code Prefer: wait}); its reply also proves the agent alive and shows the certificate it serves. Without
+     * one it is a status read.
+     */
     void liveness(Work w) throws Unreachable {
-        Reply r = client.get(w.node(), "/v1/status", true);
-        if (!r.ok() || !belongs(w.node(), r)) {
-            throw new Unreachable("agent answered " + r.status() + " to a status poll");
+        if (w.attestation().isPresent()) {
+            attestation.attest(w, client, r -> alive(w, r));
+            return;
+        }
+        alive(w, client.get(w.node(), "/v1/status", true));
+    }
+
+    /**
+     * Checks a poll's answer came from this node's agent and records the sighting; false when the node is
+     * distrusted because its certificate is revoked. A 409 (busy with a command) is an answer too.
+     */
+    private boolean alive(Work w, Reply r) throws Unreachable {
+        if (!(r.ok() || r.status() == 409) || !belongs(w.node(), r)) {
+            throw new Unreachable("agent answered " + r.status() + " to a poll");
         }
         store.seenLater(w.node(), clock.instant());
         String serial = r.peer().map(c -> c.getSerialNumber().toString(16)).orElse("");
         if (w.node().state() != NodeState.FENCED && store.revoked(serial)) {
             // A revoked identity is a compromise signal: the node is untrusted whatever its TPM says.
             attestation.distrust(w, "its certificate " + serial + " is revoked");
-            return;
+            return false;
         }
-        JsonNode current = r.body().path("current");
-        if (w.attestation().isPresent() && (current.isNull() || current.isMissingNode())) {
-            attestation.attest(w, client);
-        }
+        return true;
     }
 
     void drive(Work w) throws Unreachable {

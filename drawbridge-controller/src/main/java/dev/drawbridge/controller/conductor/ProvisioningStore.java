@@ -31,6 +31,8 @@ final class ProvisioningStore {
     private final AuditLog audit;
     private final ConductorMetrics metrics;
     private final Set<String> changed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Writes the repeated verdicts waiting to be refreshed; returns how many there were. */
+    private final java.util.function.IntSupplier flushVerdicts;
     /** Routine sightings (settled nodes answering a poll) waiting for the next {@link #flushSeen()}. */
     private final Map<String, Instant> sightings = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -38,8 +40,10 @@ final class ProvisioningStore {
     private final java.util.function.Supplier<Map<String, Map<Integer, String>>> golden;
 
     ProvisioningStore(Database db, NodeRepository nodes, AuditLog audit, ConductorMetrics metrics,
-                      java.util.function.Supplier<Map<String, Map<Integer, String>>> golden) {
+                      java.util.function.Supplier<Map<String, Map<Integer, String>>> golden,
+                      java.util.function.IntSupplier flushVerdicts) {
         this.golden = golden;
+        this.flushVerdicts = flushVerdicts;
         this.metrics = metrics;
         this.db = db;
         this.nodes = nodes;
@@ -237,8 +241,13 @@ final class ProvisioningStore {
         sightings.put(node.id(), at);
     }
 
-    /** Writes the pending sightings in one transaction. */
+    /** Writes the hot facts waiting in memory: repeated verdicts, then sightings, each batch in one transaction. */
     void flushSeen() {
+        int verdicts = flushVerdicts.getAsInt();
+        if (verdicts > 0) {
+            metrics.wrote("verdict-batch");
+            metrics.batched(verdicts);
+        }
         if (sightings.isEmpty()) {
             return;
         }

@@ -23,8 +23,16 @@ public final class Verdicts {
     private final AuditLog audit;
     private final Clock clock;
     private final Duration maxAge;
-    /** Routine verdicts per node since its last full record. */
-    private final Map<String, Integer> routine = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per node, the verdict of its last full record and how many routine polls have repeated it since. */
+    private final Map<String, Streak> routine = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Repeated verdicts whose {@code verdict_at} refresh waits for the next {@link #flush()}. */
+    private final Map<String, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Streak(String verdict, int count) {
+    }
+
+    private record Pending(String verdict, long at) {
+    }
     /** A repeated verdict still gets a history row every this many routine polls (5 minutes at 10 s). */
     static final int HISTORY_EVERY = 30;
 
@@ -43,6 +51,8 @@ public final class Verdicts {
     public AttestationRecord record(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex,
                                     Optional<String> provenPcrs) {
         Instant now = clock.instant();
+        routine.remove(nodeId);
+        pending.remove(nodeId);
         AttestationRecord rec = new AttestationRecord(UUID.randomUUID().toString(), nodeId, now, verdict, reasons,
                 nonceHex);
         db.inTransaction(h -> {
@@ -65,25 +75,54 @@ public final class Verdicts {
     }
 
     /**
-     * A verdict from a routine poll. When it repeats the node's stored verdict, only {@code verdict_at} is
-     * refreshed, in one conditional update that checks the stored verdict is still the same, and a history row is
-     * kept only every {@link #HISTORY_EVERY}th time; a changed verdict (or the first one) is recorded in full.
-     * Returns whether a full record was written.
+     * A verdict from a routine poll. When it repeats the verdict of the node's last full record, nothing is written
+     * now: the refresh of {@code verdict_at} waits for the next {@link #flush()} (a hot fact, batched), and a
+     * history row is still written every {@link #HISTORY_EVERY}th time. A changed verdict, or the first one since
+     * this controller started, is recorded in full before this returns, so a node that turns untrusted is on
+     * record before anything acts on it. Returns whether a full record was written.
      */
     public boolean recordRoutine(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex,
                                  Optional<String> provenPcrs) {
-        int n = routine.merge(nodeId, 1, Integer::sum);
-        if (n > 1 && n <= HISTORY_EVERY) {
-            long at = clock.instant().toEpochMilli();
-            int updated = db.inTransaction(h -> h.createUpdate("UPDATE nodes SET verdict_at = :at WHERE id = :id"
-                    + " AND verdict = :v").bind("at", at).bind("id", nodeId).bind("v", verdict.wire()).execute());
-            if (updated == 1) {
-                return false;
+        Streak streak = routine.get(nodeId);
+        if (streak != null && streak.verdict().equals(verdict.wire()) && streak.count() < HISTORY_EVERY) {
+            routine.put(nodeId, new Streak(streak.verdict(), streak.count() + 1));
+            pending.put(nodeId, new Pending(verdict.wire(), clock.instant().toEpochMilli()));
+            return false;
+        }
+        record(nodeId, nodeName, verdict, reasons, nonceHex, provenPcrs);
+        routine.put(nodeId, new Streak(verdict.wire(), 1));
+        return true;
+    }
+
+    /**
+     * Writes the waiting {@code verdict_at} refreshes in one transaction, each only where the stored verdict is
+     * still the repeated one (a verdict written meanwhile, by a fence or an operator, wins; that node's next routine
+     * verdict is then recorded in full). Returns how many were waiting.
+     */
+    public int flush() {
+        if (pending.isEmpty()) {
+            return 0;
+        }
+        List<Map.Entry<String, Pending>> batch = new java.util.ArrayList<>();
+        for (String id : List.copyOf(pending.keySet())) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                batch.add(Map.entry(id, p));
             }
         }
-        routine.put(nodeId, 1);
-        record(nodeId, nodeName, verdict, reasons, nonceHex, provenPcrs);
-        return true;
+        int[] updated = db.inTransaction(h -> {
+            var update = h.prepareBatch("UPDATE nodes SET verdict_at = :at WHERE id = :id AND verdict = :v"
+                    + " AND verdict_at < :at");
+            batch.forEach(e -> update.bind("at", e.getValue().at()).bind("id", e.getKey())
+                    .bind("v", e.getValue().verdict()).add());
+            return update.execute();
+        });
+        for (int i = 0; i < updated.length; i++) {
+            if (updated[i] == 0) {
+                routine.remove(batch.get(i).getKey());
+            }
+        }
+        return batch.size();
     }
 
     /** The node's verdict now: its latest, or unknown when there is none or it is older than the maximum age. */

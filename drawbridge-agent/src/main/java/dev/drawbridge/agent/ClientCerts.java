@@ -1,13 +1,8 @@
 package dev.drawbridge.agent;
 
 import dev.drawbridge.pki.Profile;
-import io.helidon.webserver.http.Filter;
-import io.helidon.webserver.http.FilterChain;
-import io.helidon.webserver.http.RoutingRequest;
-import io.helidon.webserver.http.RoutingResponse;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,32 +10,20 @@ import java.util.Optional;
  * Once enrolled, only controllers may call: the client must have presented a certificate chaining to the
  * payload root (the handshake already checked that; it is checked again here because a connection or a
  * resumed session from before enrollment carries no such check) with the CONTROLLER profile. A node
- * certificate from the same CA is refused: nodes never command each other. Runs before routing, so an
- * unknown path is a 403 too.
+ * certificate from the same CA is refused: nodes never command each other.
  */
-final class ClientCertFilter implements Filter {
+final class ClientCerts {
     private final TlsIdentity tls;
 
-    ClientCertFilter(TlsIdentity tls) {
+    ClientCerts(TlsIdentity tls) {
         this.tls = tls;
     }
 
-    @Override
-    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    /** Why a client presenting {@code presented} may not call; empty when it may (or the agent is not enrolled yet). */
+    Optional<String> refusal(List<Certificate> presented) {
         if (!tls.current().enrolled()) {
-            chain.proceed();
-            return;
+            return Optional.empty();
         }
-        Optional<String> refusal = refusal(req.remotePeer().tlsCertificates().map(Arrays::asList).orElse(List.of()));
-        if (refusal.isEmpty()) {
-            chain.proceed();
-        } else {
-            Problems.send(req, res, new ApiProblem(403, "forbidden", "Controller certificate required",
-                    refusal.get()));
-        }
-    }
-
-    private Optional<String> refusal(List<Certificate> presented) {
         if (presented.isEmpty()) {
             return Optional.of("this agent is enrolled: present a controller client certificate from its CA");
         }
