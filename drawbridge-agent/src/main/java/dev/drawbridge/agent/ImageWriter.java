@@ -25,19 +25,30 @@ import javax.net.ssl.SSLContext;
  */
 final class ImageWriter {
     private static final int CHUNK = 1024 * 1024;
-    private final HttpClient http;
+    /** Made at the first deploy: a client holds a selector thread, and most agents of a big fleet never deploy. */
+    private final java.util.function.Supplier<HttpClient> http;
     private final DeployState state;
 
     ImageWriter(SSLContext tls, DeployState state) {
-        this.http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(30))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.http = new java.util.function.Supplier<>() {
+            private HttpClient client;
+
+            @Override
+            public synchronized HttpClient get() {
+                if (client == null) {
+                    client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(30))
+                            .followRedirects(HttpClient.Redirect.NORMAL).build();
+                }
+                return client;
+            }
+        };
         this.state = state;
     }
 
     Map<String, Object> write(Command.WriteImage cmd, Consumer<Progress> progress) {
         HttpResponse<InputStream> response;
         try {
-            response = http.send(HttpRequest.newBuilder(cmd.url()).GET().build(),
+            response = http.get().send(HttpRequest.newBuilder(cmd.url()).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             throw new CommandFailed("cannot fetch " + cmd.url() + ": " + e.getMessage(), e);

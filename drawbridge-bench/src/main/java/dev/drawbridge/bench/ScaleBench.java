@@ -17,13 +17,15 @@ import java.util.Map;
 
 /**
  * A controller polling and attesting a simulated fleet: starts {@code drawbridge controller} and
- * {@code drawbridge simulate} as two processes, waits until every node is manageable (so each poll is a status
- * GET plus a quote), lets the schedule settle, then measures a fixed window: controller CPU and RSS and threads
- * from /proc, the simulator's CPU separately, poll lateness (percentiles over the window, from the histogram
- * buckets on /metrics), polls and store writes per second.
+ * {@code drawbridge simulate} as two processes, waits until every node is manageable (so each poll is an
+ * attestation: one quote request), lets the schedule settle, then measures {@code windows} fixed windows back to
+ * back, one JSON line each: controller CPU and RSS and threads from /proc, the simulator's CPU separately, poll
+ * lateness (percentiles over the window, from the histogram buckets on /metrics), polls and store writes per
+ * second. With {@code --storm-percent P}, then drifts P% of the nodes at once ({@link ScaleStorm}).
  *
  * <pre>java -cp drawbridge-bench.jar:drawbridge.jar dev.drawbridge.bench.ScaleBench --jar drawbridge.jar --nodes 1000
- *   [--poll-interval 10s] [--settle 40] [--window 60] [--work DIR] [--port 18500] [--controller-opts "-Xmx512m"]</pre>
+ *   [--poll-interval 10s] [--settle 40] [--window 60] [--windows 1] [--storm-percent 0] [--work DIR] [--port 18500]
+ *   [--controller-opts "-Xmx512m"] [--sim-opts "-Xmx8g"]</pre>
  */
 public final class ScaleBench {
     private static final double TICK = 100.0; // USER_HZ; getconf CLK_TCK is 100 on every Linux we run on
@@ -35,6 +37,7 @@ public final class ScaleBench {
         String interval = o.getOrDefault("poll-interval", "10s");
         int settle = Integer.parseInt(o.getOrDefault("settle", "40"));
         int window = Integer.parseInt(o.getOrDefault("window", "60"));
+        int windows = Integer.parseInt(o.getOrDefault("windows", "1"));
         int port = Integer.parseInt(o.getOrDefault("port", "18500"));
         Path work = Path.of(o.getOrDefault("work", Files.createTempDirectory("bench-scale").toString()));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -72,73 +75,80 @@ public final class ScaleBench {
             Thread.sleep(settle * 1000L);
 
             Metrics scrape = new Metrics(ctlDir, port);
-            ProcStat c0 = ProcStat.of(controller.pid());
-            ProcStat s0 = ProcStat.of(sim.pid());
-            long[] m0 = ProcStat.machine();
-            Map<String, Double> before = scrape.get();
-            long w0 = System.nanoTime();
-            long maxRss = 0;
-            int maxThreads = 0;
-            while (System.nanoTime() - w0 < window * 1_000_000_000L) {
-                Thread.sleep(2000);
-                ProcStat now = ProcStat.of(controller.pid());
-                maxRss = Math.max(maxRss, now.rssKb());
-                maxThreads = Math.max(maxThreads, now.threads());
-            }
-            ProcStat c1 = ProcStat.of(controller.pid());
-            ProcStat s1 = ProcStat.of(sim.pid());
-            long[] m1 = ProcStat.machine();
-            Map<String, Double> after = scrape.get();
-            double secs = (System.nanoTime() - w0) / 1e9;
-
-            double ctlCores = (c1.ticks() - c0.ticks()) / TICK / secs;
-            double simCores = (s1.ticks() - s0.ticks()) / TICK / secs;
-            double machineBusy = ((m1[0] - m1[1]) - (m0[0] - m0[1])) / TICK / secs;
-            double benchCores = 0; // this process only sleeps and reads /proc during the window
-            double polls = delta(before, after, "drawbridge_conductor_polls_total");
-            double writes = 0;
-            Map<String, Double> byKind = new LinkedHashMap<>();
-            for (String k : after.keySet()) {
-                if (k.startsWith("drawbridge_conductor_store_writes_total")) {
-                    double d = delta(before, after, k);
-                    writes += d;
-                    byKind.put(k.replaceAll(".*kind=\"([^\"]*)\".*", "$1"), d / secs);
+            for (int win = 1; win <= windows; win++) {
+                ProcStat c0 = ProcStat.of(controller.pid());
+                ProcStat s0 = ProcStat.of(sim.pid());
+                long[] m0 = ProcStat.machine();
+                Map<String, Double> before = scrape.get();
+                long w0 = System.nanoTime();
+                long maxRss = 0;
+                int maxThreads = 0;
+                while (System.nanoTime() - w0 < window * 1_000_000_000L) {
+                    Thread.sleep(2000);
+                    ProcStat now = ProcStat.of(controller.pid());
+                    maxRss = Math.max(maxRss, now.rssKb());
+                    maxThreads = Math.max(maxThreads, now.threads());
                 }
-            }
-            double p50 = Metrics.quantile(before, after, "drawbridge_conductor_poll_lateness_seconds_bucket", 0.50);
-            double p99 = Metrics.quantile(before, after, "drawbridge_conductor_poll_lateness_seconds_bucket", 0.99);
-            double lateMax = after.getOrDefault("drawbridge_conductor_poll_lateness_seconds_max", Double.NaN);
-            double usPerPoll = polls > 0 ? (c1.ticks() - c0.ticks()) / TICK * 1e6 / polls : Double.NaN;
+                ProcStat c1 = ProcStat.of(controller.pid());
+                ProcStat s1 = ProcStat.of(sim.pid());
+                long[] m1 = ProcStat.machine();
+                Map<String, Double> after = scrape.get();
+                double secs = (System.nanoTime() - w0) / 1e9;
 
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("nodes", nodes);
-            out.put("poll_interval", interval);
-            out.put("window_s", Math.round(secs));
-            out.put("ready_s", Math.round(readySeconds));
-            out.put("polls_per_s", round(polls / secs));
-            out.put("controller_cores", round(ctlCores));
-            out.put("controller_us_per_node_poll", Math.round(usPerPoll));
-            out.put("controller_rss_mib", c1.rssKb() / 1024);
-            out.put("controller_rss_max_mib", maxRss / 1024);
-            out.put("controller_threads", c1.threads());
-            out.put("controller_threads_max", maxThreads);
-            out.put("lateness_p50_ms", round(p50 * 1000));
-            out.put("lateness_p99_ms", round(p99 * 1000));
-            out.put("lateness_max_recent_ms", round(lateMax * 1000));
-            out.put("store_writes_per_s", round(writes / secs));
-            byKind.replaceAll((k, v) -> round(v));
-            out.put("store_writes_per_s_by_kind", byKind);
-            out.put("simulator_cores", round(simCores));
-            out.put("simulator_rss_mib", s1.rssKb() / 1024);
-            out.put("simulator_threads", s1.threads());
-            out.put("other_cores", round(Math.max(0, machineBusy - ctlCores - simCores - benchCores)));
-            out.put("work", work.toString());
-            System.out.println(dev.drawbridge.protocol.Wire.JSON.writeValueAsString(out));
-            System.out.printf(Locale.ROOT, "%d nodes @ %s: controller %.3f cores (%d µs/node-poll), RSS %d MiB, %d threads;"
-                            + " lateness p50 %.0f ms p99 %.0f ms; %.1f polls/s; %.1f store writes/s; simulator %.2f cores,"
-                            + " RSS %d MiB, %d threads%n", nodes, interval, ctlCores, Math.round(usPerPoll),
-                    c1.rssKb() / 1024, c1.threads(), p50 * 1000, p99 * 1000, polls / secs, writes / secs, simCores,
-                    s1.rssKb() / 1024, s1.threads());
+                double ctlCores = (c1.ticks() - c0.ticks()) / TICK / secs;
+                double simCores = (s1.ticks() - s0.ticks()) / TICK / secs;
+                double machineBusy = ((m1[0] - m1[1]) - (m0[0] - m0[1])) / TICK / secs;
+                double benchCores = 0; // this process only sleeps and reads /proc during the window
+                double polls = delta(before, after, "drawbridge_conductor_polls_total");
+                double writes = 0;
+                Map<String, Double> byKind = new LinkedHashMap<>();
+                for (String k : after.keySet()) {
+                    if (k.startsWith("drawbridge_conductor_store_writes_total")) {
+                        double d = delta(before, after, k);
+                        writes += d;
+                        byKind.put(k.replaceAll(".*kind=\"([^\"]*)\".*", "$1"), d / secs);
+                    }
+                }
+                double p50 = Metrics.quantile(before, after, "drawbridge_conductor_poll_lateness_seconds_bucket", 0.50);
+                double p99 = Metrics.quantile(before, after, "drawbridge_conductor_poll_lateness_seconds_bucket", 0.99);
+                double lateMax = after.getOrDefault("drawbridge_conductor_poll_lateness_seconds_max", Double.NaN);
+                double usPerPoll = polls > 0 ? (c1.ticks() - c0.ticks()) / TICK * 1e6 / polls : Double.NaN;
+
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("nodes", nodes);
+            out.put("window", win);
+                out.put("poll_interval", interval);
+                out.put("window_s", Math.round(secs));
+                out.put("ready_s", Math.round(readySeconds));
+                out.put("polls_per_s", round(polls / secs));
+                out.put("controller_cores", round(ctlCores));
+                out.put("controller_us_per_node_poll", Math.round(usPerPoll));
+                out.put("controller_rss_mib", c1.rssKb() / 1024);
+                out.put("controller_rss_max_mib", maxRss / 1024);
+                out.put("controller_threads", c1.threads());
+                out.put("controller_threads_max", maxThreads);
+                out.put("lateness_p50_ms", round(p50 * 1000));
+                out.put("lateness_p99_ms", round(p99 * 1000));
+                out.put("lateness_max_recent_ms", round(lateMax * 1000));
+                out.put("store_writes_per_s", round(writes / secs));
+                byKind.replaceAll((k, v) -> round(v));
+                out.put("store_writes_per_s_by_kind", byKind);
+                out.put("simulator_cores", round(simCores));
+                out.put("simulator_rss_mib", s1.rssKb() / 1024);
+                out.put("simulator_threads", s1.threads());
+                out.put("other_cores", round(Math.max(0, machineBusy - ctlCores - simCores - benchCores)));
+                out.put("work", work.toString());
+                System.out.println(dev.drawbridge.protocol.Wire.JSON.writeValueAsString(out));
+                System.out.printf(Locale.ROOT, "%d nodes @ %s: controller %.3f cores (%d µs/node-poll), RSS %d MiB, %d threads;"
+                                + " lateness p50 %.0f ms p99 %.0f ms; %.1f polls/s; %.1f store writes/s; simulator %.2f cores,"
+                                + " RSS %d MiB, %d threads%n", nodes, interval, ctlCores, Math.round(usPerPoll),
+                        c1.rssKb() / 1024, c1.threads(), p50 * 1000, p99 * 1000, polls / secs, writes / secs, simCores,
+                        s1.rssKb() / 1024, s1.threads());
+            }
+            int stormPercent = Integer.parseInt(o.getOrDefault("storm-percent", "0"));
+            if (stormPercent > 0) {
+                new ScaleStorm(ctlDir, port, work.resolve("sim"), nodes, stormPercent).run();
+            }
         } finally {
             if (sim != null) {
                 sim.destroy();

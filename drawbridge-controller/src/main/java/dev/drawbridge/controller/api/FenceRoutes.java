@@ -174,7 +174,7 @@ final class FenceRoutes implements HttpService {
                 .put("finished_at", f.finishedAt().map(Object::toString).orElse(null));
         ArrayNode steps = o.putArray("steps");
         f.steps().forEach(s -> steps.addObject().put("step", s.step()).put("status", s.status())
-                .put("detail", s.detail().orElse(null)));
+                .put("detail", s.detail().orElse(null)).put("updated_at", s.updatedAt().toString()));
         return o;
     }
 }
