@@ -190,12 +190,30 @@ public final class Conductor implements AutoCloseable {
                     poll(ProvisioningStore.withGolden(w, golden));
                 } finally {
                     if (w.node().state().busy()) {
-                        store.changed(id); // its job moved on: the next step needs the stored one
+                        reload(id); // its job moved on: the next step needs the stored one
                     }
                     inFlight.remove(id);
                     permits.release();
                 }
             });
+        }
+    }
+
+    /**
+     * Re-reads one busy node on its own poll thread after its step, so a fleet being managed does not make every
+     * tick reload thousands of nodes; a failed read leaves it to the tick.
+     */
+    private void reload(String id) {
+        store.reloaded(id);
+        try {
+            Work fresh = store.some(java.util.List.of(id)).get(id);
+            if (fresh == null) {
+                schedule.remove(id);
+            } else {
+                schedule.put(id, fresh);
+            }
+        } catch (RuntimeException e) {
+            store.changed(id);
         }
     }
 

@@ -58,7 +58,7 @@ final class ProvisioningStore {
 
     /** Every node with an agent address in a state the conductor looks after, with its job. */
     List<Work> all() {
-        return db.inTransaction(h -> {
+        return db.read(h -> {
             Map<String, Work> extra = new HashMap<>();
             List<Work> out = new ArrayList<>();
             h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE agent_address IS NOT NULL")
@@ -88,7 +88,7 @@ final class ProvisioningStore {
         if (ids.isEmpty()) {
             return Map.of();
         }
-        return db.inTransaction(h -> {
+        return db.read(h -> {
             Map<String, Work> out = new HashMap<>();
             h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE agent_address IS NOT NULL AND id IN (<ids>)")
                     .bindList("ids", List.copyOf(ids)).map((rs, ctx) -> extra(rs)).list().forEach(e -> {
@@ -102,13 +102,13 @@ final class ProvisioningStore {
 
     /** The newest {@code updated_at} in the table: changes made through the node repository move it. */
     long newestChange() {
-        return db.inTransaction(h -> h.createQuery("SELECT COALESCE(MAX(updated_at), 0) FROM nodes")
+        return db.read(h -> h.createQuery("SELECT COALESCE(MAX(updated_at), 0) FROM nodes")
                 .mapTo(Long.class).one());
     }
 
     /** Nodes the node repository changed at or after {@code mark} (ms), so a cached schedule can catch up. */
     List<Map.Entry<String, Long>> changedSince(long mark) {
-        return db.inTransaction(h -> h.createQuery("SELECT id, updated_at FROM nodes WHERE updated_at >= :m")
+        return db.read(h -> h.createQuery("SELECT id, updated_at FROM nodes WHERE updated_at >= :m")
                 .bind("m", mark).map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getLong("updated_at"))).list());
     }
 
@@ -124,6 +124,11 @@ final class ProvisioningStore {
 
     void changed(String id) {
         changed.add(id);
+    }
+
+    /** The node's own poll has re-read it: the conductor's writes during that poll need no reload at the tick. */
+    void reloaded(String id) {
+        changed.remove(id);
     }
 
     private static final String COLUMNS = "id, job, deadline_at, pinned_fingerprint, ak_public, ak_qualified_name,"
@@ -209,7 +214,7 @@ final class ProvisioningStore {
     }
 
     boolean revoked(String serialHex) {
-        return !serialHex.isEmpty() && db.inTransaction(h -> h.createQuery("SELECT COUNT(*) FROM certificates"
+        return !serialHex.isEmpty() && db.read(h -> h.createQuery("SELECT COUNT(*) FROM certificates"
                 + " WHERE serial_hex = :s AND revoked_at IS NOT NULL").bind("s", serialHex).mapTo(Long.class).one() > 0);
     }
 

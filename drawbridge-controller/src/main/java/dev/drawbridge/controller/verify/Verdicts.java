@@ -127,7 +127,7 @@ public final class Verdicts {
 
     /** The node's verdict now: its latest, or unknown when there is none or it is older than the maximum age. */
     public Verdict current(String nodeId) {
-        return db.inTransaction(h -> h.createQuery("SELECT verdict, verdict_at FROM nodes WHERE id = :id")
+        return db.read(h -> h.createQuery("SELECT verdict, verdict_at FROM nodes WHERE id = :id")
                 .bind("id", nodeId).map((rs, ctx) -> {
                     String v = rs.getString("verdict");
                     long at = rs.getLong("verdict_at");
@@ -139,7 +139,7 @@ public final class Verdicts {
     }
 
     public List<AttestationRecord> history(String nodeId, int limit) {
-        return db.inTransaction(h -> h.createQuery("SELECT id, node_id, at, verdict, reasons, nonce FROM attestations"
+        return db.read(h -> h.createQuery("SELECT id, node_id, at, verdict, reasons, nonce FROM attestations"
                         + " WHERE node_id = :id ORDER BY at DESC LIMIT :limit")
                 .bind("id", nodeId).bind("limit", limit)
                 .map((rs, ctx) -> new AttestationRecord(rs.getString("id"), rs.getString("node_id"),
@@ -200,7 +200,7 @@ public final class Verdicts {
     /** Every group's golden values: group → PCR → hex. */
     public Map<String, Map<Integer, String>> golden() {
         Map<String, Map<Integer, String>> out = new java.util.HashMap<>();
-        db.inTransaction(h -> h.createQuery("SELECT node_group, pcr, value_hex FROM golden_values")
+        db.read(h -> h.createQuery("SELECT node_group, pcr, value_hex FROM golden_values")
                 .map((rs, ctx) -> {
                     out.computeIfAbsent(rs.getString("node_group"), g -> new java.util.TreeMap<>())
                             .put(rs.getInt("pcr"), rs.getString("value_hex"));
