@@ -44,7 +44,13 @@ public final class Conductor implements AutoCloseable {
     private final Thread loop;
     private final ConductorMetrics metrics;
     /** The nodes the conductor looks after, by id: reloaded in full now and then, and incrementally every tick. */
-    private final Map<String, Work> schedule = new ConcurrentHashMap<>();
+    private final Map<String, Stamped> schedule = new ConcurrentHashMap<>();
+    /** Taken before every read of the store for the schedule: a later stamp saw at least as much as an earlier one. */
+    private final java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A node's work as read by the read with this stamp. */
+    private record Stamped(long stamp, Work work) {
+    }
     private long mark;
     private Instant nextFullReload = Instant.EPOCH;
     private Instant nextFlush = Instant.EPOCH;
@@ -130,9 +136,10 @@ public final class Conductor implements AutoCloseable {
             store.drainChanged();
             long newest = store.newestChange();
             Map<String, Work> fresh = new java.util.HashMap<>();
+            long stamp = reads.incrementAndGet();
             store.all().forEach(w -> fresh.put(w.node().id(), w));
             schedule.keySet().retainAll(fresh.keySet());
-            schedule.putAll(fresh);
+            fresh.forEach((id, w) -> offer(id, stamp, w));
             mark = newest;
             nextFullReload = wall.plus(FULL_RELOAD);
             return;
@@ -151,13 +158,14 @@ public final class Conductor implements AutoCloseable {
             refresh(wall);
             return;
         }
+        long stamp = reads.incrementAndGet();
         Map<String, Work> fresh = store.some(ids);
         for (String id : ids) {
             Work w = fresh.get(id);
             if (w == null) {
                 schedule.remove(id);
             } else {
-                schedule.put(id, w);
+                offer(id, stamp, w);
             }
         }
     }
@@ -167,7 +175,8 @@ public final class Conductor implements AutoCloseable {
         Instant wall = Instant.now();
         refresh(wall);
         Map<String, Map<Integer, String>> golden = store.golden();
-        for (Work w : schedule.values()) {
+        for (Stamped entry : schedule.values()) {
+            Work w = entry.work();
             String id = w.node().id();
             if (inFlight.contains(id)) {
                 continue;
@@ -206,15 +215,24 @@ public final class Conductor implements AutoCloseable {
     private void reload(String id) {
         store.reloaded(id);
         try {
+            long stamp = reads.incrementAndGet();
             Work fresh = store.some(java.util.List.of(id)).get(id);
             if (fresh == null) {
                 schedule.remove(id);
             } else {
-                schedule.put(id, fresh);
+                offer(id, stamp, fresh);
             }
         } catch (RuntimeException e) {
             store.changed(id);
         }
+    }
+
+    /**
+     * Puts a node's work in the schedule unless what is there was read later: a tick's listing that started before
+     * a poll wrote its next step must not replace the poll's own re-read, or the step would be run twice.
+     */
+    private void offer(String id, long stamp, Work w) {
+        schedule.merge(id, new Stamped(stamp, w), (old, neu) -> neu.stamp() > old.stamp() ? neu : old);
     }
 
     private void poll(Work w) {
