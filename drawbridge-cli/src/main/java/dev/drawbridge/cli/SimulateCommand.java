@@ -53,6 +53,7 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--sim-dir", defaultValue = "drawbridge-sim", description = "Where the agents keep their data (wiped at start) and where the control file lives.") Path simDir;
     @Option(names = "--drive", defaultValue = "manageable", description = "Carry the nodes to: none, manageable or active.") String drive;
     @Option(names = "--parallel", defaultValue = "8", description = "Nodes started and registered at once.") int parallel;
+    @Option(names = "--wave", defaultValue = "1000", description = "Nodes sent an action at once; the next wave starts when these reach the goal.") int wave;
     @Option(names = "--duration", description = "Stop after this many seconds once ready (default: run until Ctrl-C).") Long duration;
 
     private final Map<String, FleetNode> fleet = new ConcurrentHashMap<>();
@@ -61,6 +62,9 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1 || count > 60_000) {
             throw new CliException("--nodes must be from 1 to 60000");
+        }
+        if (wave < 1) {
+            throw new CliException("--wave must be at least 1");
         }
         if (!List.of("none", "manageable", "active").contains(drive)) {
             throw new CliException("--drive must be none, manageable or active");
@@ -75,7 +79,7 @@ final class SimulateCommand implements Callable<Integer> {
         write(simDir.resolve("fleet.json"), names.stream().map(n -> Map.of("name", n, "address", fleet.get(n).address()))
                 .toList());
         if (drive.equals("manageable") || drive.equals("active")) {
-            FleetDriver driver = new FleetDriver(api, prefix, this::say);
+            FleetDriver driver = new FleetDriver(api, prefix, wave, this::say);
             driver.act(names, Map.of("action", "manage"), "manageable");
             if (drive.equals("active")) {
                 driver.act(names, Map.of("action", "provide"), "available");
@@ -185,47 +189,62 @@ final class SimulateCommand implements Callable<Integer> {
         }
     }
 
-    /** Carries every node through an action, printing state counts as they change. */
-    record FleetDriver(ApiClient api, String prefix, java.util.function.Consumer<String> say) {
+    /**
+     * Carries every node through an action in waves of {@code wave} nodes (as an operator would: each node's
+     * deadline runs from its action, so ten thousand at once on a small controller would time out at the back of
+     * the queue), printing state counts as they change.
+     */
+    record FleetDriver(ApiClient api, String prefix, int wave, java.util.function.Consumer<String> say) {
         void act(List<String> names, Map<String, String> action, String goal) throws InterruptedException {
             long t0 = System.nanoTime();
-            // Eight at a time: the controller writes each action with its audit event in one transaction.
+            Instant end = Instant.now().plus(Duration.ofMinutes(60));
+            String last = "";
+            for (int from = 0; from < names.size(); from += wave) {
+                List<String> batch = names.subList(from, Math.min(names.size(), from + wave));
+                send(batch, action);
+                int goalCount = from + batch.size();
+                say.accept(String.format(Locale.ROOT, "  %6.1f s  %s sent to nodes %d-%d of %d",
+                        (System.nanoTime() - t0) / 1e9, action.get("action"), from + 1, goalCount, names.size()));
+                while (true) {
+                    if (Instant.now().isAfter(end)) {
+                        throw new CliException("nodes did not reach " + goal + " within 60 minutes");
+                    }
+                    Map<String, Integer> states = states();
+                    String line = states.toString();
+                    if (!line.equals(last)) {
+                        say.accept(String.format(Locale.ROOT, "  %6.1f s  %s", (System.nanoTime() - t0) / 1e9, line));
+                        last = line;
+                    }
+                    if (states.getOrDefault("error", 0) > 0) {
+                        throw new CliException(states.get("error")
+                                + " nodes went to error; see drawbridge node list --state error");
+                    }
+                    if (states.getOrDefault(goal, 0) >= goalCount) {
+                        break;
+                    }
+                    Thread.sleep(2000);
+                }
+            }
+        }
+
+        /** Sends the action to each node, eight at a time (each is one transaction with its audit event). */
+        private void send(List<String> batch, Map<String, String> action) {
             try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
                 List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-                for (String n : names) {
+                for (String n : batch) {
                     sent.add(pool.submit(() -> api.post(NodeCommand.path(n) + "/actions", action)));
                 }
-                for (int i = 0; i < sent.size(); i++) {
+                for (java.util.concurrent.Future<?> f : sent) {
                     try {
-                        sent.get(i).get();
+                        f.get();
                     } catch (java.util.concurrent.ExecutionException e) {
                         throw e.getCause() instanceof RuntimeException r ? r : new CliException(e.getCause().toString());
-                    }
-                    if ((i + 1) % 1000 == 0) {
-                        say.accept(String.format(Locale.ROOT, "  %6.1f s  %s sent to %d/%d nodes",
-                                (System.nanoTime() - t0) / 1e9, action.get("action"), i + 1, names.size()));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new CliException("interrupted while sending " + action.get("action"));
                     }
                 }
             }
-            say.accept(action.get("action") + ": sent to " + names.size() + " nodes");
-            Instant end = Instant.now().plus(Duration.ofMinutes(30));
-            String last = "";
-            while (Instant.now().isBefore(end)) {
-                Map<String, Integer> states = states();
-                String line = states.toString();
-                if (!line.equals(last)) {
-                    say.accept(String.format(Locale.ROOT, "  %6.1f s  %s", (System.nanoTime() - t0) / 1e9, line));
-                    last = line;
-                }
-                if (states.getOrDefault(goal, 0) == names.size()) {
-                    return;
-                }
-                if (states.getOrDefault("error", 0) > 0) {
-                    throw new CliException(states.get("error") + " nodes went to error; see drawbridge node list --state error");
-                }
-                Thread.sleep(2000);
-            }
-            throw new CliException("nodes did not reach " + goal + " within 30 minutes");
         }
 
         /** How many of the fleet's nodes are in each state. */

@@ -48,6 +48,12 @@ public final class Conductor implements AutoCloseable {
     /** Taken before every read of the store for the schedule: a later stamp saw at least as much as an earlier one. */
     private final java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
 
+    /** A node due for a poll since {@code at} (null: never polled by this conductor). */
+    private record Due(Instant at, Work work) {
+        static final java.util.Comparator<Due> ORDER = java.util.Comparator.comparing(Due::at,
+                java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()));
+    }
+
     /** A node's work as read by the read with this stamp. */
     private record Stamped(long stamp, Work work) {
     }
@@ -175,6 +181,7 @@ public final class Conductor implements AutoCloseable {
         Instant wall = Instant.now();
         refresh(wall);
         Map<String, Map<Integer, String>> golden = store.golden();
+        java.util.List<Due> ready = new java.util.ArrayList<>();
         for (Stamped entry : schedule.values()) {
             Work w = entry.work();
             String id = w.node().id();
@@ -186,9 +193,19 @@ public final class Conductor implements AutoCloseable {
                 continue;
             }
             Instant due = nextPoll.get(id);
-            if (due != null && due.isAfter(wall) || !permits.tryAcquire()) {
-                continue;
+            if (due == null || !due.isAfter(wall)) {
+                ready.add(new Due(due, w));
             }
+        }
+        // Longest overdue first, so when polls outnumber permits nobody starves: a node never polled yet goes first.
+        ready.sort(Due.ORDER);
+        for (Due d : ready) {
+            if (!permits.tryAcquire()) {
+                break;
+            }
+            Work w = d.work();
+            String id = w.node().id();
+            Instant due = d.at();
             inFlight.add(id);
             Thread.ofVirtual().name("poll-" + w.node().name()).start(() -> {
                 try {
