@@ -5,13 +5,10 @@ import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.protocol.TicketProof;
 import dev.drawbridge.protocol.Wire;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -22,9 +19,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * the caller compares with the pinned one. After enrollment {@code mutual} presents our controller
  * certificate and accepts only certificates from our CA.
  */
-final class AgentClient {
-    private final HttpClient pinning;
-    private final HttpClient mutual;
+final class AgentClient implements AutoCloseable {
+    private final AgentConnections pinning;
+    private final AgentConnections mutual;
     private final Duration timeout;
 
     Duration timeout() {
@@ -32,14 +29,9 @@ final class AgentClient {
     }
 
     AgentClient(SSLContext pinningContext, SSLContext mutualContext, Duration timeout) {
-        // Virtual threads for the client's own work: thousands of polls in flight need no pool of platform threads.
-        // Connections are kept alive between polls (the JDK's pool), so a poll is one request, not a TLS handshake.
-        this.pinning = HttpClient.newBuilder().sslContext(pinningContext).version(HttpClient.Version.HTTP_1_1)
-                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
-                .connectTimeout(timeout).build();
-        this.mutual = HttpClient.newBuilder().sslContext(mutualContext).version(HttpClient.Version.HTTP_1_1)
-                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
-                .connectTimeout(timeout).build();
+        // Connections are kept alive between polls, so a poll is one request, not a TLS handshake.
+        this.pinning = new AgentConnections(pinningContext, timeout);
+        this.mutual = new AgentConnections(mutualContext, timeout);
         this.timeout = timeout;
     }
 
@@ -58,7 +50,7 @@ final class AgentClient {
     }
 
     Reply get(Node node, String path, boolean enrolled) throws Unreachable {
-        return send(node, HttpRequest.newBuilder(uri(node, path)).GET(), enrolled);
+        return send(node, "GET", path, Map.of(), new byte[0], enrolled);
     }
 
     Reply post(Node node, String path, Object body, boolean enrolled) throws Unreachable {
@@ -76,33 +68,37 @@ final class AgentClient {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri(node, path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json));
-        wait.ifPresent(w -> req.header("Prefer", "wait=" + Math.max(1, w.toSeconds())));
-        return send(node, req, enrolled);
+        Map<String, String> headers = wait.isPresent()
+                ? Map.of("Content-Type", "application/json", "Prefer", "wait=" + Math.max(1, wait.get().toSeconds()))
+                : Map.of("Content-Type", "application/json");
+        return send(node, "POST", path, headers, json, enrolled);
     }
 
-    private Reply send(Node node, HttpRequest.Builder req, boolean enrolled) throws Unreachable {
-        HttpResponse<byte[]> res;
+    private Reply send(Node node, String method, String path, Map<String, String> headers, byte[] body,
+                       boolean enrolled) throws Unreachable {
+        String address = node.agentAddress().orElseThrow();
+        AgentConnections.Answer res;
         try {
-            res = (enrolled ? mutual : pinning).send(req.timeout(timeout).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            res = (enrolled ? mutual : pinning).exchange(address, method, path, headers, body);
         } catch (IOException e) {
-            throw new Unreachable("agent " + node.agentAddress().orElse("?") + " of " + node.name() + ": "
+            throw new Unreachable("agent " + address + " of " + node.name() + ": "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unreachable("interrupted");
         }
-        Optional<X509Certificate> peer = res.sslSession().flatMap(AgentClient::leaf);
+        Optional<X509Certificate> peer = leaf(res.session());
         String fp = peer.map(c -> HexFormat.of().formatHex(TicketProof.fingerprint(c))).orElse("");
-        JsonNode body;
+        JsonNode json;
         try {
-            body = res.body().length == 0 ? Wire.JSON.createObjectNode() : Wire.JSON.readTree(res.body());
+            json = res.body().length == 0 ? Wire.JSON.createObjectNode() : Wire.JSON.readTree(res.body());
         } catch (IOException e) {
-            body = Wire.JSON.createObjectNode().put("detail", "agent answered something that is not JSON");
+            json = Wire.JSON.createObjectNode().put("detail", "agent answered something that is not JSON");
         }
-        return new Reply(res.statusCode(), body, fp, peer);
+        return new Reply(res.status(), json, fp, peer);
+    }
+
+    @Override
+    public void close() {
+        pinning.close();
+        mutual.close();
     }
 
     private static Optional<X509Certificate> leaf(javax.net.ssl.SSLSession s) {
@@ -111,9 +107,5 @@ final class AgentClient {
         } catch (SSLPeerUnverifiedException | ClassCastException | ArrayIndexOutOfBoundsException e) {
             return Optional.empty();
         }
-    }
-
-    private static URI uri(Node node, String path) {
-        return URI.create("https://" + node.agentAddress().orElseThrow() + path);
     }
 }

@@ -41,6 +41,8 @@ public final class Conductor implements AutoCloseable {
     private volatile boolean running = true;
     private java.util.Optional<dev.drawbridge.controller.fence.FenceService> fences = java.util.Optional.empty();
     private int fenceUnreachableAfter;
+    /** The kept-alive connections to agents, closed with the conductor. */
+    private AgentClient client;
     private final Thread loop;
     private final ConductorMetrics metrics;
     /** The nodes the conductor looks after, by id: reloaded in full now and then, and incrementally every tick. */
@@ -96,6 +98,7 @@ public final class Conductor implements AutoCloseable {
         Conductor c = new Conductor(cfg, store, new NodeDriver(client, phases, store, clock, attestation), clock,
                 metrics);
         c.fences = java.util.Optional.of(fences);
+        c.client = client;
         return c;
     }
 
@@ -310,6 +313,9 @@ public final class Conductor implements AutoCloseable {
     public void close() {
         running = false;
         loop.interrupt();
+        if (client != null) {
+            client.close();
+        }
         try {
             store.flushSeen();
         } catch (RuntimeException e) {
