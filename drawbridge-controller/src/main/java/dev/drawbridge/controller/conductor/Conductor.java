@@ -59,9 +59,11 @@ public final class Conductor implements AutoCloseable {
     /** A node's work as read by the read with this stamp. */
     private record Stamped(long stamp, Work work) {
     }
-    private long mark;
-    private Instant nextFullReload = Instant.EPOCH;
+    private final java.util.concurrent.atomic.AtomicLong mark = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Instant nextFullReload = Instant.EPOCH;
     private Instant nextFlush = Instant.EPOCH;
+    private final java.util.concurrent.atomic.AtomicBoolean reloading = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
 
     Conductor(ConductorConfig cfg, ProvisioningStore store, NodeDriver driver, Clock clock, ConductorMetrics metrics) {
         this.metrics = metrics;
@@ -133,38 +135,40 @@ public final class Conductor implements AutoCloseable {
 
     /**
      * Brings the cached schedule up to date without listing every node: nodes whose conductor columns this
-     * conductor changed, nodes the node repository changed since the last mark, and a full reload every
-     * {@link #FULL_RELOAD}. Sightings are flushed in one batch every {@link #FLUSH}.
+     * conductor changed and nodes the node repository changed since the last mark, read here; a full reload every
+     * {@link #FULL_RELOAD} and the batch of hot facts every {@link #FLUSH}, each on a virtual thread of its own so
+     * that a tick stays short at ten thousand nodes (a full listing there takes hundreds of milliseconds).
      */
     private void refresh(Instant wall) {
-        if (!wall.isBefore(nextFlush)) {
-            store.flushSeen();
+        if (!wall.isBefore(nextFlush) && !flushing.getAndSet(true)) {
             nextFlush = wall.plus(FLUSH);
+            Thread.ofVirtual().name("conductor-flush").start(() -> {
+                try {
+                    store.flushSeen();
+                } catch (RuntimeException e) {
+                    LOG.warn("could not write the batched sightings and verdicts: {}", e.toString());
+                } finally {
+                    flushing.set(false);
+                }
+            });
         }
         if (!wall.isBefore(nextFullReload)) {
-            store.drainChanged();
-            long newest = store.newestChange();
-            Map<String, Work> fresh = new java.util.HashMap<>();
-            long stamp = reads.incrementAndGet();
-            store.all().forEach(w -> fresh.put(w.node().id(), w));
-            schedule.keySet().retainAll(fresh.keySet());
-            fresh.forEach((id, w) -> offer(id, stamp, w));
-            mark = newest;
-            nextFullReload = wall.plus(FULL_RELOAD);
-            return;
+            fullReload(wall);
         }
         Set<String> ids = store.drainChanged();
-        long newest = mark;
+        long newest = mark.get();
         // A second of overlap: a slow writer may commit a stamp older than one already seen.
-        for (Map.Entry<String, Long> e : store.changedSince(mark - 1000)) {
+        for (Map.Entry<String, Long> e : store.changedSince(newest - 1000)) {
             ids.add(e.getKey());
             newest = Math.max(newest, e.getValue());
         }
-        mark = newest;
+        mark.accumulateAndGet(newest, Math::max);
         if (ids.size() > SMALL_CHANGE) {
-            // Many nodes busy at once (a fleet being managed): one listing is cheaper than a lookup per node.
-            nextFullReload = Instant.EPOCH;
-            refresh(wall);
+            // Many nodes changed at once (a bulk edit): one listing is cheaper than a lookup per node. A listing
+            // that began before these changes would miss them, so while one runs they wait for the next tick.
+            if (!fullReload(wall)) {
+                ids.forEach(store::changed);
+            }
             return;
         }
         long stamp = reads.incrementAndGet();
@@ -177,6 +181,33 @@ public final class Conductor implements AutoCloseable {
                 offer(id, stamp, w);
             }
         }
+    }
+
+    /** Starts a full reload unless one is running; returns whether it started. */
+    private boolean fullReload(Instant wall) {
+        if (reloading.getAndSet(true)) {
+            return false;
+        }
+        nextFullReload = wall.plus(FULL_RELOAD);
+        Thread.ofVirtual().name("conductor-reload").start(() -> {
+            try {
+                store.drainChanged();
+                long newest = store.newestChange();
+                long stamp = reads.incrementAndGet();
+                Map<String, Work> fresh = new java.util.HashMap<>();
+                store.all().forEach(w -> fresh.put(w.node().id(), w));
+                // Gone from the listing and not read since it began: deleted, or no longer looked after.
+                schedule.entrySet().removeIf(e -> !fresh.containsKey(e.getKey()) && e.getValue().stamp() < stamp);
+                fresh.forEach((id, w) -> offer(id, stamp, w));
+                mark.accumulateAndGet(newest, Math::max);
+            } catch (RuntimeException e) {
+                LOG.warn("conductor could not reload its schedule: {}", e.toString());
+                nextFullReload = Instant.EPOCH;
+            } finally {
+                reloading.set(false);
+            }
+        });
+        return true;
     }
 
     private void startDue() {
