@@ -52,32 +52,44 @@ public final class ScaleBench {
                 .redirectOutput(work.resolve("controller.log").toFile());
         cpb.environment().put("DRAWBRIDGE_CONDUCTOR_POLL_INTERVAL", interval);
         Process controller = cpb.start();
-        Process sim = null;
+        List<Process> sims = new ArrayList<>();
+        // One simulator JVM per SIM_NODES_PER_PROC nodes: each agent needs a listening socket and its kept-alive
+        // connection, and a process may open 20,000 files on the machines this runs on.
+        int procs = Integer.parseInt(o.getOrDefault("sim-procs", String.valueOf((nodes + 5999) / 6000)));
+        List<Path> simDirs = new ArrayList<>();
         try {
             await(() -> Files.exists(ctlDir.resolve("controller.url")), Duration.ofSeconds(60), "controller start");
-            List<String> simCmd = new ArrayList<>(List.of(java));
-            simCmd.addAll(split(o.getOrDefault("sim-opts", "")));
-            simCmd.addAll(List.of("-jar", jar.toString(), "simulate", "--data-dir", ctlDir.toString(),
-                    "--nodes", String.valueOf(nodes), "--sim-dir", work.resolve("sim").toString(), "--drive", "manageable",
-                    "--parallel", o.getOrDefault("parallel", "16"), "--first-address", o.getOrDefault("first-address",
-                            "127.1.0.1")));
-            sim = new ProcessBuilder(simCmd).redirectErrorStream(true).redirectOutput(work.resolve("sim.log").toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            Process simRef = sim;
+            for (int i = 0; i < procs; i++) {
+                int share = nodes / procs + (i < nodes % procs ? 1 : 0);
+                Path simDir = work.resolve(procs == 1 ? "sim" : "sim-" + (i + 1));
+                simDirs.add(simDir);
+                List<String> simCmd = new ArrayList<>(List.of(java));
+                simCmd.addAll(split(o.getOrDefault("sim-opts", "")));
+                simCmd.addAll(List.of("-jar", jar.toString(), "simulate", "--data-dir", ctlDir.toString(),
+                        "--nodes", String.valueOf(share), "--sim-dir", simDir.toString(), "--drive", "manageable",
+                        "--parallel", o.getOrDefault("parallel", "16"),
+                        "--prefix", procs == 1 ? "sim-" : "sim" + (i + 1) + "-",
+                        "--first-address", procs == 1 ? o.getOrDefault("first-address", "127.1.0.1")
+                                : "127." + (i + 1) + ".0.1"));
+                sims.add(new ProcessBuilder(simCmd).redirectErrorStream(true)
+                        .redirectOutput(work.resolve(procs == 1 ? "sim.log" : "sim-" + (i + 1) + ".log").toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start());
+            }
             long t0 = System.nanoTime();
-            await(() -> Files.exists(work.resolve("sim/ready")) || !simRef.isAlive(), Duration.ofMinutes(30), "fleet ready");
-            if (!sim.isAlive()) {
-                throw new IllegalStateException("the simulator stopped; see " + work.resolve("sim.log"));
+            await(() -> simDirs.stream().allMatch(d -> Files.exists(d.resolve("ready")))
+                    || sims.stream().anyMatch(p -> !p.isAlive()), Duration.ofMinutes(60), "fleet ready");
+            if (sims.stream().anyMatch(p -> !p.isAlive())) {
+                throw new IllegalStateException("a simulator stopped; see the sim*.log files in " + work);
             }
             double readySeconds = (System.nanoTime() - t0) / 1e9;
-            System.err.printf(Locale.ROOT, "bench-scale: %d nodes manageable after %.0f s; settling %d s%n", nodes,
-                    readySeconds, settle);
+            System.err.printf(Locale.ROOT, "bench-scale: %d nodes manageable after %.0f s (%d simulator process%s);"
+                    + " settling %d s%n", nodes, readySeconds, procs, procs == 1 ? "" : "es", settle);
             Thread.sleep(settle * 1000L);
 
             Metrics scrape = new Metrics(ctlDir, port);
             for (int win = 1; win <= windows; win++) {
                 ProcStat c0 = ProcStat.of(controller.pid());
-                ProcStat s0 = ProcStat.of(sim.pid());
+                ProcStat s0 = ProcStat.of(sims);
                 long[] m0 = ProcStat.machine();
                 Map<String, Double> before = scrape.get();
                 long w0 = System.nanoTime();
@@ -90,7 +102,7 @@ public final class ScaleBench {
                     maxThreads = Math.max(maxThreads, now.threads());
                 }
                 ProcStat c1 = ProcStat.of(controller.pid());
-                ProcStat s1 = ProcStat.of(sim.pid());
+                ProcStat s1 = ProcStat.of(sims);
                 long[] m1 = ProcStat.machine();
                 Map<String, Double> after = scrape.get();
                 double secs = (System.nanoTime() - w0) / 1e9;
@@ -136,6 +148,7 @@ public final class ScaleBench {
                 out.put("simulator_cores", round(simCores));
                 out.put("simulator_rss_mib", s1.rssKb() / 1024);
                 out.put("simulator_threads", s1.threads());
+                out.put("simulator_processes", sims.size());
                 out.put("other_cores", round(Math.max(0, machineBusy - ctlCores - simCores - benchCores)));
                 out.put("work", work.toString());
                 System.out.println(dev.drawbridge.protocol.Wire.JSON.writeValueAsString(out));
@@ -147,10 +160,10 @@ public final class ScaleBench {
             }
             int stormPercent = Integer.parseInt(o.getOrDefault("storm-percent", "0"));
             if (stormPercent > 0) {
-                new ScaleStorm(ctlDir, port, work.resolve("sim"), nodes, stormPercent).run();
+                new ScaleStorm(ctlDir, port, simDirs, nodes, stormPercent).run();
             }
         } finally {
-            if (sim != null) {
+            for (Process sim : sims) {
                 sim.destroy();
                 sim.waitFor();
             }
@@ -183,6 +196,20 @@ public final class ScaleBench {
 
     /** CPU ticks (utime + stime), resident set and thread count of one process, from /proc (proc(5)). */
     record ProcStat(long ticks, long rssKb, int threads) {
+        /** The sum over several processes (the simulators). */
+        static ProcStat of(List<Process> processes) throws IOException {
+            long ticks = 0;
+            long rss = 0;
+            int threads = 0;
+            for (Process p : processes) {
+                ProcStat one = of(p.pid());
+                ticks += one.ticks();
+                rss += one.rssKb();
+                threads += one.threads();
+            }
+            return new ProcStat(ticks, rss, threads);
+        }
+
         static ProcStat of(long pid) throws IOException {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -34,31 +34,40 @@ final class ScaleStorm {
     private final HttpClient http;
     private final URI base;
     private final String token;
-    private final Path simDir;
+    private final List<Path> simDirs;
     private final int nodes;
     private final int percent;
 
-    ScaleStorm(Path ctlDir, int port, Path simDir, int nodes, int percent) throws Exception {
+    ScaleStorm(Path ctlDir, int port, List<Path> simDirs, int nodes, int percent) throws Exception {
         this.http = HttpClient.newBuilder().sslContext(ScaleOptions.trusting(ctlDir.resolve("ca.pem"))).build();
         this.base = URI.create("https://127.0.0.1:" + port);
         this.token = Files.readString(ctlDir.resolve("admin.token")).strip();
-        this.simDir = simDir;
+        this.simDirs = List.copyOf(simDirs);
         this.nodes = nodes;
         this.percent = percent;
     }
 
     void run() throws Exception {
         List<String> names = new ArrayList<>();
-        Wire.JSON.readTree(simDir.resolve("fleet.json").toFile()).forEach(n -> names.add(n.path("name").asText()));
+        Map<String, Path> controlOf = new java.util.HashMap<>();
+        for (Path dir : simDirs) {
+            Wire.JSON.readTree(dir.resolve("fleet.json").toFile()).forEach(n -> {
+                names.add(n.path("name").asText());
+                controlOf.put(n.path("name").asText(), dir.resolve("control"));
+            });
+        }
         List<String> shuffled = new ArrayList<>(names);
         Collections.shuffle(shuffled, new Random(42));
         Set<String> victims = new HashSet<>(shuffled.subList(0, Math.max(1, names.size() * percent / 100)));
-        StringBuilder lines = new StringBuilder();
-        victims.forEach(v -> lines.append("drift ").append(v).append(" 7\n"));
+        Map<Path, StringBuilder> lines = new java.util.HashMap<>();
+        victims.forEach(v -> lines.computeIfAbsent(controlOf.get(v), k -> new StringBuilder()).append("drift ")
+                .append(v).append(" 7\n"));
         System.err.printf(Locale.ROOT, "bench-scale: storm: drifting PCR 7 of %d of %d nodes at once%n",
                 victims.size(), names.size());
         Instant drifted = Instant.now();
-        Files.writeString(simDir.resolve("control"), lines, StandardOpenOption.APPEND);
+        for (var e : lines.entrySet()) {
+            Files.writeString(e.getKey(), e.getValue(), StandardOpenOption.APPEND);
+        }
 
         Set<String> fenced = Set.of();
         Instant end = drifted.plus(LIMIT);

@@ -30,27 +30,40 @@ import javax.net.ssl.SSLSocketFactory;
  */
 final class AgentConnections implements AutoCloseable {
     static final int MAX_BODY = 1 << 20;
-    private static final long IDLE_NANOS = 30_000_000_000L;
+    private static final java.time.Duration IDLE = java.time.Duration.ofSeconds(30);
+    private static final java.time.Duration SWEEP = java.time.Duration.ofSeconds(5);
+    private final long idleNanos;
+    private final long sweepNanos;
     private static final int MAX_LINE = 8192;
     private final SSLSocketFactory factory;
     private final int timeoutMillis;
     private final Map<String, Connection> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
     /** One answer, with the TLS session it came over (its peer certificates say which agent answered). */
     record Answer(int status, byte[] body, SSLSession session) {
     }
 
     AgentConnections(SSLContext tls, java.time.Duration timeout) {
+        this(tls, timeout, IDLE, SWEEP);
+    }
+
+    /** With the idle limit of a kept connection and how often idle ones are looked for (tests shorten both). */
+    AgentConnections(SSLContext tls, java.time.Duration timeout, java.time.Duration idleLimit,
+                     java.time.Duration sweepEvery) {
         this.factory = tls.getSocketFactory();
         this.timeoutMillis = (int) Math.max(1, timeout.toMillis());
+        this.idleNanos = idleLimit.toNanos();
+        this.sweepNanos = sweepEvery.toNanos();
     }
 
     /** Sends one request to {@code address} ({@code host:port}, IPv6 in brackets) and reads its answer. */
     Answer exchange(String address, String method, String path, Map<String, String> headers, byte[] body)
             throws IOException {
+        sweep();
         Connection c = idle.remove(address);
-        if (c != null && (System.nanoTime() - c.idleSince > IDLE_NANOS || c.socket.isClosed())) {
+        if (c != null && (System.nanoTime() - c.idleSince > idleNanos || c.socket.isClosed())) {
             c.close();
             c = null;
         }
@@ -74,6 +87,27 @@ final class AgentConnections implements AutoCloseable {
             c.close();
             throw e;
         }
+    }
+
+    /**
+     * Closes connections idle for longer than the idle limit, at most every few seconds: an agent no longer polled
+     * in this mode (the pre-enrollment connection of a node now enrolled) must not hold a socket on both ends.
+     */
+    private void sweep() {
+        long now = System.nanoTime();
+        long last = lastSweep.get();
+        if (now - last < sweepNanos || !lastSweep.compareAndSet(last, now)) {
+            return;
+        }
+        for (var e : idle.entrySet()) {
+            if (now - e.getValue().idleSince > idleNanos && idle.remove(e.getKey(), e.getValue())) {
+                e.getValue().close();
+            }
+        }
+    }
+
+    int idleConnections() {
+        return idle.size();
     }
 
     private Answer finish(String address, Connection c, Exchanged x) {

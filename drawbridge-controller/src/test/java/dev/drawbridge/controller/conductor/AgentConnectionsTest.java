@@ -86,7 +86,7 @@ class AgentConnectionsTest {
             @Override public void checkServerTrusted(X509Certificate[] c, String a) { }
             @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
         }}, null);
-        client = new AgentConnections(trustAll, Duration.ofMillis(1500));
+        client = new AgentConnections(trustAll, Duration.ofMillis(1500), Duration.ofMillis(300), Duration.ofMillis(100));
         return "127.0.0.1:" + server.getLocalPort();
     }
 
@@ -134,6 +134,18 @@ class AgentConnectionsTest {
                     .isEqualTo("CN=agent-test");
         }
         assertThat(accepted).hasValue(1);
+    }
+
+    @Test
+    @DisplayName("a connection left idle past the limit is closed by the next request to any agent")
+    void idleConnectionsAreSwept() throws Exception {
+        String first = serve((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"));
+        client.exchange(first, "GET", "/v1/status", Map.of(), new byte[0]);
+        assertThat(client.idleConnections()).isEqualTo(1);
+        Thread.sleep(500);
+        // Same server, other address form: a different agent as far as the pool is concerned.
+        client.exchange("localhost:" + server.getLocalPort(), "GET", "/v1/status", Map.of(), new byte[0]);
+        assertThat(client.idleConnections()).as("the old one swept, the new one kept").isEqualTo(1);
     }
 
     @Test
