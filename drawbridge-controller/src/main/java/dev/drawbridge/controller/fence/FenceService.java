@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fences nodes: the fence record, its steps and the node's move to {@code fenced} commit in one
- * transaction before any step runs; then the steps run in order, each status stored as it ends. Power-off
- * runs beside the later steps (a slow BMC must not hold up revocation's siblings: evacuation and the
- * notice), and counts as confirmed only when the BMC reads back off. A restart resumes unfinished fences.
+ * transaction before any step runs; then the steps run in order ({@link StepRunner}), each status stored
+ * with the step's own change or with the next store write. Power-off runs beside the later steps (a slow
+ * BMC must not hold up revocation's siblings: evacuation and the notice), and counts as confirmed only
+ * when the BMC reads back off. A restart resumes unfinished fences.
  */
 public final class FenceService {
     private static final Logger LOG = LoggerFactory.getLogger(FenceService.class);
@@ -33,9 +34,9 @@ public final class FenceService {
     private final NodeRepository nodes;
     private final AuditLog audit;
     private final List<FenceStep> steps;
+    private final StepRunner runner;
     private final Verdicts verdicts;
     private final Clock clock;
-    private final Timer latency;
 
     public FenceService(Database db, NodeRepository nodes, AuditLog audit, List<FenceStep> steps, Verdicts verdicts,
                         Clock clock, MeterRegistry metrics) {
@@ -45,9 +46,9 @@ public final class FenceService {
         this.steps = List.copyOf(steps);
         this.verdicts = verdicts;
         this.clock = clock;
-        this.latency = Timer.builder("drawbridge.fence.latency")
+        this.runner = new StepRunner(db, steps, clock, Timer.builder("drawbridge.fence.latency")
                 .description("from the fence decision to every step but power-off being done")
-                .publishPercentiles(0.5, 0.99).register(metrics);
+                .publishPercentiles(0.5, 0.99).register(metrics));
     }
 
     /** The standard steps: disable placement, revoke certificates, revoke OAuth, power off, evacuate, notify. */
@@ -95,7 +96,7 @@ public final class FenceService {
 
     /** Runs every fence a previous controller left unfinished. */
     public void resumeAll() {
-        List<String> running = db.inTransaction(h -> h.createQuery("SELECT id FROM fences WHERE status = 'running'")
+        List<String> running = db.read(h -> h.createQuery("SELECT id FROM fences WHERE status = 'running'")
                 .mapTo(String.class).list());
         for (String id : running) {
             LOG.warn("resuming fence {} left unfinished by a previous run", id);
@@ -105,67 +106,15 @@ public final class FenceService {
 
     private void run(String fenceId) {
         Fence fence = find(fenceId).orElseThrow();
-        Node node = db.inTransaction(h -> nodes.find(h, fence.nodeId())).orElseThrow();
-        Thread power = null;
-        for (Fence.StepState s : fence.steps()) {
-            if (!s.status().equals("pending")) {
-                continue;
-            }
-            FenceStep step = steps.get(s.ordinal());
-            if (step.name().equals("power-off")) {
-                power = Thread.ofVirtual().name("fence-power-" + node.name()).start(() -> execute(fenceId, s.ordinal(),
-                        step, node, fence.reason()));
-            } else {
-                execute(fenceId, s.ordinal(), step, node, fence.reason());
-            }
-        }
-        latency.record(Duration.between(fence.createdAt(), clock.instant()));
-        if (power != null) {
-            try {
-                power.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        finish(fenceId);
-    }
-
-    private void execute(String fenceId, int ordinal, FenceStep step, Node node, String reason) {
-        FenceStep.Result r;
-        try {
-            r = step.run(fenceId, node, reason);
-        } catch (RuntimeException e) {
-            r = FenceStep.Result.failed(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        }
-        FenceStep.Result result = r;
-        db.inTransaction(h -> h.createUpdate("UPDATE fence_steps SET status = :s, detail = :d, updated_at = :at"
-                        + " WHERE fence_id = :f AND ordinal = :o")
-                .bind("s", result.status().wire()).bind("d", result.detail()).bind("at", clock.instant().toEpochMilli())
-                .bind("f", fenceId).bind("o", ordinal).execute());
-        if (result.status() == FenceStep.Status.FAILED) {
-            LOG.warn("fence {} of {}: step {} failed: {}", fenceId, node.name(), step.name(), result.detail());
-        }
-    }
-
-    private void finish(String fenceId) {
-        Instant now = clock.instant();
-        db.inTransaction(h -> {
-            boolean failed = h.createQuery("SELECT COUNT(*) FROM fence_steps WHERE fence_id = :f AND status = 'failed'")
-                    .bind("f", fenceId).mapTo(Long.class).one() > 0;
-            String status = failed ? "failed" : "done";
-            h.createUpdate("UPDATE fences SET status = :s, finished_at = :at WHERE id = :f AND status = 'running'")
-                    .bind("s", status).bind("at", now.toEpochMilli()).bind("f", fenceId).execute();
-            return status;
-        });
+        runner.run(fence, db.read(h -> nodes.find(h, fence.nodeId())).orElseThrow());
     }
 
     public Optional<Fence> find(String fenceId) {
-        return db.inTransaction(h -> find(h, fenceId));
+        return db.read(h -> find(h, fenceId));
     }
 
     public List<Fence> forNode(String nodeId) {
-        return db.inTransaction(h -> h.createQuery("SELECT id FROM fences WHERE node_id = :n ORDER BY created_at DESC")
+        return db.read(h -> h.createQuery("SELECT id FROM fences WHERE node_id = :n ORDER BY created_at DESC")
                 .bind("n", nodeId).mapTo(String.class).list().stream().flatMap(id -> find(h, id).stream()).toList());
     }
 

@@ -13,6 +13,16 @@ public interface FenceStep {
     /** Does the step for {@code node}; a step that cannot apply says so with {@code skipped}. */
     Result run(String fenceId, Node node, String reason);
 
+    /**
+     * Whether the step only changes the store, through {@code Database.inTransaction}, quickly and with no lock of
+     * its own held around it. Such a step runs inside the transaction that records its status, so its change and
+     * its status commit together (one write transaction instead of two); a step that talks to anything else (a
+     * BMC, the CA, a webhook) must not, or it would hold the store's writers up while it waits.
+     */
+    default boolean storeOnly() {
+        return false;
+    }
+
     /** How a step ended. */
     record Result(Status status, String detail) {
         public static Result done(String detail) {

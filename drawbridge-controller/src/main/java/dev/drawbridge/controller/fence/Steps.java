@@ -20,7 +20,7 @@ final class Steps {
     private Steps() {}
 
     static FenceStep disablePlacement(Database db) {
-        return step("disable-placement", (fence, node, reason) -> {
+        return storeOnly("disable-placement", (fence, node, reason) -> {
             db.inTransaction(h -> h.createUpdate("UPDATE nodes SET placement_disabled = 1 WHERE id = :id")
                     .bind("id", node.id()).execute());
             return FenceStep.Result.done("no new instances will be placed on " + node.name());
@@ -45,7 +45,7 @@ final class Steps {
     }
 
     static FenceStep evacuate(Placement placement) {
-        return step("evacuate", (fence, node, reason) -> {
+        return storeOnly("evacuate", (fence, node, reason) -> {
             List<Instance> moved = placement.evacuate(node.id(), fence);
             if (moved.isEmpty()) {
                 return FenceStep.Result.done("no instances on " + node.name());
@@ -90,6 +90,15 @@ final class Steps {
     }
 
     private static FenceStep step(String name, Body body) {
+        return step(name, false, body);
+    }
+
+    /** A step whose only effect is on the store (see {@link FenceStep#storeOnly()}). */
+    private static FenceStep storeOnly(String name, Body body) {
+        return step(name, true, body);
+    }
+
+    private static FenceStep step(String name, boolean storeOnly, Body body) {
         return new FenceStep() {
             @Override
             public String name() {
@@ -99,6 +108,11 @@ final class Steps {
             @Override
             public Result run(String fenceId, Node node, String reason) {
                 return body.run(fenceId, node, reason);
+            }
+
+            @Override
+            public boolean storeOnly() {
+                return storeOnly;
             }
         };
     }

@@ -13,13 +13,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * Places instances only on hosts that are active, open for placement, and whose latest verdict is
  * {@code trusted} and younger than its maximum age, with the CPU and memory left; the verdict is read at
  * the moment of placing, never cached from an earlier look. Evacuation moves a fenced host's instances
- * the same way, or leaves them unplaced with a reason.
+ * the same way, or leaves them unplaced with a reason. Each host's used CPU and memory are kept on its row
+ * in the same transaction as every placement, move and deletion ({@link Capacity}).
  */
 public final class Placement {
     private static final String COLUMNS = "id, name, cpus, memory_mb, node_id, state, reason, created_at, updated_at";
@@ -27,7 +29,6 @@ public final class Placement {
     private final AuditLog audit;
     private final Clock clock;
     private final Duration verdictMaxAge;
-    private final Object placing = new Object();
 
     public Placement(Database db, AuditLog audit, Clock clock, Duration verdictMaxAge) {
         this.db = db;
@@ -38,69 +39,101 @@ public final class Placement {
 
     public Instance create(String name, int cpus, long memoryMb, String actor) {
         Instant now = clock.instant();
-        synchronized (placing) {
-            return db.inTransaction(h -> {
-                String id = UUID.randomUUID().toString();
-                h.createUpdate("INSERT INTO instances (" + COLUMNS + ") VALUES (:id, :name, :cpus, :mem, NULL,"
-                                + " 'unplaced', NULL, :at, :at)")
-                        .bind("id", id).bind("name", name).bind("cpus", cpus).bind("mem", memoryMb)
-                        .bind("at", now.toEpochMilli()).execute();
-                Instance placed = place(h, find(h, id).orElseThrow(), Optional.empty(), now);
-                audit.append(h, "instance.create", name, placed.state(), Map.of("node", placed.nodeId().orElse(""),
-                        "actor", actor, "reason", placed.reason().orElse("")), now);
-                return placed;
-            });
-        }
+        return inPlacingTransaction(h -> {
+            Capacity capacity = new Capacity(h);
+            Optional<String> host = capacity.claim(cpus, memoryMb, freshSince(now), Optional.empty());
+            capacity.write();
+            Instant at = Instant.ofEpochMilli(now.toEpochMilli());
+            Instance placed = new Instance(UUID.randomUUID().toString(), name, cpus, memoryMb, host, state(host),
+                    reason(host, cpus, memoryMb), at, at);
+            h.createUpdate("INSERT INTO instances (" + COLUMNS + ") VALUES (:id, :name, :cpus, :mem, :node, :state,"
+                            + " :reason, :at, :at)")
+                    .bind("id", placed.id()).bind("name", name).bind("cpus", cpus).bind("mem", memoryMb)
+                    .bind("node", host.orElse(null)).bind("state", placed.state())
+                    .bind("reason", placed.reason().orElse(null)).bind("at", at.toEpochMilli()).execute();
+            audit.append(h, "instance.create", name, placed.state(), Map.of("node", host.orElse(""),
+                    "actor", actor, "reason", placed.reason().orElse("")), now);
+            return placed;
+        });
     }
 
     /** Moves every instance off {@code nodeId} to another trusted host; returns them as they end up. */
     public List<Instance> evacuate(String nodeId, String fenceId) {
         Instant now = clock.instant();
-        synchronized (placing) {
-            return db.inTransaction(h -> {
-                List<Instance> moved = new ArrayList<>();
-                for (Instance i : h.createQuery("SELECT " + COLUMNS + " FROM instances WHERE node_id = :n ORDER BY name")
-                        .bind("n", nodeId).map(Placement::map).list()) {
-                    Instance after = place(h, i, Optional.of(nodeId), now);
-                    audit.append(h, "instance.evacuate", i.name(), after.state(), Map.of("from", nodeId, "to",
-                            after.nodeId().orElse(""), "fence", fenceId, "reason", after.reason().orElse("")), now);
-                    moved.add(after);
-                }
-                return moved;
-            });
-        }
+        return inPlacingTransaction(h -> {
+            List<Instance> on = h.createQuery("SELECT " + COLUMNS + " FROM instances WHERE node_id = :n ORDER BY name")
+                    .bind("n", nodeId).map(Placement::map).list();
+            Capacity capacity = new Capacity(h);
+            Instant at = Instant.ofEpochMilli(now.toEpochMilli());
+            List<Instance> moved = new ArrayList<>();
+            for (Instance i : on) {
+                capacity.release(nodeId, i.cpus(), i.memoryMb());
+                Optional<String> host = capacity.claim(i.cpus(), i.memoryMb(), freshSince(now), Optional.of(nodeId));
+                moved.add(new Instance(i.id(), i.name(), i.cpus(), i.memoryMb(), host, state(host),
+                        reason(host, i.cpus(), i.memoryMb()), i.createdAt(), at));
+            }
+            capacity.write();
+            for (Instance after : moved) {
+                h.createUpdate("UPDATE instances SET node_id = :n, state = :s, reason = :r, updated_at = :at"
+                                + " WHERE id = :id")
+                        .bind("n", after.nodeId().orElse(null)).bind("s", after.state())
+                        .bind("r", after.reason().orElse(null)).bind("at", at.toEpochMilli()).bind("id", after.id())
+                        .execute();
+                audit.append(h, "instance.evacuate", after.name(), after.state(), Map.of("from", nodeId, "to",
+                        after.nodeId().orElse(""), "fence", fenceId, "reason", after.reason().orElse("")), now);
+            }
+            return moved;
+        });
     }
 
-    private Instance place(Handle h, Instance i, Optional<String> avoid, Instant now) {
-        long fresh = now.minus(verdictMaxAge).toEpochMilli();
-        Optional<String> host = h.createQuery("""
-                SELECT n.id FROM nodes n
-                WHERE n.state = 'active' AND n.placement_disabled = 0 AND n.verdict = 'trusted'
-                  AND n.verdict_at >= :fresh AND n.id <> :avoid
-                  AND COALESCE(n.capacity_cpus, 0) - (SELECT COALESCE(SUM(x.cpus), 0) FROM instances x
-                        WHERE x.node_id = n.id) >= :cpus
-                  AND COALESCE(n.capacity_memory_mb, 0) - (SELECT COALESCE(SUM(x.memory_mb), 0) FROM instances x
-                        WHERE x.node_id = n.id) >= :mem
-                ORDER BY COALESCE(n.capacity_memory_mb, 0) - (SELECT COALESCE(SUM(x.memory_mb), 0) FROM instances x
-                        WHERE x.node_id = n.id) DESC, n.name
-                LIMIT 1""")
-                .bind("fresh", fresh).bind("avoid", avoid.orElse("")).bind("cpus", i.cpus()).bind("mem", i.memoryMb())
-                .mapTo(String.class).findFirst();
-        String reason = host.isPresent() ? null : "no active host with a fresh trusted verdict has "
-                + i.cpus() + " CPUs and " + i.memoryMb() + " MiB free";
-        h.createUpdate("UPDATE instances SET node_id = :n, state = :s, reason = :r, updated_at = :at WHERE id = :id")
-                .bind("n", host.orElse(null)).bind("s", host.isPresent() ? "placed" : "unplaced").bind("r", reason)
-                .bind("at", now.toEpochMilli()).bind("id", i.id()).execute();
-        return find(h, i.id()).orElseThrow();
+    /** Deletes an instance and gives its room back to its host; empty when there is no such instance. */
+    public Optional<Instance> delete(String idOrName, String actor) {
+        Instant now = clock.instant();
+        return inPlacingTransaction(h -> {
+            Optional<Instance> found = find(h, idOrName);
+            found.ifPresent(i -> {
+                Capacity capacity = new Capacity(h);
+                i.nodeId().ifPresent(host -> capacity.release(host, i.cpus(), i.memoryMb()));
+                capacity.write();
+                h.createUpdate("DELETE FROM instances WHERE id = :id").bind("id", i.id()).execute();
+                audit.append(h, "instance.delete", i.name(), "deleted", Map.of("node", i.nodeId().orElse(""),
+                        "actor", actor), now);
+            });
+            return found;
+        });
     }
 
     public List<Instance> list() {
-        return db.inTransaction(h -> h.createQuery("SELECT " + COLUMNS + " FROM instances ORDER BY name")
+        return db.read(h -> h.createQuery("SELECT " + COLUMNS + " FROM instances ORDER BY name")
                 .map(Placement::map).list());
     }
 
     public Optional<Instance> find(String idOrName) {
-        return db.inTransaction(h -> find(h, idOrName));
+        return db.read(h -> find(h, idOrName));
+    }
+
+    /**
+     * A placing transaction: one at a time, from before a host's room is read until the transaction that takes it
+     * commits, so no other decision comes between; the same when it joins a larger transaction (a fence step's).
+     */
+    private <R> R inPlacingTransaction(HandleCallback<R, RuntimeException> work) {
+        return db.inTransaction(h -> {
+            db.exclusive(h, "placement");
+            return work.withHandle(h);
+        });
+    }
+
+    private long freshSince(Instant now) {
+        return now.minus(verdictMaxAge).toEpochMilli();
+    }
+
+    private static String state(Optional<String> host) {
+        return host.isPresent() ? "placed" : "unplaced";
+    }
+
+    private static Optional<String> reason(Optional<String> host, int cpus, long memoryMb) {
+        return host.isPresent() ? Optional.empty() : Optional.of("no active host with a fresh trusted verdict has "
+                + cpus + " CPUs and " + memoryMb + " MiB free");
     }
 
     private static Optional<Instance> find(Handle h, String idOrName) {

@@ -13,24 +13,44 @@ final class DataSources {
 
     private DataSources() {}
 
+    /** Connections for write transactions (and Flyway). */
     static HikariDataSource sqlite(Path file, int maxPoolSize) {
+        // BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
+        // writes can fail with SQLITE_BUSY immediately (no busy wait) when another writer got there
+        // first; immediate ones simply queue on the busy timeout, so writers serialise.
+        HikariConfig hikari = sqlite(file, SQLiteConfig.TransactionMode.IMMEDIATE);
+        hikari.setPoolName("drawbridge-sqlite");
+        hikari.setMaximumPoolSize(maxPoolSize);
+        hikari.setMinimumIdle(1);
+        return new HikariDataSource(hikari);
+    }
+
+    /**
+     * Connections for read-only transactions: deferred, so a transaction reads one WAL snapshot and never takes the
+     * write lock (it neither waits for writers nor holds them up), and {@code query_only}, so a write sent here by
+     * mistake fails instead of slipping past the writer lock.
+     */
+    static HikariDataSource sqliteReader(Path file, int maxPoolSize) {
+        HikariConfig hikari = sqlite(file, SQLiteConfig.TransactionMode.DEFERRED);
+        hikari.setConnectionInitSql("PRAGMA query_only = 1");
+        hikari.setPoolName("drawbridge-sqlite-read");
+        hikari.setMaximumPoolSize(maxPoolSize);
+        hikari.setMinimumIdle(1);
+        return new HikariDataSource(hikari);
+    }
+
+    private static HikariConfig sqlite(Path file, SQLiteConfig.TransactionMode mode) {
         SQLiteConfig sqlite = new SQLiteConfig();
         sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
         sqlite.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         sqlite.enforceForeignKeys(true);
         sqlite.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
-        // BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
-        // writes can fail with SQLITE_BUSY immediately (no busy wait) when another writer got there
-        // first; immediate ones simply queue on the busy timeout, so writers serialise.
-        sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        sqlite.setTransactionMode(mode);
         SQLiteDataSource ds = new SQLiteDataSource(sqlite);
         ds.setUrl("jdbc:sqlite:" + file);
         HikariConfig hikari = new HikariConfig();
         hikari.setDataSource(ds);
-        hikari.setPoolName("drawbridge-sqlite");
-        hikari.setMaximumPoolSize(maxPoolSize);
-        hikari.setMinimumIdle(1);
-        return new HikariDataSource(hikari);
+        return hikari;
     }
 
     static HikariDataSource postgres(StoreConfig cfg) {

@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.api.FlywayException;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -19,13 +22,26 @@ public final class Database implements AutoCloseable {
     static final String SQLITE_FILE = "drawbridge.db";
 
     private final HikariDataSource pool;
+    /** SQLite only: query-only connections for {@link #read}; PostgreSQL reads use {@link #pool}. */
+    private final Optional<HikariDataSource> readPool;
     private final Jdbi jdbi;
+    private final Jdbi readJdbi;
     private final Dialect dialect;
     private final String description;
+    /**
+     * SQLite has one write lock. A transaction waiting for it sleeps in SQLite's busy handler inside a native call,
+     * which pins its virtual thread's carrier: a few waiters can occupy every carrier while the holder, itself a
+     * virtual thread, waits for one to finish its transaction. So on SQLite every write transaction takes this fair
+     * lock before it takes a connection, and waiters park in Java, in arrival order. SQLite's own lock and busy
+     * timeout stay as the backstop for writers that bypass it (Flyway; tests writing through {@link #jdbi()}).
+     */
+    private final ReentrantLock writers = new ReentrantLock(true);
 
-    private Database(HikariDataSource pool, Dialect dialect, String description) {
+    private Database(HikariDataSource pool, Optional<HikariDataSource> readPool, Dialect dialect, String description) {
         this.pool = pool;
+        this.readPool = readPool;
         this.jdbi = Jdbi.create(pool);
+        this.readJdbi = readPool.map(Jdbi::create).orElse(jdbi);
         this.dialect = dialect;
         this.description = description;
     }
@@ -35,9 +51,10 @@ public final class Database implements AutoCloseable {
         Dialect dialect = cfg.url().isEmpty() ? Dialect.SQLITE : Dialect.POSTGRESQL;
         HikariDataSource pool;
         String description;
+        Path file = dataDir.resolve(SQLITE_FILE).toAbsolutePath();
         try {
             if (dialect == Dialect.SQLITE) {
-                Path file = Files.createDirectories(dataDir).resolve(SQLITE_FILE).toAbsolutePath();
+                Files.createDirectories(dataDir);
                 pool = DataSources.sqlite(file, cfg.maxPoolSize());
                 description = "sqlite:" + file;
             } else {
@@ -55,7 +72,16 @@ public final class Database implements AutoCloseable {
             pool.close();
             throw new StoreException("store migration failed on " + description + ": " + e.getMessage(), e);
         }
-        return new Database(pool, dialect, description);
+        if (dialect == Dialect.POSTGRESQL) {
+            return new Database(pool, Optional.empty(), dialect, description);
+        }
+        try {
+            return new Database(pool, Optional.of(DataSources.sqliteReader(file, cfg.maxPoolSize())), dialect,
+                    description);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new StoreException("cannot open read connections to " + description + ": " + e.getMessage(), e);
+        }
     }
 
     public Jdbi jdbi() {
@@ -76,11 +102,51 @@ public final class Database implements AutoCloseable {
      * back and rethrows. Jdbi failures surface as {@link StoreException} ({@link StoreConflict} for
      * duplicates); the callback's own exceptions pass through unchanged.
      *
-     * <p>SQLite transactions are serializable and writers queue on one lock. PostgreSQL runs at its
-     * default READ COMMITTED; code that reads then writes shared state takes a row lock first
-     * (e.g. the audit head), which serialises exactly the writers that conflict, with no retries.
+     * <p>SQLite transactions are serializable and writers queue on one lock, taken in Java first so
+     * that waiting writers park instead of pinning a carrier thread. PostgreSQL runs at its default
+     * READ COMMITTED; code that reads then writes shared state takes a row lock first (e.g. the audit
+     * head), which serialises exactly the writers that conflict, with no retries. A callback that only
+     * reads should use {@link #read}.
      */
     public <R> R inTransaction(HandleCallback<R, RuntimeException> callback) {
+        if (dialect != Dialect.SQLITE) {
+            return run(jdbi, callback);
+        }
+        writers.lock();
+        try {
+            return run(jdbi, callback);
+        } finally {
+            writers.unlock();
+        }
+    }
+
+    /**
+     * Runs a callback that only reads, in one transaction that sees one consistent state. On SQLite it
+     * neither waits for the write lock nor holds writers up: it reads a WAL snapshot on a query-only
+     * connection (a write there fails). Called inside a write transaction on the same thread, it joins
+     * that transaction, so it sees its uncommitted writes. On PostgreSQL it is {@link #inTransaction}.
+     */
+    public <R> R read(HandleCallback<R, RuntimeException> callback) {
+        if (dialect != Dialect.SQLITE || writers.isHeldByCurrentThread()) {
+            return inTransaction(callback);
+        }
+        return run(readJdbi, callback);
+    }
+
+    /**
+     * Holds the lock called {@code name} from here until the transaction of {@code h} commits or rolls back, so
+     * transactions that take it run one at a time, also across controllers sharing the store. PostgreSQL takes a
+     * transaction-scoped advisory lock; SQLite has nothing to take, since its write transactions already run one at
+     * a time. Take it before the transaction locks any row, so that no lock is ever waited for in two orders.
+     */
+    public void exclusive(Handle h, String name) {
+        if (dialect == Dialect.POSTGRESQL) {
+            h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(:key)) AS held")
+                    .bind("key", (long) name.hashCode()).mapTo(Integer.class).one();
+        }
+    }
+
+    private static <R> R run(Jdbi jdbi, HandleCallback<R, RuntimeException> callback) {
         try {
             return jdbi.inTransaction(callback);
         } catch (StoreException e) {
@@ -92,6 +158,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        readPool.ifPresent(HikariDataSource::close);
         pool.close();
     }
 

@@ -3,18 +3,21 @@ package dev.drawbridge.controller.store;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 /** Applies the one migration set under {@code db/migration} to either engine. */
 final class Migrations {
     private Migrations() {}
 
     static void apply(DataSource ds, Dialect dialect) {
-        Flyway.configure()
-                .dataSource(ds)
+        configure(dialect).dataSource(ds).load().migrate();
+    }
+
+    /** The migration set with the engine's placeholders, still without a data source. */
+    static FluentConfiguration configure(Dialect dialect) {
+        return Flyway.configure()
                 .locations("classpath:db/migration")
-                .placeholders(placeholders(dialect))
-                .load()
-                .migrate();
+                .placeholders(placeholders(dialect));
     }
 
     /**

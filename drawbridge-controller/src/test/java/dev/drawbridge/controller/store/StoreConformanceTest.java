@@ -14,9 +14,16 @@ import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodePatch;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.placement.Instance;
+import dev.drawbridge.controller.placement.Placement;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -304,6 +311,250 @@ abstract class StoreConformanceTest {
         assertThat(auditAfter(0, 10)).isEmpty();
         assertThat(writeLong(h -> audit.append(h, "k", "s", "o", Map.of(), T0).seq())).isEqualTo(1);
         assertThat(writeLong(certificates::nextCrlNumber)).isEqualTo(1);
+    }
+
+    @Test
+    void a_read_inside_a_write_transaction_joins_it_and_sees_its_writes() {
+        long seen = db.inTransaction(h -> {
+            nodes.create(h, newNode("joined"), T0);
+            return db.read(nodes::count);
+        });
+
+        assertThat(seen).isEqualTo(1);
+        assertThat(db.read(nodes::count)).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------------ placement capacity bookkeeping
+
+    @Test
+    void placing_moving_and_deleting_instances_keeps_each_hosts_used_capacity_equal_to_its_instances() {
+        String a = host("cap-a", 8, 16_384);
+        String b = host("cap-b", 8, 8_192);
+        String c = host("cap-c", 4, 4_096);
+        Placement placement = placement();
+
+        Instance web = placement.create("web", 2, 4_096, "test");
+        Instance db1 = placement.create("db-1", 4, 8_192, "test");
+        Instance db2 = placement.create("db-2", 2, 2_048, "test");
+        assertThat(web.nodeId()).contains(a);
+        assertThat(db1.nodeId()).contains(a);
+        assertThat(db2.nodeId()).contains(b);
+        assertThat(used()).containsEntry(a, List.of(6L, 12_288L)).containsEntry(b, List.of(2L, 2_048L))
+                .containsEntry(c, List.of(0L, 0L));
+        assertThat(used()).isEqualTo(summed());
+
+        Instance tooBig = placement.create("too-big", 9, 1_024, "test");
+        assertThat(tooBig.state()).isEqualTo("unplaced");
+        assertThat(tooBig.nodeId()).isEmpty();
+        assertThat(used()).containsEntry(a, List.of(6L, 12_288L)).containsEntry(b, List.of(2L, 2_048L))
+                .containsEntry(c, List.of(0L, 0L));
+        assertThat(used()).isEqualTo(summed());
+
+        // Evacuating a: db-1 (4 CPUs, 8 GiB) fits nowhere else; web goes to b (more free memory than c).
+        disable(a);
+        List<Instance> moved = placement.evacuate(a, "fence-1");
+        assertThat(moved).extracting(Instance::name).containsExactly("db-1", "web");
+        assertThat(moved.get(0).state()).isEqualTo("unplaced");
+        assertThat(moved.get(0).reason()).hasValueSatisfying(r -> assertThat(r).contains("4 CPUs"));
+        assertThat(moved.get(1).nodeId()).contains(b);
+        assertThat(placement.find("web")).contains(moved.get(1));
+        assertThat(used()).containsEntry(a, List.of(0L, 0L)).containsEntry(b, List.of(4L, 6_144L))
+                .containsEntry(c, List.of(0L, 0L));
+        assertThat(used()).isEqualTo(summed());
+
+        assertThat(placement.delete("web", "test")).hasValueSatisfying(i -> assertThat(i.nodeId()).contains(b));
+        assertThat(placement.delete(db1.id(), "test")).hasValueSatisfying(i -> assertThat(i.nodeId()).isEmpty());
+        assertThat(placement.delete("web", "test")).isEmpty();
+        assertThat(placement.find("web")).isEmpty();
+        assertThat(used()).containsEntry(b, List.of(2L, 2_048L)).containsEntry(a, List.of(0L, 0L));
+        assertThat(used()).isEqualTo(summed());
+        assertThat(placement.list()).extracting(Instance::name).containsExactly("db-2", "too-big");
+        assertThat(AuditLog.verify(db.jdbi().withHandle(h -> audit.list(h, 0, 100)))).isEmpty();
+    }
+
+    @Test
+    void an_evacuation_spreads_instances_by_free_memory_as_it_takes_room_and_keeps_the_counters() {
+        String victim = host("evac-victim", 64, 65_536);
+        String big = host("evac-big", 16, 12_288);
+        String small = host("evac-small", 16, 8_192);
+        Placement placement = placement();
+        for (int i = 0; i < 5; i++) {
+            assertThat(placement.create("vm-" + i, 2, 4_096, "test").nodeId()).contains(victim);
+        }
+        disable(victim);
+
+        List<Instance> moved = placement.evacuate(victim, "fence-2");
+
+        // Most free memory first, judged again after each move (GiB free): big 12 → 8; big and small both 8, so
+        // the name decides: big → 4; small 8 → 4; both 4, big → 0; small → 0. Then nothing has room left.
+        assertThat(moved).extracting(i -> i.nodeId().orElse("-"))
+                .containsExactly(big, big, small, big, small);
+        assertThat(used()).containsEntry(victim, List.of(0L, 0L)).containsEntry(big, List.of(6L, 12_288L))
+                .containsEntry(small, List.of(4L, 8_192L));
+        assertThat(used()).isEqualTo(summed());
+        assertThat(placement.create("one-more", 1, 1, "test").state()).isEqualTo("unplaced");
+    }
+
+    @Test
+    void placement_refuses_untrusted_stale_disabled_inactive_and_full_hosts() {
+        host("refuse-untrusted", 64, 65_536);
+        host("refuse-stale", 64, 65_536);
+        host("refuse-disabled", 64, 65_536);
+        host("refuse-fenced", 64, 65_536);
+        host("refuse-unknown", 64, 65_536);
+        host("refuse-few-cpus", 1, 65_536);
+        host("refuse-little-memory", 64, 1_024);
+        host("refuse-no-capacity", 64, 65_536);
+        db.inTransaction(h -> {
+            h.execute("UPDATE nodes SET verdict = 'untrusted' WHERE name = 'refuse-untrusted'");
+            h.execute("UPDATE nodes SET verdict = 'unknown' WHERE name = 'refuse-unknown'");
+            h.createUpdate("UPDATE nodes SET verdict_at = :at WHERE name = 'refuse-stale'")
+                    .bind("at", T0.minus(MAX_AGE).minusMillis(1).toEpochMilli()).execute();
+            h.execute("UPDATE nodes SET placement_disabled = 1 WHERE name = 'refuse-disabled'");
+            h.execute("UPDATE nodes SET state = 'fenced' WHERE name = 'refuse-fenced'");
+            return h.execute("UPDATE nodes SET capacity_cpus = NULL, capacity_memory_mb = NULL"
+                    + " WHERE name = 'refuse-no-capacity'");
+        });
+        Placement placement = placement();
+
+        Instance refused = placement.create("refused", 2, 2_048, "test");
+
+        assertThat(refused.state()).isEqualTo("unplaced");
+        assertThat(refused.reason()).contains("no active host with a fresh trusted verdict has 2 CPUs and 2048 MiB free");
+        assertThat(used().values()).containsOnly(List.of(0L, 0L));
+
+        // A verdict exactly at the maximum age is still fresh; a full host takes nothing more.
+        String edge = host("accept-at-max-age", 2, 2_048);
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET verdict_at = :at WHERE id = :id")
+                .bind("at", T0.minus(MAX_AGE).toEpochMilli()).bind("id", edge).execute());
+        assertThat(placement.create("fits", 2, 2_048, "test").nodeId()).contains(edge);
+        assertThat(placement.create("full", 2, 2_048, "test").state()).isEqualTo("unplaced");
+        assertThat(used()).isEqualTo(summed());
+    }
+
+    @Test
+    void concurrent_placements_never_overcommit_a_host_and_the_counters_stay_exact() throws Exception {
+        String only = host("race-host", 10, 10_240);
+        Placement placement = placement();
+
+        List<Instance> placed = race(16, i -> placement.create("race-" + i, 1, 1_024, "test"));
+
+        assertThat(placed).filteredOn(i -> i.state().equals("placed")).hasSize(10)
+                .allSatisfy(i -> assertThat(i.nodeId()).contains(only));
+        assertThat(used()).containsEntry(only, List.of(10L, 10_240L)).isEqualTo(summed());
+    }
+
+    @Test
+    void an_evacuation_inside_an_outer_transaction_commits_or_rolls_back_with_it() {
+        String from = host("outer-from", 8, 8_192);
+        String to = host("outer-to", 4, 4_096);
+        Placement placement = placement();
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET verdict = 'untrusted' WHERE id = :id").bind("id", to)
+                .execute());
+        placement.create("outer-vm", 2, 2_048, "test");
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET verdict = 'trusted' WHERE id = :id").bind("id", to)
+                .execute());
+        disable(from);
+        Map<String, List<Long>> before = used();
+
+        assertThatThrownBy(() -> db.inTransaction(h -> {
+            placement.evacuate(from, "fence-rolled-back");
+            throw new IllegalStateException("the fence step's status could not be written");
+        })).hasMessageContaining("status could not be written");
+        assertThat(used()).isEqualTo(before).containsEntry(from, List.of(2L, 2_048L));
+        assertThat(placement.find("outer-vm")).hasValueSatisfying(i -> assertThat(i.nodeId()).contains(from));
+
+        List<Instance> moved = db.inTransaction(h -> placement.evacuate(from, "fence-committed"));
+        assertThat(moved).singleElement().satisfies(i -> assertThat(i.nodeId()).contains(to));
+        assertThat(used()).containsEntry(from, List.of(0L, 0L)).containsEntry(to, List.of(2L, 2_048L))
+                .isEqualTo(summed());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void placements_and_evacuations_inside_outer_transactions_run_side_by_side_without_deadlock() throws Exception {
+        List<String> hosts = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            hosts.add(host("side-" + i, 64, 65_536));
+        }
+        Placement placement = placement();
+        for (int i = 0; i < 16; i++) {
+            placement.create("side-vm-" + i, 1, 1_024, "test");
+        }
+        List<String> victims = hosts.subList(0, 4);
+        victims.forEach(this::disable);
+
+        race(12, i -> i < victims.size()
+                ? db.inTransaction(h -> placement.evacuate(victims.get(i), "fence-" + i))
+                : List.of(placement.create("side-new-" + i, 1, 1_024, "test")));
+
+        long left = db.read(h -> h.createQuery("SELECT COUNT(*) FROM instances WHERE node_id IN (<v>)")
+                .bindList("v", victims).mapTo(Long.class).one());
+        assertThat(left).isZero();
+        assertThat(used()).isEqualTo(summed());
+    }
+
+    @Test
+    void the_capacity_migration_fills_used_cpus_and_memory_from_instances_already_placed() throws Exception {
+        // A store at the schema before the counters existed (V6), with instances the old code placed.
+        Path before = Files.createDirectories(dataDir.resolve("before-v7"));
+        StoreConfig old = freshStore(before);
+        String url = old.url().isEmpty() ? "jdbc:sqlite:" + before.resolve(Database.SQLITE_FILE) : old.url();
+        var v6 = Migrations.configure(db.dialect()).dataSource(url, old.user(), old.password()).target("6").load();
+        v6.migrate();
+        try (var conn = v6.getConfiguration().getDataSource().getConnection(); var st = conn.createStatement()) {
+            conn.setAutoCommit(true);
+            st.execute("INSERT INTO nodes (id, name, macs, labels, state, created_at, updated_at, version)"
+                    + " VALUES ('h1', 'h1', '[]', '{}', 'active', 0, 0, 1), ('h2', 'h2', '[]', '{}', 'active', 0, 0, 1)");
+            st.execute("INSERT INTO instances (id, name, cpus, memory_mb, node_id, state, created_at, updated_at)"
+                    + " VALUES ('i1', 'i1', 2, 1024, 'h1', 'placed', 0, 0), ('i2', 'i2', 3, 2048, 'h1', 'placed', 0, 0),"
+                    + " ('i3', 'i3', 1, 512, NULL, 'unplaced', 0, 0)");
+        }
+
+        try (Database migrated = Database.open(old, before)) {
+            assertThat(hosts(migrated, "SELECT id, used_cpus, used_memory_mb FROM nodes"))
+                    .isEqualTo(Map.of("h1", List.of(5L, 3_072L), "h2", List.of(0L, 0L)));
+        }
+    }
+
+    static final Duration MAX_AGE = Duration.ofSeconds(30);
+
+    Placement placement() {
+        return new Placement(db, audit, Clock.fixed(T0, ZoneOffset.UTC), MAX_AGE);
+    }
+
+    /** An active host with capacity and a trusted verdict made at T0: open for placement. */
+    String host(String name, int cpus, long memoryMb) {
+        Node node = db.inTransaction(h -> nodes.create(h, newNode(name), T0));
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET state = 'active', capacity_cpus = :c,"
+                        + " capacity_memory_mb = :m, verdict = 'trusted', verdict_at = :at WHERE id = :id")
+                .bind("c", cpus).bind("m", memoryMb).bind("at", T0.toEpochMilli()).bind("id", node.id()).execute());
+        return node.id();
+    }
+
+    /** What the fence's first steps do before evacuation: the host is fenced and closed to placement. */
+    void disable(String hostId) {
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET state = 'fenced', placement_disabled = 1 WHERE id = :id")
+                .bind("id", hostId).execute());
+    }
+
+    /** Each host's counters: id to [used CPUs, used MiB]. */
+    Map<String, List<Long>> used() {
+        return hosts(db, "SELECT id, used_cpus, used_memory_mb FROM nodes");
+    }
+
+    /** What the counters must equal: the sums over the instances on each host. */
+    Map<String, List<Long>> summed() {
+        return hosts(db, "SELECT n.id, COALESCE(SUM(i.cpus), 0), COALESCE(SUM(i.memory_mb), 0) FROM nodes n"
+                + " LEFT JOIN instances i ON i.node_id = n.id GROUP BY n.id");
+    }
+
+    /** Rows of (host id, a, b) as id to [a, b]. */
+    private static Map<String, List<Long>> hosts(Database db, String sql) {
+        Map<String, List<Long>> out = new HashMap<>();
+        db.read(h -> h.createQuery(sql).map((rs, ctx) -> Map.entry(rs.getString(1), List.of(rs.getLong(2),
+                rs.getLong(3)))).list()).forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
     }
 
     Optional<Node> findNode(String idOrName) {
