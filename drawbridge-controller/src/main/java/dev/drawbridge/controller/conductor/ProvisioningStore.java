@@ -256,7 +256,8 @@ final class ProvisioningStore {
         if (sightings.isEmpty()) {
             return;
         }
-        Map<String, Instant> batch = new HashMap<>();
+        // In node-id order, as placement locks node rows, so the two never deadlock on PostgreSQL.
+        Map<String, Instant> batch = new java.util.TreeMap<>();
         for (String id : List.copyOf(sightings.keySet())) {
             Instant at = sightings.remove(id);
             if (at != null) {

@@ -104,7 +104,8 @@ public final class Verdicts {
             return 0;
         }
         List<Map.Entry<String, Pending>> batch = new java.util.ArrayList<>();
-        for (String id : List.copyOf(pending.keySet())) {
+        // In node-id order, as placement locks node rows, so the two never deadlock on PostgreSQL.
+        for (String id : new java.util.TreeSet<>(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {
                 batch.add(Map.entry(id, p));
