@@ -2,7 +2,6 @@ package dev.drawbridge.agent;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -204,25 +203,8 @@ final class LightServer implements AutoCloseable {
         out.flush();
     }
 
-    /** One CRLF-terminated line in ISO-8859-1, or null at end of stream (only allowed before a request starts). */
     private static String line(InputStream in, boolean first) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(128);
-        int c;
-        while ((c = in.read()) >= 0) {
-            if (c == '\n') {
-                byte[] b = buf.toByteArray();
-                int n = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
-                return new String(b, 0, n, StandardCharsets.ISO_8859_1);
-            }
-            if (buf.size() >= MAX_LINE) {
-                throw new IOException("line longer than " + MAX_LINE + " bytes");
-            }
-            buf.write(c);
-        }
-        if (!first || buf.size() > 0) {
-            throw new IOException("connection closed mid-request");
-        }
-        return null;
+        return dev.drawbridge.protocol.HttpLines.read(in, MAX_LINE, first);
     }
 
     private static List<Certificate> peer(SSLSocket ssl) {
@@ -251,7 +233,7 @@ final class LightServer implements AutoCloseable {
     }
 
     private void holdWhileSilent() {
-        while (faults.silent() && !closed) {
+        while (faults.silent() && !closed && !Thread.currentThread().isInterrupted()) {
             pause(100);
         }
     }

@@ -149,7 +149,7 @@ public final class FenceStormBench {
     record Host(String id, String name) {}
 
     public static void main(String[] args) throws Exception {
-        quietLogs();
+        FenceBench.quietLogs();
         Map<String, String> o = AttestationBench.options(args);
         Settings s = new Settings(Integer.parseInt(o.getOrDefault("--nodes", "10000")),
                 Double.parseDouble(o.getOrDefault("--victims-percent", "1")),
@@ -272,7 +272,7 @@ public final class FenceStormBench {
             r.put("returned_ms", pct(sorted(storm.probes(), p -> p.ms(p.returned, p.t0))));
             r.put("lone_done_ms", pct(loneDone));
             r.put("lone_returned_ms", pct(sorted(loneProbes, p -> p.ms(p.returned, p.t0))));
-            r.put("ratio_p99_storm_over_lone", round(at(done, 0.99) / at(loneDone, 0.99)));
+            r.put("ratio_p99_storm_over_lone", round(FenceBench.at(done, 0.99) / FenceBench.at(loneDone, 0.99)));
             // Placing transactions run one at a time (Database.exclusive; on SQLite every write transaction does): the
             // wall time during which some victim's evacuate step was under way (the union of their intervals) is
             // time the storm could not overlap with another evacuation.
@@ -289,10 +289,10 @@ public final class FenceStormBench {
             r.put("target_ms", s.targetMs());
             r.put("pass", ok && total <= s.targetMs());
             say("run %d: storm of %d: last victim done at %.0f ms (p50 %.0f, p99 %.0f), lone p99 %.0f ms, checks %s",
-                    run, victims.size(), total, at(done, 0.5), at(done, 0.99), at(loneDone, 0.99), ok ? "ok" : "FAILED");
+                    run, victims.size(), total, FenceBench.at(done, 0.5), FenceBench.at(done, 0.99), FenceBench.at(loneDone, 0.99), ok ? "ok" : "FAILED");
             return r;
         } finally {
-            deleteTree(dataDir);
+            FenceBench.deleteTree(dataDir);
         }
     }
 
@@ -775,10 +775,10 @@ public final class FenceStormBench {
             Map<String, Object> out = new LinkedHashMap<>();
             String[] host = new String[2];
             double[] ms = time(db, SQL, fresh, repeats, found -> host[0] = found);
-            out.put("p50_ms", Math.round(at(ms, 0.5) * 1000) / 1000.0);
+            out.put("p50_ms", Math.round(FenceBench.at(ms, 0.5) * 1000) / 1000.0);
             out.put("min_ms", Math.round(ms[0] * 1000) / 1000.0);
             double[] summing = time(db, SUMMING, fresh, Math.min(repeats, 5), found -> host[1] = found);
-            out.put("summing_p50_ms", round(at(summing, 0.5)));
+            out.put("summing_p50_ms", round(FenceBench.at(summing, 0.5)));
             out.put("found_host", !host[0].isEmpty());
             out.put("same_host_as_summing", host[0].equals(host[1]));
             boolean sqlite = db.dialect() == Dialect.SQLITE;
@@ -892,16 +892,12 @@ public final class FenceStormBench {
     /** Nearest-rank percentiles and the mean, as FenceBench reports them. */
     private static Map<String, Double> pct(double[] sorted) {
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("p50", round(at(sorted, 0.50)));
-        m.put("p90", round(at(sorted, 0.90)));
-        m.put("p99", round(at(sorted, 0.99)));
+        m.put("p50", round(FenceBench.at(sorted, 0.50)));
+        m.put("p90", round(FenceBench.at(sorted, 0.90)));
+        m.put("p99", round(FenceBench.at(sorted, 0.99)));
         m.put("max", round(sorted[sorted.length - 1]));
         m.put("mean", round(Arrays.stream(sorted).average().orElse(Double.NaN)));
         return m;
-    }
-
-    private static double at(double[] sorted, double q) {
-        return FenceBench.at(sorted, q);
     }
 
     private static double median(double[] sorted) {
@@ -917,18 +913,4 @@ public final class FenceStormBench {
         System.err.println("fence-storm: " + String.format(Locale.ROOT, format, args));
     }
 
-    private static void quietLogs() {
-        org.slf4j.Logger root = org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (root instanceof ch.qos.logback.classic.Logger l) {
-            l.setLevel(ch.qos.logback.classic.Level.WARN);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            // temp directory: leave it
-        }
-    }
 }

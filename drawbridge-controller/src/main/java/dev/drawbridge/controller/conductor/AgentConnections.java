@@ -318,24 +318,7 @@ final class AgentConnections implements AutoCloseable {
         return b;
     }
 
-    /** A CRLF-terminated line; null at end of stream before the first byte when {@code first}. */
     private static String line(InputStream in, boolean first) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
-        int c;
-        while ((c = in.read()) >= 0) {
-            if (c == '\n') {
-                byte[] b = buf.toByteArray();
-                int n = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
-                return new String(b, 0, n, StandardCharsets.ISO_8859_1);
-            }
-            if (buf.size() >= MAX_LINE) {
-                throw new IOException("the agent answered a line longer than " + MAX_LINE + " bytes");
-            }
-            buf.write(c);
-        }
-        if (first && buf.size() == 0) {
-            return null;
-        }
-        throw new EOFException("the agent closed the connection mid-answer");
+        return dev.drawbridge.protocol.HttpLines.read(in, MAX_LINE, first);
     }
 }
