@@ -105,4 +105,23 @@ class AttestationFencingEndToEndTest {
             assertThat(fenced.path("reason").asText()).contains("PCR 7").contains("abab");
         }
     }
+
+    @Test
+    @DisplayName("a host whose certificate an operator revokes is fenced at a later poll although its TPM is unchanged")
+    void revokedIdentityIsDistrusted() throws Exception {
+        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", Duration.ofMinutes(5), "fake")) {
+            fleet.add("rev-1", "52:54:00:a7:00:0a", "52:54:00:a7:00:0a");
+            fleet.act("rev-1", Map.of("action", "manage"));
+            fleet.awaitState("rev-1", "manageable");
+            fleet.await("rev-1", x -> fleet.api.get(NodeCommand.path("rev-1") + "/attestations").path("current")
+                    .asText().equals("trusted"), Duration.ofSeconds(30));
+            String serial = fleet.api.get(NodeCommand.path("rev-1") + "/certificates").path("items").get(0)
+                    .path("serial").asText();
+
+            fleet.api.post("/v1/certificates/" + serial + "/revoke", Map.of("reason", "key-compromise"));
+
+            JsonNode fenced = fleet.await("rev-1", n -> n.path("state").asText().equals("fenced"), Duration.ofSeconds(30));
+            assertThat(fenced.path("reason").asText()).contains("revoked").contains(serial);
+        }
+    }
 }

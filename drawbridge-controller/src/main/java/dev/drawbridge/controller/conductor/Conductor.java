@@ -155,6 +155,8 @@ public final class Conductor implements AutoCloseable {
         if (!wall.isBefore(nextFullReload)) {
             fullReload(wall);
         }
+        // Polls check identities against this set instead of asking the store one query per poll.
+        store.refreshRevoked(false);
         Set<String> ids = store.drainChanged();
         long newest = mark.get();
         // A second of overlap: a slow writer may commit a stamp older than one already seen.
@@ -192,6 +194,7 @@ public final class Conductor implements AutoCloseable {
         Thread.ofVirtual().name("conductor-reload").start(() -> {
             try {
                 store.drainChanged();
+                store.refreshRevoked(true);
                 long newest = store.newestChange();
                 long stamp = reads.incrementAndGet();
                 Map<String, Work> fresh = new java.util.HashMap<>();

@@ -36,6 +36,11 @@ final class ProvisioningStore {
     /** Routine sightings (settled nodes answering a poll) waiting for the next {@link #flushSeen()}. */
     private final Map<String, Instant> sightings = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Serials of revoked certificates, as {@link #refreshRevoked} last read them; see {@link #revoked}. */
+    private final Set<String> revokedSerials = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile long revokedNewest = Long.MIN_VALUE;
+    private static final long REVOKED_OVERLAP_MS = 60_000;
+
     /** The group golden values, from the one place that stores them ({@code Verdicts}). */
     private final java.util.function.Supplier<Map<String, Map<Integer, String>>> golden;
 
@@ -213,9 +218,32 @@ final class ProvisioningStore {
                 .bind("ref", job.params().get("baseline")).bind("id", id).execute());
     }
 
+    /**
+     * Whether this certificate serial is revoked, from memory: {@link #refreshRevoked} brings the set up to date
+     * once per tick, so a poll costs no query. Revocation is never undone, so the set only grows.
+     */
     boolean revoked(String serialHex) {
-        return !serialHex.isEmpty() && db.read(h -> h.createQuery("SELECT COUNT(*) FROM certificates"
-                + " WHERE serial_hex = :s AND revoked_at IS NOT NULL").bind("s", serialHex).mapTo(Long.class).one() > 0);
+        return !serialHex.isEmpty() && revokedSerials.contains(serialHex);
+    }
+
+    /**
+     * Reads revocations into memory: all of them when {@code full}, otherwise those revoked within a minute of
+     * the newest seen (a revocation's time is taken before its transaction commits, so a late commit is still
+     * caught). Returns how many serials are known revoked.
+     */
+    int refreshRevoked(boolean full) {
+        long newest = revokedNewest;
+        long since = full || newest == Long.MIN_VALUE ? Long.MIN_VALUE : newest - REVOKED_OVERLAP_MS;
+        List<Map.Entry<String, Long>> rows = db.read(h -> h.createQuery("SELECT serial_hex, revoked_at"
+                        + " FROM certificates WHERE revoked_at IS NOT NULL AND revoked_at >= :since")
+                .bind("since", since).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list());
+        long max = newest;
+        for (Map.Entry<String, Long> r : rows) {
+            revokedSerials.add(r.getKey());
+            max = Math.max(max, r.getValue());
+        }
+        revokedNewest = Math.max(revokedNewest, max);
+        return revokedSerials.size();
     }
 
     void pin(String id, String fingerprint) {

@@ -15,11 +15,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Revocation, the CRL and OCSP. The CRL is re-signed after every revocation, and OCSP reads the store on
- * each request, so both say {@code revoked} from the moment the revocation commits.
+ * Revocation, the CRL and OCSP. A revocation returns only once a CRL re-signed after its commit is published, and
+ * OCSP reads the store on each request, so both say {@code revoked} from the moment the revocation returns.
+ * Revocations committed while a re-sign is running share the next one: a fence storm of a hundred hosts re-signs
+ * the CRL a few times, not a hundred times in a queue.
  */
 public final class Revocations {
     /** RFC 5280 §5.3.1 reason codes used here. */
@@ -35,6 +39,10 @@ public final class Revocations {
     private final AuditLog audit;
     private final Clock clock;
     private final AtomicReference<byte[]> crl = new AtomicReference<>();
+    /** Bumped after each revocation commits; a CRL signed after reading generation g covers every bump up to g. */
+    private final AtomicLong committed = new AtomicLong();
+    private volatile long signed = -1;
+    private final ReentrantLock signing = new ReentrantLock();
 
     public Revocations(Database db, CertificateAuthority ca, NodeRepository nodes, CertificateRepository certificates,
                        AuditLog audit, Clock clock) {
@@ -61,7 +69,7 @@ public final class Revocations {
                     Map.of("reason", Integer.toString(reasonCode), "actor", actor), now);
             return certificates.find(h, serial).orElseThrow();
         });
-        refreshCrl();
+        refreshCrlAfter(committed.incrementAndGet());
         return revoked;
     }
 
@@ -80,7 +88,7 @@ public final class Revocations {
                     String.join(",", done), "reason", Integer.toString(reasonCode), "actor", actor), now);
             return done;
         });
-        refreshCrl();
+        refreshCrlAfter(committed.incrementAndGet());
         return serials;
     }
 
@@ -100,11 +108,40 @@ public final class Revocations {
                         .orElse(new CertStatus.Good())).orElse(new CertStatus.Unknown());
     }
 
-    private synchronized void refreshCrl() {
-        var result = db.inTransaction(h -> Map.entry(certificates.nextCrlNumber(h), certificates.revoked(h)));
-        List<RevokedSerial> entries = result.getValue().stream().map(r -> new RevokedSerial(
+    /**
+     * Returns once the published CRL was signed from a read made after revocation {@code generation} committed.
+     * Whoever holds the lock signs for everyone whose commit it can see; the rest find their generation covered
+     * when they get the lock, and return without signing again.
+     */
+    private void refreshCrlAfter(long generation) {
+        if (signed >= generation) {
+            return;
+        }
+        signing.lock();
+        try {
+            if (signed >= generation) {
+                return;
+            }
+            signed = refreshCrl();
+        } finally {
+            signing.unlock();
+        }
+    }
+
+    /** Signs and publishes a CRL from the store; returns the revocation generation the read covers. */
+    private long refreshCrl() {
+        record Read(long number, long covers, List<CertificateRecord> revoked) {
+        }
+        Read read = db.inTransaction(h -> {
+            long number = certificates.nextCrlNumber(h);
+            // Read before the revoked list: every generation counted here committed before that statement.
+            long covers = committed.get();
+            return new Read(number, covers, certificates.revoked(h));
+        });
+        List<RevokedSerial> entries = read.revoked().stream().map(r -> new RevokedSerial(
                 new BigInteger(r.serialHex(), 16), r.revokedAt().orElseThrow(), r.reasonCode())).toList();
-        crl.set(ca.crl(entries, result.getKey(), clock.instant(), CRL_VALIDITY));
+        crl.set(ca.crl(entries, read.number(), clock.instant(), CRL_VALIDITY));
+        return read.covers();
     }
 
     static String normalise(String serialHex) {

@@ -1,0 +1,111 @@
+package dev.drawbridge.controller.enroll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.store.StoreConfig;
+import dev.drawbridge.pki.CaKeyStores;
+import dev.drawbridge.pki.CaSettings;
+import dev.drawbridge.pki.CertificateAuthority;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Revocations committed together share CRL re-signs, and none returns before the CRL lists it. */
+class RevocationsTest {
+    private static final int MANY = 40;
+    @TempDir Path dir;
+    Database db;
+    CertificateAuthority ca;
+    final CertificateRepository certs = CertificateRepository.jdbi();
+    final Clock clock = Clock.systemUTC();
+
+    @BeforeEach
+    void open() {
+        db = Database.open(StoreConfig.defaults(), dir);
+        ca = CertificateAuthority.open(CaKeyStores.pkcs12(dir.resolve("ca.p12"), "pw".toCharArray()),
+                CaSettings.defaults(), clock);
+        Instant now = clock.instant();
+        db.inTransaction(h -> {
+            for (int i = 1; i <= MANY; i++) {
+                certs.insert(h, new CertificateRecord(Integer.toHexString(0x1000 + i), Optional.of("node-" + i), "node",
+                        "CN=node-" + i, now, now.plus(Duration.ofDays(1)), Optional.empty(), 0, "unused"));
+            }
+            return null;
+        });
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    @DisplayName("each of many concurrent revocations returns with its serial already in the published CRL, "
+            + "and the CRL was signed fewer times than there were revocations")
+    void concurrentRevocationsShareResigns() throws Exception {
+        Revocations revocations = new Revocations(db, ca, NodeRepository.jdbi(), certs, AuditLog.jdbi(), clock);
+        long before = crlNumber(revocations.crl());
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Boolean>> listed = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(MANY)) {
+            for (int i = 1; i <= MANY; i++) {
+                String serial = Integer.toHexString(0x1000 + i);
+                listed.add(pool.submit(() -> {
+                    go.await();
+                    revocations.revoke(serial, Revocations.KEY_COMPROMISE, "tester");
+                    return crl(revocations.crl()).getRevokedCertificate(new BigInteger(serial, 16)) != null;
+                }));
+            }
+            go.countDown();
+            for (Future<Boolean> f : listed) {
+                assertThat(f.get()).as("the CRL read right after revoke() returned lists the serial").isTrue();
+            }
+        }
+        X509CRL last = crl(revocations.crl());
+        assertThat(last.getRevokedCertificates()).hasSize(MANY);
+        long signs = crlNumber(revocations.crl()) - before;
+        assertThat(signs).as("CRL re-signs for %d revocations", MANY).isBetween(1L, (long) MANY - 1);
+    }
+
+    @Test
+    @DisplayName("a revocation after a quiet spell re-signs at once: the serial is listed when revoke() returns")
+    void loneRevocationResigns() throws Exception {
+        Revocations revocations = new Revocations(db, ca, NodeRepository.jdbi(), certs, AuditLog.jdbi(), clock);
+        revocations.revoke("1001", Revocations.UNSPECIFIED, "tester");
+        assertThat(crl(revocations.crl()).getRevokedCertificate(BigInteger.valueOf(0x1001))).isNotNull();
+        long first = crlNumber(revocations.crl());
+        revocations.revoke("1002", Revocations.UNSPECIFIED, "tester");
+        assertThat(crl(revocations.crl()).getRevokedCertificate(BigInteger.valueOf(0x1002))).isNotNull();
+        assertThat(crlNumber(revocations.crl())).isEqualTo(first + 1);
+    }
+
+    private static X509CRL crl(byte[] der) throws Exception {
+        return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
+    }
+
+    private static long crlNumber(byte[] der) throws Exception {
+        byte[] ext = crl(der).getExtensionValue("2.5.29.20");
+        // OCTET STRING wrapping an INTEGER: 04 len 02 len value...
+        return new BigInteger(1, java.util.Arrays.copyOfRange(ext, 4, ext.length)).longValue();
+    }
+}
