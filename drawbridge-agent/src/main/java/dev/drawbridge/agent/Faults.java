@@ -3,11 +3,16 @@ package dev.drawbridge.agent;
 /**
  * Misbehaviour a simulated agent can be told to show, as seen on the wire: silent (connections are accepted and
  * held, nothing is answered: a hung host, not a refused port) or slow (every answer held back by a delay). Read by
- * {@link LightServer} for every connection and request, so a change applies at once.
+ * {@link LightServer} for every connection and request, so a change applies at once. It also counts the answers
+ * the agent gave and the longest wait between two of them, so a simulated fleet can show from the agents' side
+ * whether the controller kept polling each one.
  */
 public final class Faults {
     private volatile boolean silent;
     private volatile long delayMillis;
+    private long answers;
+    private long lastAnswerNanos = System.nanoTime();
+    private long longestGapNanos;
 
     public void silence(boolean on) {
         silent = on;
@@ -27,5 +32,33 @@ public final class Faults {
 
     public String describe() {
         return silent ? "silent" : delayMillis > 0 ? "slow " + delayMillis + " ms" : "normal";
+    }
+
+    /** Called by the server after each answer it wrote. */
+    synchronized void answered() {
+        long now = System.nanoTime();
+        longestGapNanos = Math.max(longestGapNanos, now - lastAnswerNanos);
+        answers++;
+        lastAnswerNanos = now;
+    }
+
+    /** Answers given since the last {@link #resetCounts()} (or since this object was made). */
+    public synchronized long answers() {
+        return answers;
+    }
+
+    /**
+     * The longest time without an answer since the last reset: between the reset and the first answer, between
+     * two answers, or from the last answer until now.
+     */
+    public synchronized java.time.Duration longestGap() {
+        return java.time.Duration.ofNanos(Math.max(longestGapNanos, System.nanoTime() - lastAnswerNanos));
+    }
+
+    /** Starts counting afresh from now. */
+    public synchronized void resetCounts() {
+        answers = 0;
+        longestGapNanos = 0;
+        lastAnswerNanos = System.nanoTime();
     }
 }

@@ -182,6 +182,7 @@ final class LightServer implements AutoCloseable {
             pause(delay);
         }
         write(out, answer, keepAlive);
+        faults.answered();
         return keepAlive;
     }
 

@@ -506,6 +506,11 @@ public final class FenceStormBench {
         }
 
         @Override
+        public List<Node> findByIds(Handle h, java.util.Collection<String> ids) {
+            return nodes.findByIds(h, ids);
+        }
+
+        @Override
         public List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit) {
             return nodes.list(h, state, afterName, limit);
         }

@@ -29,6 +29,8 @@ public final class Conductor implements AutoCloseable {
     private static final Duration FULL_RELOAD = Duration.ofSeconds(10);
     private static final Duration FLUSH = Duration.ofSeconds(2);
     private static final int SMALL_CHANGE = 64;
+    /** Nodes re-read per query by a full reload. */
+    private static final int RELOAD_CHUNK = 500;
 
     private final ConductorConfig cfg;
     private final ProvisioningStore store;
@@ -47,6 +49,8 @@ public final class Conductor implements AutoCloseable {
     private final ConductorMetrics metrics;
     /** The nodes the conductor looks after, by id: reloaded in full now and then, and incrementally every tick. */
     private final Map<String, Stamped> schedule = new ConcurrentHashMap<>();
+    /** Each node's print as the last full reload saw it; only the reload thread touches it. */
+    private final Map<String, Long> prints = new java.util.HashMap<>();
     /** Taken before every read of the store for the schedule: a later stamp saw at least as much as an earlier one. */
     private final java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
 
@@ -197,11 +201,30 @@ public final class Conductor implements AutoCloseable {
                 store.refreshRevoked(true);
                 long newest = store.newestChange();
                 long stamp = reads.incrementAndGet();
-                Map<String, Work> fresh = new java.util.HashMap<>();
-                store.all().forEach(w -> fresh.put(w.node().id(), w));
-                // Gone from the listing and not read since it began: deleted, or no longer looked after.
-                schedule.entrySet().removeIf(e -> !fresh.containsKey(e.getKey()) && e.getValue().stamp() < stamp);
-                fresh.forEach((id, w) -> offer(id, stamp, w));
+                Map<String, Long> now = store.prints();
+                // Gone from the listing and not read since it began: deleted, or without an agent address.
+                schedule.entrySet().removeIf(e -> !now.containsKey(e.getKey()) && e.getValue().stamp() < stamp);
+                prints.keySet().retainAll(now.keySet());
+                java.util.List<String> moved = new java.util.ArrayList<>();
+                now.forEach((id, print) -> {
+                    if (!print.equals(prints.get(id))) {
+                        moved.add(id);
+                    }
+                });
+                for (int i = 0; i < moved.size(); i += RELOAD_CHUNK) {
+                    java.util.List<String> chunk = moved.subList(i, Math.min(moved.size(), i + RELOAD_CHUNK));
+                    Map<String, Work> fresh = store.some(chunk);
+                    for (String id : chunk) {
+                        Work w = fresh.get(id);
+                        if (w == null) {
+                            // In a state the conductor leaves alone, unless a later read says otherwise.
+                            schedule.computeIfPresent(id, (k, v) -> v.stamp() < stamp ? null : v);
+                        } else {
+                            offer(id, stamp, w);
+                        }
+                        prints.put(id, now.get(id));
+                    }
+                }
                 mark.accumulateAndGet(newest, Math::max);
             } catch (RuntimeException e) {
                 LOG.warn("conductor could not reload its schedule: {}", e.toString());

@@ -58,6 +58,15 @@ final class JdbiNodeRepository implements NodeRepository {
     }
 
     @Override
+    public List<Node> findByIds(Handle h, java.util.Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE id IN (<ids>)")
+                .bindList("ids", List.copyOf(ids)).map(JdbiNodeRepository::map).list();
+    }
+
+    @Override
     public List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
