@@ -31,7 +31,15 @@ public final class Verdicts {
     private record Streak(String verdict, int count) {
     }
 
-    private record Pending(String verdict, long at) {
+    /** A repeat waiting for the batch: its {@code verdict_at}, and on every {@link #HISTORY_EVERY}th its history row. */
+    private record Pending(String verdict, long at, Optional<History> history) {
+        /** The newer repeat, keeping a history row the older one still owes. */
+        Pending after(Pending older) {
+            return history.isPresent() || older.history.isEmpty() ? this : new Pending(verdict, at, older.history);
+        }
+    }
+
+    private record History(String id, long at, String reasons, String nonce, Optional<String> pcrs) {
     }
     /** A repeated verdict still gets a history row every this many routine polls (5 minutes at 10 s). */
     static final int HISTORY_EVERY = 30;
@@ -76,17 +84,21 @@ public final class Verdicts {
 
     /**
      * A verdict from a routine poll. When it repeats the verdict of the node's last full record, nothing is written
-     * now: the refresh of {@code verdict_at} waits for the next {@link #flush()} (a hot fact, batched), and a
-     * history row is still written every {@link #HISTORY_EVERY}th time. A changed verdict, or the first one since
+     * now: the refresh of {@code verdict_at} waits for the next {@link #flush()} (a hot fact, batched), and so does
+     * the history row written every {@link #HISTORY_EVERY}th time. A changed verdict, or the first one since
      * this controller started, is recorded in full before this returns, so a node that turns untrusted is on
      * record before anything acts on it. Returns whether a full record was written.
      */
     public boolean recordRoutine(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex,
                                  Optional<String> provenPcrs) {
         Streak streak = routine.get(nodeId);
-        if (streak != null && streak.verdict().equals(verdict.wire()) && streak.count() < HISTORY_EVERY) {
-            routine.put(nodeId, new Streak(streak.verdict(), streak.count() + 1));
-            pending.put(nodeId, new Pending(verdict.wire(), clock.instant().toEpochMilli()));
+        if (streak != null && streak.verdict().equals(verdict.wire())) {
+            boolean historyDue = streak.count() >= HISTORY_EVERY;
+            long at = clock.instant().toEpochMilli();
+            routine.put(nodeId, new Streak(streak.verdict(), historyDue ? 1 : streak.count() + 1));
+            Optional<History> history = historyDue ? Optional.of(new History(UUID.randomUUID().toString(), at,
+                    write(reasons), nonceHex, provenPcrs)) : Optional.empty();
+            pending.merge(nodeId, new Pending(verdict.wire(), at, history), (older, newer) -> newer.after(older));
             return false;
         }
         record(nodeId, nodeName, verdict, reasons, nonceHex, provenPcrs);
@@ -95,9 +107,9 @@ public final class Verdicts {
     }
 
     /**
-     * Writes the waiting {@code verdict_at} refreshes in one transaction, each only where the stored verdict is
-     * still the repeated one (a verdict written meanwhile, by a fence or an operator, wins; that node's next routine
-     * verdict is then recorded in full). Returns how many were waiting.
+     * Writes the waiting repeats in one transaction: the history rows they owe, and each {@code verdict_at}
+     * refresh only where the stored verdict is still the repeated one (a verdict written meanwhile, by a fence or
+     * an operator, wins; that node's next routine verdict is then recorded in full). Returns how many were waiting.
      */
     public int flush() {
         if (pending.isEmpty()) {
@@ -116,7 +128,23 @@ public final class Verdicts {
                     + " AND verdict_at < :at");
             batch.forEach(e -> update.bind("at", e.getValue().at()).bind("id", e.getKey())
                     .bind("v", e.getValue().verdict()).add());
-            return update.execute();
+            int[] counts = update.execute();
+            var insert = h.prepareBatch("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce, pcrs)"
+                    + " VALUES (:id, :node, :at, :verdict, :reasons, :nonce, :pcrs)");
+            int rows = 0;
+            for (Map.Entry<String, Pending> e : batch) {
+                // A repeat that was seen is history even if a newer verdict has replaced it since.
+                for (History hist : e.getValue().history().stream().toList()) {
+                    insert.bind("id", hist.id()).bind("node", e.getKey()).bind("at", hist.at())
+                            .bind("verdict", e.getValue().verdict()).bind("reasons", hist.reasons())
+                            .bind("nonce", hist.nonce()).bind("pcrs", hist.pcrs().orElse(null)).add();
+                    rows++;
+                }
+            }
+            if (rows > 0) {
+                insert.execute();
+            }
+            return counts;
         });
         for (int i = 0; i < updated.length; i++) {
             if (updated[i] == 0) {
