@@ -68,6 +68,11 @@ final class ApiClient {
         send(request(path).DELETE());
     }
 
+    /** A DELETE whose answer is the deleted resource. */
+    JsonNode deleteJson(String path) {
+        return json(send(request(path).DELETE()));
+    }
+
     byte[] postBytes(String path, String contentType, byte[] body) {
         return send(request(path).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))).body();

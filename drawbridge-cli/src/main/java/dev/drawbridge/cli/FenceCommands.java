@@ -74,7 +74,7 @@ final class FenceCommands {
     }
 
     @Command(name = "instance", description = "Workloads placed on trusted hosts.",
-            subcommands = {InstanceCreate.class, InstanceList.class})
+            subcommands = {InstanceCreate.class, InstanceList.class, InstanceDelete.class})
     static final class Instance {
     }
 
@@ -110,6 +110,25 @@ final class FenceCommands {
             } else {
                 items.forEach(i -> System.out.printf("%-20s %-9s %-36s %s%n", i.path("name").asText(),
                         i.path("state").asText(), Out.text(i, "node_id"), Out.text(i, "reason")));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", description = "Delete an instance; its host gets the room back.")
+    static final class InstanceDelete implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "NAME") String name;
+
+        @Override
+        public Integer call() {
+            JsonNode i = target.client().deleteJson("/v1/instances/"
+                    + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8));
+            if (target.json) {
+                Out.json(i);
+            } else {
+                System.out.println("deleted instance " + name + (i.hasNonNull("node_id") ? " (was on "
+                        + i.path("node_id").asText() + ")" : ""));
             }
             return 0;
         }

@@ -150,6 +150,23 @@ class CliAgainstRunningControllerTest {
     }
 
     @Test
+    @Order(5)
+    @DisplayName("instance create, list and delete answer JSON; deleting a missing instance is a clear error with exit 4")
+    void instanceVerbs() throws Exception {
+        Run created = verb("instance create", "cli-web", "--cpus", "1", "--memory-mb", "256", "--json");
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(created.json().path("state").asText()).as("no trusted host yet").isEqualTo("unplaced");
+        assertThat(verb("instance list", "--json").json().findValuesAsText("name")).contains("cli-web");
+        Run deleted = verb("instance delete", "cli-web", "--json");
+        assertThat(deleted.exit()).as(deleted.err()).isZero();
+        assertThat(deleted.json().path("name").asText()).isEqualTo("cli-web");
+        assertThat(verb("instance list", "--json").json().findValuesAsText("name")).doesNotContain("cli-web");
+        Run again = verb("instance delete", "cli-web");
+        assertThat(again.exit()).isEqualTo(4);
+        assertThat(again.err()).contains("no instance 'cli-web'");
+    }
+
+    @Test
     @Order(10)
     @DisplayName("SIGTERM stops the controller cleanly, its logs are JSON lines, and they never hold the admin token")
     void sigtermStopsCleanly() throws Exception {

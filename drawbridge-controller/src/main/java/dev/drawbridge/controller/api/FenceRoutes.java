@@ -32,7 +32,8 @@ final class FenceRoutes implements HttpService {
                 .get("/v1/nodes/{id}/attestations", this::attestations)
                 .post("/v1/instances", this::createInstance)
                 .get("/v1/instances", this::instances)
-                .get("/v1/instances/{id}", this::instance);
+                .get("/v1/instances/{id}", this::instance)
+                .delete("/v1/instances/{id}", this::deleteInstance);
     }
 
     private Node node(ServerRequest req) {
@@ -160,6 +161,13 @@ final class FenceRoutes implements HttpService {
         String id = req.path().pathParameters().get("id");
         Json.send(res, 200, view(ctx.placement().find(id).orElseThrow(() -> ApiException.notFound("no instance '"
                 + NodeInput.abbreviate(id) + "'"))));
+    }
+
+    /** Deletes an instance and gives its room back to its host; answers with what was deleted. */
+    private void deleteInstance(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        Json.send(res, 200, view(ctx.placement().delete(id, "admin").orElseThrow(() -> ApiException.notFound(
+                "no instance '" + NodeInput.abbreviate(id) + "'; GET /v1/instances lists them"))));
     }
 
     static ObjectNode view(Instance i) {

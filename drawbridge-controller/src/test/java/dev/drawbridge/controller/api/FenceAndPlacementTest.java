@@ -194,4 +194,30 @@ class FenceAndPlacementTest {
                     .isEqualTo(400);
         }
     }
+
+    @Test
+    @DisplayName("deleting an instance gives its room back to its host; an unknown one is a 404 and changes nothing")
+    void deleteInstanceFreesRoom() throws Exception {
+        try (var c = RunningController.start(dir.resolve("data"))) {
+            makeActiveHost(c, "host-f");
+            verdicts(c).record(id(c, "host-f"), "host-f", Verdict.TRUSTED, List.of(), "00");
+            var big = c.json("POST", "/v1/instances", Map.of("name", "big-1", "cpus", 6, "memory_mb", 8192));
+            assertThat(big.json().path("node_id").asText()).isEqualTo(id(c, "host-f"));
+            var noRoom = c.json("POST", "/v1/instances", Map.of("name", "big-2", "cpus", 6, "memory_mb", 8192));
+            assertThat(noRoom.json().path("state").asText()).isEqualTo("unplaced");
+
+            var missing = c.json("DELETE", "/v1/instances/nope", null);
+            assertThat(missing.status()).isEqualTo(404);
+            assertThat(missing.json().path("detail").asText()).contains("nope");
+            assertThat(c.get("/v1/instances").json().path("items")).hasSize(2);
+
+            var deleted = c.json("DELETE", "/v1/instances/big-1", null);
+            assertThat(deleted.status()).as(deleted.text()).isEqualTo(200);
+            assertThat(deleted.json().path("name").asText()).isEqualTo("big-1");
+            assertThat(c.get("/v1/instances/big-1").status()).isEqualTo(404);
+            var placed = c.json("POST", "/v1/instances", Map.of("name", "big-3", "cpus", 6, "memory_mb", 8192));
+            assertThat(placed.json().path("node_id").asText()).as("the freed room is used").isEqualTo(id(c, "host-f"));
+            assertThat(c.json("DELETE", "/v1/instances/big-1", null).status()).as("deleted once only").isEqualTo(404);
+        }
+    }
 }
