@@ -103,8 +103,7 @@ public final class Controller implements AutoCloseable {
             Optional<Conductor> conductor = config.conductor().enabled()
                     ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets,
                     identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics,
-                    ekCas(config.attestation()))) : Optional.empty();
-            conductor.ifPresent(c -> c.fenceUnreachableAfter(config.fencing().unreachableAfter()));
+                    ekCas(config.attestation()), config.fencing().unreachableAfter())) : Optional.empty();
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, conductor);
             var ctx = new ApiContext(config, db, nodes, audit, certs, ca, enrollment, revocations, console, actions,

@@ -42,6 +42,7 @@ public final class Conductor implements AutoCloseable {
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private java.util.Optional<dev.drawbridge.controller.fence.FenceService> fences = java.util.Optional.empty();
+    /** Fences a node whose agent misses this many polls in a row; 0 never does (the default). */
     private int fenceUnreachableAfter;
     /** The kept-alive connections to agents, closed with the conductor. */
     private AgentClient client;
@@ -80,7 +81,8 @@ public final class Conductor implements AutoCloseable {
     }
 
     /**
-     * Builds the conductor's parts, reporting poll lateness, tick time and store writes to {@code registry};
+     * Builds the conductor's parts, reporting poll lateness, tick time and store writes to {@code registry}, fencing a
+     * node after {@code fenceUnreachableAfter} missed polls in a row (0: never);
      * call {@link #start()} to begin polling.
      */
     public static Conductor create(ConductorConfig cfg, dev.drawbridge.controller.store.Database db,
@@ -92,7 +94,8 @@ public final class Conductor implements AutoCloseable {
                                    dev.drawbridge.controller.verify.Verdicts verdicts,
                                    dev.drawbridge.controller.fence.FenceService fences,
                                    io.micrometer.core.instrument.MeterRegistry registry,
-                                   java.util.List<java.security.cert.X509Certificate> ekCas) {
+                                   java.util.List<java.security.cert.X509Certificate> ekCas,
+                                   int fenceUnreachableAfter) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
         ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics, verdicts::golden, verdicts::flush);
         Attestor attestor = new Attestor();
@@ -104,6 +107,7 @@ public final class Conductor implements AutoCloseable {
         Conductor c = new Conductor(cfg, store, new NodeDriver(client, phases, store, clock, attestation), clock,
                 metrics);
         c.fences = java.util.Optional.of(fences);
+        c.fenceUnreachableAfter = fenceUnreachableAfter;
         c.client = client;
         return c;
     }
@@ -352,11 +356,6 @@ public final class Conductor implements AutoCloseable {
     private Duration jittered(Duration base) {
         double spread = cfg.jitter() * (ThreadLocalRandom.current().nextDouble() * 2 - 1);
         return Duration.ofMillis(Math.max(1, (long) (base.toMillis() * (1 + spread))));
-    }
-
-    /** Fences a node whose agent misses this many polls in a row; 0 never does (the default). */
-    public void fenceUnreachableAfter(int polls) {
-        this.fenceUnreachableAfter = polls;
     }
 
     /** Polls a node at the next tick, e.g. right after an operator action. */
