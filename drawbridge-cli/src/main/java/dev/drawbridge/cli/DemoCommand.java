@@ -183,6 +183,9 @@ final class DemoCommand implements Callable<Integer> {
             say("      instance " + i + " now " + now.path("state").asText() + (now.hasNonNull("node_id")
                     ? " on " + nameOf(now.path("node_id").asText()) : ": " + now.path("reason").asText()));
         }
+        JsonNode retired = api.deleteJson("/v1/instances/web-2");
+        say("      instance web-2 deleted (DELETE /v1/instances/web-2)" + (retired.hasNonNull("node_id")
+                ? ": " + nameOf(retired.path("node_id").asText()) + " has its room back" : ""));
         return Map.of("fenced", target, "status", fence.path("status").asText());
     }
 
