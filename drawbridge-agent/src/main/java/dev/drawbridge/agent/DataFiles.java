@@ -1,22 +1,18 @@
 package dev.drawbridge.agent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.drawbridge.pki.AtomicFiles;
 import dev.drawbridge.protocol.Wire;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The agent's data directory. Every file is written whole or not at all (temp file, fsync, atomic rename,
- * directory fsync) and created 0600, so a crash never leaves a torn key store and no secret is ever readable
- * by others, not even for a moment.
+ * The agent's data directory (mode 0700). Every file is written by {@link AtomicFiles}: whole or not at all,
+ * and created 0600.
  */
 final class DataFiles {
     private final Path dir;
@@ -67,32 +63,10 @@ final class DataFiles {
 
     void write(String name, byte[] data) {
         Path target = path(name);
-        Path temp = null;
         try {
-            temp = Files.createTempFile(dir, "." + name, ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(data);
-                while (buffer.hasRemaining()) {
-                    ch.write(buffer);
-                }
-                ch.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            temp = null;
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true); // the rename is durable only once the directory entry is
-            }
+            AtomicFiles.write(target, data);
         } catch (IOException e) {
             throw new AgentException("cannot write " + target + ": " + e.getMessage(), e);
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // the write already failed; that is the error to report
-                }
-            }
         }
     }
 }

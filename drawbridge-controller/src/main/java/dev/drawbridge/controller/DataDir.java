@@ -1,11 +1,11 @@
 package dev.drawbridge.controller;
 
+import dev.drawbridge.pki.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -55,7 +55,7 @@ public final class DataDir {
         }
     }
 
-    /** Writes a file atomically with mode 0600. */
+    /** Writes a file atomically (temp file, fsync, rename, directory fsync) with mode 0600. */
     void writePrivate(String name, String content) {
         write(name, content, "rw-------");
     }
@@ -66,12 +66,8 @@ public final class DataDir {
 
     private void write(String name, String content, String mode) {
         Path target = file(name);
-        Path tmp = file("." + name + ".tmp");
         try {
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(target, content.getBytes(StandardCharsets.UTF_8), PosixFilePermissions.fromString(mode));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
         }

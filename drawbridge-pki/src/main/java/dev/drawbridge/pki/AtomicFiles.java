@@ -7,22 +7,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
- * Writes secret files so that a crash leaves either the old file or the whole new one, never a torn key
- * store, and so that the file is never readable by others, not even for a moment (it is created 0600).
+ * Writes files so that a crash leaves either the old file or the whole new one, never a torn key store, and
+ * so that a secret is never readable by others, not even for a moment: the temp file has its mode from
+ * creation. The one writer for the CA key store and the controller's and agent's data directories.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
+    private static final Set<PosixFilePermission> OWNER_ONLY = Set.copyOf(PosixFilePermissions.fromString("rw-------"));
+
     private AtomicFiles() {}
 
-    static void write(Path target, byte[] data) {
+    /** Writes {@code data} to {@code target} with mode 0600, creating missing parent directories. */
+    public static void write(Path target, byte[] data) throws IOException {
+        write(target, data, OWNER_ONLY);
+    }
+
+    /**
+     * Writes {@code data} to {@code target} with {@code mode} (less the umask), creating missing parent
+     * directories. Refuses, with {@link UnsupportedOperationException}, a file system without POSIX modes
+     * rather than write a secret readable by others.
+     */
+    public static void write(Path target, byte[] data, Set<PosixFilePermission> mode) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
-        Path temp = null;
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp",
+                PosixFilePermissions.asFileAttribute(mode));
         try {
-            Files.createDirectories(dir);
-            temp = createPrivate(dir, absolute.getFileName().toString());
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(data);
                 while (buffer.hasRemaining()) {
@@ -32,9 +47,10 @@ final class AtomicFiles {
             }
             Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
             temp = null;
-            syncDirectory(dir);
-        } catch (IOException e) {
-            throw new PkiException("cannot write " + absolute + ": " + e.getMessage(), e);
+            // The rename is durable only once the directory entry is on disk (fsync of the directory, POSIX).
+            try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+                directory.force(true);
+            }
         } finally {
             if (temp != null) {
                 try {
@@ -43,24 +59,6 @@ final class AtomicFiles {
                     // the write already failed; that error is the one to report
                 }
             }
-        }
-    }
-
-    private static Path createPrivate(Path dir, String name) throws IOException {
-        try {
-            return Files.createTempFile(dir, "." + name, ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            return Files.createTempFile(dir, "." + name, ".tmp"); // not a POSIX file system
-        }
-    }
-
-    /** The rename is durable only once the directory entry is on disk (fsync of the directory, POSIX). */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Some platforms cannot open a directory; the data itself is already synced.
         }
     }
 }
