@@ -14,6 +14,7 @@ import dev.drawbridge.attestation.Quote;
 import dev.drawbridge.attestation.QuoteVerifier;
 import dev.drawbridge.attestation.ReferenceValues;
 import dev.drawbridge.attestation.Verdict;
+import dev.drawbridge.testkit.Swtpm;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class Tpm2ToolsTpmTest {
     private static final PcrSelection REQUIRED = PcrSelection.of(HashAlg.SHA256, 0, 1, 2, 3, 7);
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static Tpm2ToolsSwtpm swtpm;
+    private static Swtpm swtpm;
     @TempDir
     static Path shared;
     @TempDir
@@ -47,7 +48,7 @@ class Tpm2ToolsTpmTest {
 
     @BeforeAll
     static void startTpm() throws Exception {
-        swtpm = Tpm2ToolsSwtpm.start();
+        swtpm = Swtpm.start();
     }
 
     @AfterAll
@@ -143,7 +144,7 @@ class Tpm2ToolsTpmTest {
         Path fresh = tmp.resolve("fresh-data");
         assertThat(new Tpm2ToolsTpm(swtpm.tcti(), fresh).akInfo()).isEqualTo(first);
         assertThat(Files.readAllBytes(fresh.resolve(Tpm2ToolsTpm.AK_PUBLIC_FILE))).isEqualTo(b64(first.get("ak_public")));
-        String persistent = swtpm.run("tpm2_getcap", "handles-persistent");
+        String persistent = swtpm.tpm2("tpm2_getcap", "handles-persistent");
         assertThat(persistent).contains(Tpm2ToolsTpm.EK_HANDLE).contains(Tpm2ToolsTpm.AK_HANDLE);
         assertThat(persistent.lines().filter(l -> l.startsWith("-")).count()).as(persistent).isEqualTo(2);
         assertThat(swtpm.transientHandles()).isEmpty();

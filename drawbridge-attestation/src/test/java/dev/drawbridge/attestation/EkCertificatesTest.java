@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drawbridge.attestation.EkCertificates.Failure;
 import dev.drawbridge.attestation.EkCertificates.Result;
+import dev.drawbridge.testkit.Swtpm;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class EkCertificatesTest {
-    private static CertifiedSwtpm tpm;
-    private static Path otherCa;
+    private static final String AK = "0x81010002";
+    private static Swtpm tpm;
+    private static Swtpm.Manufactured otherCa;
     private static X509Certificate ek;
     private static X509Certificate intermediate;
     private static X509Certificate root;
@@ -33,11 +34,14 @@ class EkCertificatesTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        tpm = CertifiedSwtpm.start();
-        otherCa = CertifiedSwtpm.manufacture();
-        ek = CertifiedSwtpm.ekCertificate(tpm.dir());
-        intermediate = CertifiedSwtpm.intermediate(tpm.dir());
-        root = CertifiedSwtpm.root(tpm.dir());
+        Swtpm.Manufactured made = Swtpm.manufacture();
+        tpm = Swtpm.start(made);
+        tpm.readPublic(Swtpm.Manufactured.EK, "ek");
+        tpm.createAk(Swtpm.Manufactured.EK, AK, "rsa", "rsassa", "ak");
+        otherCa = Swtpm.manufacture();
+        ek = made.ekCertificate();
+        intermediate = made.intermediate();
+        root = made.root();
         tpmEk = AttestationKey.fromPem(new String(tpm.file("ek.pem"), StandardCharsets.US_ASCII)).publicKey();
     }
 
@@ -47,7 +51,7 @@ class EkCertificatesTest {
             tpm.close();
         }
         if (otherCa != null) {
-            CertifiedSwtpm.delete(otherCa);
+            otherCa.delete();
         }
     }
 
@@ -71,7 +75,7 @@ class EkCertificatesTest {
 
     @Test
     void the_certificate_in_NV_is_the_one_written_to_the_file_and_certifies_the_RSA_EK() {
-        X509Certificate fromNv = CertifiedSwtpm.certificate(tpm.ekCertificateFromNv());
+        X509Certificate fromNv = Swtpm.certificate(tpm.nvRead(Swtpm.Manufactured.EK_CERTIFICATE_NV));
         assertThat(fromNv).isEqualTo(ek);
         assertThat(((RSAPublicKey) fromNv.getPublicKey()).getModulus().bitLength()).isEqualTo(2048);
         assertThat(EkCertificates.verify(fromNv, List.of(intermediate), List.of(root), tpmEk).valid()).isTrue();
@@ -96,8 +100,8 @@ class EkCertificatesTest {
 
     @Test
     void another_CA_does_not_build_a_chain_even_with_the_same_names() throws Exception {
-        X509Certificate otherIntermediate = CertifiedSwtpm.intermediate(otherCa);
-        X509Certificate otherRoot = CertifiedSwtpm.root(otherCa);
+        X509Certificate otherIntermediate = otherCa.intermediate();
+        X509Certificate otherRoot = otherCa.root();
         assertThat(otherIntermediate.getSubjectX500Principal()).isEqualTo(intermediate.getSubjectX500Principal());
         assertThat(failureOf(EkCertificates.verify(ek, List.of(otherIntermediate), List.of(otherRoot))))
                 .contains(Failure.CHAIN_DOES_NOT_BUILD);
@@ -116,7 +120,7 @@ class EkCertificatesTest {
         int at = indexOf(der, java.util.Arrays.copyOfRange(modulus, 1, 17));
         assertThat(at).isPositive();
         der[at + 8] ^= 0x01;
-        X509Certificate tampered = CertifiedSwtpm.certificate(der);
+        X509Certificate tampered = Swtpm.certificate(der);
         assertThat(failureOf(EkCertificates.verify(tampered, List.of(intermediate), List.of(root))))
                 .contains(Failure.CHAIN_DOES_NOT_BUILD);
     }
