@@ -186,7 +186,7 @@ public final class Conductor implements AutoCloseable {
         for (String id : ids) {
             Work w = fresh.get(id);
             if (w == null) {
-                schedule.remove(id);
+                forget(id, stamp);
             } else {
                 offer(id, stamp, w);
             }
@@ -201,7 +201,9 @@ public final class Conductor implements AutoCloseable {
         nextFullReload = wall.plus(FULL_RELOAD);
         Thread.ofVirtual().name("conductor-reload").start(() -> {
             try {
-                store.drainChanged();
+                // Nodes this conductor changed are re-read whatever their print says: a job saved with a new
+                // command id keeps the same length, and their own re-read may have failed.
+                Set<String> drained = store.drainChanged();
                 store.refreshRevoked(true);
                 long newest = store.newestChange();
                 long stamp = reads.incrementAndGet();
@@ -211,7 +213,7 @@ public final class Conductor implements AutoCloseable {
                 prints.keySet().retainAll(now.keySet());
                 java.util.List<String> moved = new java.util.ArrayList<>();
                 now.forEach((id, print) -> {
-                    if (!print.equals(prints.get(id))) {
+                    if (!print.equals(prints.get(id)) || drained.contains(id)) {
                         moved.add(id);
                     }
                 });
@@ -221,8 +223,7 @@ public final class Conductor implements AutoCloseable {
                     for (String id : chunk) {
                         Work w = fresh.get(id);
                         if (w == null) {
-                            // In a state the conductor leaves alone, unless a later read says otherwise.
-                            schedule.computeIfPresent(id, (k, v) -> v.stamp() < stamp ? null : v);
+                            forget(id, stamp);
                         } else {
                             offer(id, stamp, w);
                         }
@@ -299,13 +300,21 @@ public final class Conductor implements AutoCloseable {
             long stamp = reads.incrementAndGet();
             Work fresh = store.some(java.util.List.of(id)).get(id);
             if (fresh == null) {
-                schedule.remove(id);
+                forget(id, stamp);
             } else {
                 offer(id, stamp, fresh);
             }
         } catch (RuntimeException e) {
             store.changed(id);
         }
+    }
+
+    /**
+     * Drops a node the store no longer shows as looked after, unless a read later than this one put it back: an
+     * older read must not delete what a newer one found, or the node would go unpolled until its row changed.
+     */
+    private void forget(String id, long stamp) {
+        schedule.computeIfPresent(id, (k, v) -> v.stamp() < stamp ? null : v);
     }
 
     /**

@@ -240,7 +240,10 @@ final class ProvisioningStore {
      */
     int refreshRevoked(boolean full) {
         long newest = revokedNewest;
-        long since = full || newest == Long.MIN_VALUE ? Long.MIN_VALUE : newest - REVOKED_OVERLAP_MS;
+        // Never later than the wall clock: one revocation stamped in the future (a controller whose clock ran
+        // fast) must not make every later tick skip revocations stamped at the real time.
+        long since = full || newest == Long.MIN_VALUE ? Long.MIN_VALUE
+                : Math.min(newest, System.currentTimeMillis()) - REVOKED_OVERLAP_MS;
         List<Map.Entry<String, Long>> rows = db.read(h -> h.createQuery("SELECT serial_hex, revoked_at"
                         + " FROM certificates WHERE revoked_at IS NOT NULL AND revoked_at >= :since")
                 .bind("since", since).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list());

@@ -32,4 +32,10 @@ public record ConductorConfig(boolean enabled, Duration pollInterval, double jit
         return new ConductorConfig(enabled, pollInterval, jitter, requestTimeout, maxConcurrentPolls, unreachableAfter,
                 maxBackoff, enrollingDeadline, cleaningDeadline, d, rescuingDeadline, busyPollInterval);
     }
+
+    /** The same with another request timeout and bound on polls in flight. */
+    public ConductorConfig withRequests(Duration timeout, int maxInFlight) {
+        return new ConductorConfig(enabled, pollInterval, jitter, timeout, maxInFlight, unreachableAfter,
+                maxBackoff, enrollingDeadline, cleaningDeadline, deployingDeadline, rescuingDeadline, busyPollInterval);
+    }
 }

@@ -28,10 +28,10 @@ public interface NodeRepository {
     Optional<Node> find(Handle h, String idOrName);
 
     /** Up to {@code limit} nodes in name order, optionally in one state, after the given name (keyset paging). */
+    List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit);
+
     /** The nodes with these ids (not names), in no particular order; unknown ids are left out. */
     List<Node> findByIds(Handle h, java.util.Collection<String> ids);
-
-    List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit);
 
     /** Applies the present fields and bumps the version; empty when there is no such node. */
     Optional<Node> patch(Handle h, String id, NodePatch patch, Instant now);

@@ -60,10 +60,12 @@ public final class Verdicts {
                                     Optional<String> provenPcrs) {
         Instant now = clock.instant();
         routine.remove(nodeId);
-        pending.remove(nodeId);
+        // A repeat still waiting for the batch is superseded, but a history row it owes is a past fact: kept.
+        Optional<Pending> owed = Optional.ofNullable(pending.remove(nodeId)).filter(p -> p.history().isPresent());
         AttestationRecord rec = new AttestationRecord(UUID.randomUUID().toString(), nodeId, now, verdict, reasons,
                 nonceHex);
         db.inTransaction(h -> {
+            owed.ifPresent(p -> insertHistory(h, List.of(Map.entry(nodeId, p))));
             String previous = h.createQuery("SELECT verdict FROM nodes WHERE id = :id").bind("id", nodeId)
                     .mapTo(String.class).findFirst().orElse("");
             h.createUpdate("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce, pcrs)"
@@ -123,35 +125,46 @@ public final class Verdicts {
                 batch.add(Map.entry(id, p));
             }
         }
-        int[] updated = db.inTransaction(h -> {
-            var update = h.prepareBatch("UPDATE nodes SET verdict_at = :at WHERE id = :id AND verdict = :v"
-                    + " AND verdict_at < :at");
-            batch.forEach(e -> update.bind("at", e.getValue().at()).bind("id", e.getKey())
-                    .bind("v", e.getValue().verdict()).add());
-            int[] counts = update.execute();
-            var insert = h.prepareBatch("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce, pcrs)"
-                    + " VALUES (:id, :node, :at, :verdict, :reasons, :nonce, :pcrs)");
-            int rows = 0;
-            for (Map.Entry<String, Pending> e : batch) {
-                // A repeat that was seen is history even if a newer verdict has replaced it since.
-                for (History hist : e.getValue().history().stream().toList()) {
-                    insert.bind("id", hist.id()).bind("node", e.getKey()).bind("at", hist.at())
-                            .bind("verdict", e.getValue().verdict()).bind("reasons", hist.reasons())
-                            .bind("nonce", hist.nonce()).bind("pcrs", hist.pcrs().orElse(null)).add();
-                    rows++;
-                }
-            }
-            if (rows > 0) {
-                insert.execute();
-            }
-            return counts;
-        });
+        int[] updated;
+        try {
+            updated = db.inTransaction(h -> {
+                var update = h.prepareBatch("UPDATE nodes SET verdict_at = :at WHERE id = :id AND verdict = :v"
+                        + " AND verdict_at < :at");
+                batch.forEach(e -> update.bind("at", e.getValue().at()).bind("id", e.getKey())
+                        .bind("v", e.getValue().verdict()).add());
+                int[] counts = update.execute();
+                insertHistory(h, batch);
+                return counts;
+            });
+        } catch (RuntimeException e) {
+            // Nothing of the batch was written: it waits for the next flush, behind anything newer.
+            batch.forEach(e2 -> pending.merge(e2.getKey(), e2.getValue(), (newer, older) -> newer.after(older)));
+            throw e;
+        }
         for (int i = 0; i < updated.length; i++) {
             if (updated[i] == 0) {
                 routine.remove(batch.get(i).getKey());
             }
         }
         return batch.size();
+    }
+
+    /** Inserts the history rows these repeats owe (a repeat that was seen is history even if since replaced). */
+    private static void insertHistory(org.jdbi.v3.core.Handle h, List<Map.Entry<String, Pending>> repeats) {
+        var insert = h.prepareBatch("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce, pcrs)"
+                + " VALUES (:id, :node, :at, :verdict, :reasons, :nonce, :pcrs)");
+        int rows = 0;
+        for (Map.Entry<String, Pending> e : repeats) {
+            for (History hist : e.getValue().history().stream().toList()) {
+                insert.bind("id", hist.id()).bind("node", e.getKey()).bind("at", hist.at())
+                        .bind("verdict", e.getValue().verdict()).bind("reasons", hist.reasons())
+                        .bind("nonce", hist.nonce()).bind("pcrs", hist.pcrs().orElse(null)).add();
+                rows++;
+            }
+        }
+        if (rows > 0) {
+            insert.execute();
+        }
     }
 
     /** The node's verdict now: its latest, or unknown when there is none or it is older than the maximum age. */
