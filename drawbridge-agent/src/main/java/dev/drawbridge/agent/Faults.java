@@ -2,7 +2,9 @@ package dev.drawbridge.agent;
 
 /**
  * Misbehaviour a simulated agent can be told to show, as seen on the wire: silent (connections are accepted and
- * held, nothing is answered: a hung host, not a refused port) or slow (every answer held back by a delay). Read by
+ * held, nothing is answered: a hung host, not a refused port), slow (every answer held back by a delay), or
+ * losing one answer (the next submission of a named command is carried out, then the connection closes unanswered,
+ * as a reply lost to a timeout would be). Read by
  * {@link LightServer} for every connection and request, so a change applies at once. It also counts the answers
  * the agent gave and the longest wait between two of them, so a simulated fleet can show from the agents' side
  * whether the controller kept polling each one.
@@ -10,6 +12,9 @@ package dev.drawbridge.agent;
 public final class Faults {
     private volatile boolean silent;
     private volatile long delayMillis;
+    /** A command whose next submission is carried out but whose answer is lost (the connection just closes). */
+    private volatile String loseAnswerTo;
+    private long lost;
     private long answers;
     private long lastAnswerNanos = System.nanoTime();
     private long longestGapNanos;
@@ -22,6 +27,31 @@ public final class Faults {
         delayMillis = Math.max(0, millis);
     }
 
+    /** Loses the answer to the next submission of {@code command} (for example identity.install_certificate). */
+    public void loseAnswerTo(String command) {
+        loseAnswerTo = command;
+    }
+
+    /** Whether an answer loss is armed at all: the server reads a command's name only then. */
+    boolean losing() {
+        return loseAnswerTo != null;
+    }
+
+    /** True, once, for the armed command: its answer is to be lost. */
+    synchronized boolean takeLoss(String command) {
+        if (command.equals(loseAnswerTo)) {
+            loseAnswerTo = null;
+            lost++;
+            return true;
+        }
+        return false;
+    }
+
+    /** Answers lost on command so far. */
+    public synchronized long lost() {
+        return lost;
+    }
+
     boolean silent() {
         return silent;
     }
@@ -31,7 +61,9 @@ public final class Faults {
     }
 
     public String describe() {
-        return silent ? "silent" : delayMillis > 0 ? "slow " + delayMillis + " ms" : "normal";
+        String armed = loseAnswerTo;
+        return silent ? "silent" : delayMillis > 0 ? "slow " + delayMillis + " ms"
+                : armed != null ? "losing the answer to " + armed : "normal";
     }
 
     /** Called by the server after each answer it wrote. */

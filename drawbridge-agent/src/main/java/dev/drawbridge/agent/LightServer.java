@@ -176,6 +176,10 @@ final class LightServer implements AutoCloseable {
         }
         AgentApi.Response answer = api.handle(new AgentApi.Request(method, path, contentType, prefer, body,
                 peer(ssl)));
+        if (faults.losing() && method.equals("POST") && path.equals("/v1/commands")
+                && faults.takeLoss(commandName(body))) {
+            return false; // carried out, answer lost: the connection closes unanswered
+        }
         holdWhileSilent();
         long delay = faults.delayMillis();
         if (delay > 0) {
@@ -184,6 +188,14 @@ final class LightServer implements AutoCloseable {
         write(out, answer, keepAlive);
         faults.answered();
         return keepAlive;
+    }
+
+    private static String commandName(byte[] body) {
+        try {
+            return dev.drawbridge.protocol.Wire.JSON.readTree(body).path("name").asText("");
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private boolean refuse(OutputStream out, String path, ApiProblem p) throws IOException {

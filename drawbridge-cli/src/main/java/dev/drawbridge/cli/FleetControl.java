@@ -14,7 +14,8 @@ import java.util.function.Consumer;
 
 /**
  * The simulator's command language, one command a line, read from the control file as it grows and from stdin:
- * {@code drift NODE [PCR]}, {@code silence NODE}, {@code answer NODE}, {@code slow NODE MS}, {@code status}.
+ * {@code drift NODE [PCR]}, {@code silence NODE}, {@code answer NODE}, {@code slow NODE MS},
+ * {@code lose NODE COMMAND} (the answer to the node's next COMMAND submission is lost), {@code status}.
  */
 final class FleetControl {
     private final Map<String, FleetNode> fleet;
@@ -70,13 +71,19 @@ final class FleetControl {
                 case "silence" -> nodes(w).forEach(n -> n.faults().silence(true));
                 case "answer" -> nodes(w).forEach(n -> n.faults().silence(false));
                 case "slow" -> nodes(w).forEach(n -> n.faults().delay(Long.parseLong(w[2])));
+                case "lose" -> {
+                    if (w.length < 3) {
+                        throw new CliException("lose NODE COMMAND, e.g. lose sim-00001 identity.install_certificate");
+                    }
+                    nodes(w).forEach(n -> n.faults().loseAnswerTo(w[2]));
+                }
                 case "status" -> {
                     Map<String, Integer> faults = new TreeMap<>();
                     fleet.values().forEach(n -> faults.merge(n.address().isEmpty() ? "?" : describe(n), 1, Integer::sum));
                     say.accept("status: " + faults);
                     return;
                 }
-                default -> throw new CliException("unknown command '" + w[0] + "' (drift, silence, answer, slow, status)");
+                default -> throw new CliException("unknown command '" + w[0] + "' (drift, silence, answer, slow, lose, status)");
             }
             say.accept("done: " + line.trim());
         } catch (RuntimeException e) {
