@@ -748,18 +748,11 @@ public final class FenceStormBench {
 
     /**
      * The cost of one placement decision on this fleet, alone, on an idle store after the storm: the host query of
-     * {@code Capacity.claim} (placement package), copied here as of this benchmark's writing (keep them in step),
-     * and, for comparison, the query it replaced, which summed every host's instances for each decision.
+     * {@code Capacity.claim} ({@link Placement#hostQuery()}), and, for comparison, the query it replaced, which
+     * summed every host's instances for each decision.
      */
     static final class PlacementQuery {
-        private static final String FREE_MB = "COALESCE(n.capacity_memory_mb, 0) - n.used_memory_mb";
-        private static final String FREE_CPUS = "COALESCE(n.capacity_cpus, 0) - n.used_cpus";
-        private static final String SQL = "SELECT n.id, n.name, " + FREE_CPUS + " AS free_cpus, " + FREE_MB
-                + " AS free_mb FROM nodes n"
-                + " WHERE n.state = 'active' AND n.placement_disabled = 0 AND n.verdict = 'trusted'"
-                + " AND n.verdict_at >= :fresh AND n.id <> :avoid"
-                + " AND " + FREE_CPUS + " >= :cpus AND " + FREE_MB + " >= :mem"
-                + " ORDER BY " + FREE_MB + " DESC, n.name LIMIT 1";
+        private static final String SQL = Placement.hostQuery();
 
         private static final String SUMMING = """
                 SELECT n.id FROM nodes n
@@ -771,7 +764,7 @@ public final class FenceStormBench {
                         WHERE x.node_id = n.id) >= :mem
                 ORDER BY COALESCE(n.capacity_memory_mb, 0) - (SELECT COALESCE(SUM(x.memory_mb), 0) FROM instances x
                         WHERE x.node_id = n.id) DESC, n.name
-                LIMIT 1""";
+                LIMIT :limit""";
 
         private PlacementQuery() {}
 
@@ -788,7 +781,7 @@ public final class FenceStormBench {
             out.put("same_host_as_summing", host[0].equals(host[1]));
             boolean sqlite = db.dialect() == Dialect.SQLITE;
             List<String> plan = db.inTransaction(h -> h.createQuery((sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + SQL)
-                    .bind("fresh", fresh).bind("avoid", "").bind("cpus", INSTANCE_CPUS)
+                    .bind("fresh", fresh).bind("avoid", "").bind("cpus", INSTANCE_CPUS).bind("limit", 1)
                     .bind("mem", INSTANCE_MEMORY_MB).map((rs, ctx) -> rs.getString(sqlite ? "detail" : "QUERY PLAN"))
                     .list());
             out.put("plan", String.join(" | ", plan));
@@ -801,7 +794,8 @@ public final class FenceStormBench {
             for (int i = 0; i < repeats; i++) {
                 long t0 = System.nanoTime();
                 String host = db.inTransaction(h -> h.createQuery(sql).bind("fresh", fresh).bind("avoid", "")
-                        .bind("cpus", INSTANCE_CPUS).bind("mem", INSTANCE_MEMORY_MB).map((rs, ctx) -> rs.getString(1))
+                        .bind("cpus", INSTANCE_CPUS).bind("mem", INSTANCE_MEMORY_MB).bind("limit", 1)
+                        .map((rs, ctx) -> rs.getString(1))
                         .findFirst().orElse(""));
                 ms[i] = (System.nanoTime() - t0) / 1e6;
                 found.accept(host);

@@ -181,16 +181,7 @@ public final class Conductor implements AutoCloseable {
             }
             return;
         }
-        long stamp = reads.incrementAndGet();
-        Map<String, Work> fresh = store.some(ids);
-        for (String id : ids) {
-            Work w = fresh.get(id);
-            if (w == null) {
-                forget(id, stamp);
-            } else {
-                offer(id, stamp, w);
-            }
-        }
+        reread(ids, reads.incrementAndGet());
     }
 
     /** Starts a full reload unless one is running; returns whether it started. */
@@ -219,16 +210,8 @@ public final class Conductor implements AutoCloseable {
                 });
                 for (int i = 0; i < moved.size(); i += RELOAD_CHUNK) {
                     java.util.List<String> chunk = moved.subList(i, Math.min(moved.size(), i + RELOAD_CHUNK));
-                    Map<String, Work> fresh = store.some(chunk);
-                    for (String id : chunk) {
-                        Work w = fresh.get(id);
-                        if (w == null) {
-                            forget(id, stamp);
-                        } else {
-                            offer(id, stamp, w);
-                        }
-                        prints.put(id, now.get(id));
-                    }
+                    reread(chunk, stamp);
+                    chunk.forEach(id -> prints.put(id, now.get(id)));
                 }
                 mark.accumulateAndGet(newest, Math::max);
             } catch (RuntimeException e) {
@@ -297,15 +280,25 @@ public final class Conductor implements AutoCloseable {
     private void reload(String id) {
         store.reloaded(id);
         try {
-            long stamp = reads.incrementAndGet();
-            Work fresh = store.some(java.util.List.of(id)).get(id);
-            if (fresh == null) {
-                forget(id, stamp);
-            } else {
-                offer(id, stamp, fresh);
-            }
+            reread(java.util.List.of(id), reads.incrementAndGet());
         } catch (RuntimeException e) {
             store.changed(id);
+        }
+    }
+
+    /**
+     * Reads these nodes with a stamp taken before the read, and puts each in the schedule or drops it (no longer
+     * looked after), unless a later read already decided.
+     */
+    private void reread(java.util.Collection<String> ids, long stamp) {
+        Map<String, Work> fresh = store.some(ids);
+        for (String id : ids) {
+            Work w = fresh.get(id);
+            if (w == null) {
+                forget(id, stamp);
+            } else {
+                offer(id, stamp, w);
+            }
         }
     }
 

@@ -85,7 +85,8 @@ final class Steps {
     }
 
     @FunctionalInterface
-    private interface Body {
+    /** What a step does; {@link #step} wraps it. */
+    interface Body {
         FenceStep.Result run(String fence, Node node, String reason);
     }
 
@@ -98,7 +99,8 @@ final class Steps {
         return step(name, true, body);
     }
 
-    private static FenceStep step(String name, boolean storeOnly, Body body) {
+    /** A step named {@code name} doing {@code body}; store-only as {@link FenceStep#storeOnly()} says. */
+    static FenceStep step(String name, boolean storeOnly, Body body) {
         return new FenceStep() {
             @Override
             public String name() {

@@ -16,7 +16,7 @@ final class Capacity {
     /** Free memory exactly as the index {@code nodes_placement} (V7) has it; an equivalent expression would miss it. */
     private static final String FREE_MB = "COALESCE(n.capacity_memory_mb, 0) - n.used_memory_mb";
     private static final String FREE_CPUS = "COALESCE(n.capacity_cpus, 0) - n.used_cpus";
-    private static final String CHOOSE = "SELECT n.id, n.name, " + FREE_CPUS + " AS free_cpus, " + FREE_MB
+    static final String CHOOSE = "SELECT n.id, n.name, " + FREE_CPUS + " AS free_cpus, " + FREE_MB
             + " AS free_mb FROM nodes n"
             + " WHERE n.state = 'active' AND n.placement_disabled = 0 AND n.verdict = 'trusted'"
             + " AND n.verdict_at >= :fresh AND n.id <> :avoid"

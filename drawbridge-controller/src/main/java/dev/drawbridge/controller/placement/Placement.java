@@ -37,6 +37,14 @@ public final class Placement {
         this.verdictMaxAge = verdictMaxAge;
     }
 
+    /**
+     * The query that chooses a host (parameters {@code fresh}, {@code avoid}, {@code cpus}, {@code mem} and
+     * {@code limit}), for benchmarks that time and explain the real thing rather than a copy of it.
+     */
+    public static String hostQuery() {
+        return Capacity.CHOOSE;
+    }
+
     public Instance create(String name, int cpus, long memoryMb, String actor) {
         Instant now = clock.instant();
         return inPlacingTransaction(h -> {

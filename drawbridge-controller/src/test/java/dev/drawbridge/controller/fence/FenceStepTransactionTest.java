@@ -133,21 +133,6 @@ class FenceStepTransactionTest {
     }
 
     private static FenceStep step(String name, boolean storeOnly, Body body) {
-        return new FenceStep() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Result run(String fenceId, Node node, String reason) {
-                return body.run(node);
-            }
-
-            @Override
-            public boolean storeOnly() {
-                return storeOnly;
-            }
-        };
+        return Steps.step(name, storeOnly, (fence, node, reason) -> body.run(node));
     }
 }
