@@ -103,7 +103,8 @@ public final class Agent implements AutoCloseable {
                 .maxPayloadSize(MAX_BODY_BYTES)
                 .shutdownGracePeriod(Duration.ofSeconds(2))
                 // OPTIONAL: the API, not the handshake, answers a missing certificate, with a 403 that says why.
-                .tls(Tls.builder().sslContext(tls.sslContext()).clientAuth(TlsClientAuth.OPTIONAL).build())
+                .tls(Tls.builder().sslContext(tls.sslContext()).clientAuth(TlsClientAuth.OPTIONAL)
+                        .enabledProtocols(TlsIdentity.PROTOCOLS).build())
                 .routing(routes::register)
                 .build()
                 .start();

@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Once enrolled, only controllers may call: the client must have presented a certificate chaining to the
- * payload root (the handshake already checked that; it is checked again here because a connection or a
- * resumed session from before enrollment carries no such check) with the CONTROLLER profile. A node
- * certificate from the same CA is refused: nodes never command each other.
+ * Only controllers may call, from the first connection on, enrolled or not: the client must have presented a
+ * certificate chaining to the payload root with the CONTROLLER profile. The handshake checked the chain already;
+ * it is checked again on every request because PKIX validation also checks the validity period, so a kept-alive
+ * connection never outlives the controller certificate it was opened with. A node certificate from the same CA is
+ * refused: nodes never command each other. Before enrollment the controller cannot verify the agent, but the agent
+ * can always verify the controller: the payload names the one root it trusts.
  */
 final class ClientCerts {
     private final TlsIdentity tls;
@@ -19,13 +21,11 @@ final class ClientCerts {
         this.tls = tls;
     }
 
-    /** Why a client presenting {@code presented} may not call; empty when it may (or the agent is not enrolled yet). */
+    /** Why a client presenting {@code presented} may not call; empty when it may. */
     Optional<String> refusal(List<Certificate> presented) {
-        if (!tls.current().enrolled()) {
-            return Optional.empty();
-        }
         if (presented.isEmpty()) {
-            return Optional.of("this agent is enrolled: present a controller client certificate from its CA");
+            return Optional.of("present a controller client certificate issued by the CA named in this agent's "
+                    + "bootstrap payload");
         }
         List<X509Certificate> chain = presented.stream().filter(X509Certificate.class::isInstance)
                 .map(X509Certificate.class::cast).toList();

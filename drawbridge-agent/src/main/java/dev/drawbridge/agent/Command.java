@@ -18,7 +18,8 @@ sealed interface Command {
 
     record ProveTicket(byte[] nonce) implements Command {}
 
-    record CreateCsr() implements Command {}
+    /** A new key and its CSR; with a nonce (a renewal), also a signature by the key served now (RenewalProof). */
+    record CreateCsr(java.util.Optional<byte[]> nonce) implements Command {}
 
     record InstallCertificate(X509Certificate certificate, List<X509Certificate> chain) implements Command {
         public InstallCertificate {

@@ -45,9 +45,9 @@ final class CommandExecutor implements CommandRunner.Executor {
                 yield Outcome.of(Map.of("stored", true));
             }
             case Command.ProveTicket p -> enrollment.prove(p.nonce());
-            case Command.CreateCsr c -> enrollment.createCsr();
+            case Command.CreateCsr c -> enrollment.createCsr(c.nonce());
             case Command.InstallCertificate i -> enrollment.install(i);
-            case Command.EraseDevices e -> Outcome.of(Eraser.erase(e.devices()));
+            case Command.EraseDevices e -> Outcome.of(Eraser.erase(e.devices(), hardware.read().disks()));
             case Command.WriteImage w -> Outcome.of(images.write(w, progress));
             case Command.Reboot r -> Outcome.of(reboot.run());
             case Command.SystemStatus s -> Outcome.of(systemStatus());

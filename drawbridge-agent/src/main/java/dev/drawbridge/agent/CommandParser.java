@@ -28,7 +28,8 @@ final class CommandParser {
             case Commands.HARDWARE_GET_INFO -> new Command.HardwareGetInfo();
             case Commands.NODE_SET_INFO -> new Command.NodeSetInfo(toMap(params));
             case Commands.IDENTITY_PROVE_TICKET -> new Command.ProveTicket(nonce(text(params, "nonce")));
-            case Commands.IDENTITY_CREATE_CSR -> new Command.CreateCsr();
+            case Commands.IDENTITY_CREATE_CSR -> new Command.CreateCsr(params.has("nonce")
+                    ? java.util.Optional.of(nonce(text(params, "nonce"))) : java.util.Optional.empty());
             case Commands.IDENTITY_INSTALL_CERTIFICATE -> install(params);
             case Commands.CLEAN_ERASE_DEVICES -> erase(params);
             case Commands.DEPLOY_WRITE_IMAGE -> writeImage(params);

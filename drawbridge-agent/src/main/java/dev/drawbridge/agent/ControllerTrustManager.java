@@ -4,29 +4,24 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Client certificates: before enrollment any client may call (the conductor cannot verify us yet, and client
- * certificates are ignored); once enrolled a presented chain must lead to the payload root, or the handshake
- * fails. Whether the client is a controller is decided per request by {@link ClientCertFilter}.
+ * Client certificates: a presented chain must lead to the payload root, or the handshake fails, enrolled or not.
+ * A client that presents none completes the handshake and is refused per request with a 403 that says why
+ * ({@link ClientCerts}), which also decides whether the client is a controller.
  */
 final class ControllerTrustManager extends X509ExtendedTrustManager {
-    private final Supplier<TlsIdentity.Current> current;
     private final X509Certificate root;
 
-    ControllerTrustManager(Supplier<TlsIdentity.Current> current, X509Certificate root) {
-        this.current = current;
+    ControllerTrustManager(X509Certificate root) {
         this.root = root;
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        if (current.get().enrolled()) {
-            check(chain);
-        }
+        check(chain);
     }
 
     @Override
@@ -45,7 +40,7 @@ final class ControllerTrustManager extends X509ExtendedTrustManager {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         // Naming the root in CertificateRequest lets a controller's client pick its certificate.
-        return current.get().enrolled() ? new X509Certificate[] {root} : new X509Certificate[0];
+        return new X509Certificate[] {root};
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.drawbridge.agent;
 
 import dev.drawbridge.pki.Profile;
+import dev.drawbridge.pki.Pem;
 import dev.drawbridge.protocol.BootstrapPayload;
+import dev.drawbridge.protocol.RenewalProof;
 import dev.drawbridge.protocol.TicketProof;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -36,11 +38,22 @@ final class Enrollment {
                 "proof", Base64.getUrlEncoder().withoutPadding().encodeToString(proof)));
     }
 
-    /** A new key every time, kept in memory only until its certificate is installed. */
-    Outcome createCsr() {
+    /**
+     * A new key every time, kept in memory only until its certificate is installed. With a renewal nonce, an
+     * enrolled agent also signs the nonce and the CSR with the key it serves now ({@link RenewalProof}), so the
+     * conductor knows the request comes from the holder of the current identity, not only over its connection.
+     */
+    Outcome createCsr(Optional<byte[]> nonce) {
         KeyPair keys = Keys.generate();
         pending.set(Optional.of(keys));
-        return Outcome.of(Map.of("csr", Keys.csr(keys, payload.nodeName())));
+        String csr = Keys.csr(keys, payload.nodeName());
+        TlsIdentity.Current now = tls.current();
+        if (nonce.isEmpty() || !now.enrolled()) {
+            return Outcome.of(Map.of("csr", csr));
+        }
+        byte[] signature = RenewalProof.sign(now.key(), RenewalProof.message(nonce.get(), Pem.der(csr, "CERTIFICATE REQUEST")));
+        return Outcome.of(Map.of("csr", csr, "serial", now.leaf().getSerialNumber().toString(16),
+                "possession", Base64.getUrlEncoder().withoutPadding().encodeToString(signature)));
     }
 
     Outcome install(Command.InstallCertificate cmd) {

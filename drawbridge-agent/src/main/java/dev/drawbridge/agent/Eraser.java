@@ -5,7 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import dev.drawbridge.protocol.HardwareInfo;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +22,38 @@ final class Eraser {
 
     private Eraser() {}
 
-    static Map<String, Object> erase(List<Path> devices) {
+    /**
+     * Erases {@code devices} after checking every one of them against {@code reported}, the agent's own hardware
+     * report read now: each must be (by its real path) a disk the agent reported, and not the disk its running root
+     * file system is on. Nothing is erased unless all pass, and a refusal names the device and why.
+     */
+    static Map<String, Object> erase(List<Path> devices, List<HardwareInfo.Disk> reported) {
+        Map<Path, HardwareInfo.Disk> known = new HashMap<>();
+        for (HardwareInfo.Disk d : reported) {
+            real(Path.of(d.path())).ifPresent(p -> known.put(p, d));
+        }
+        for (Path device : devices) {
+            Optional<Path> real = real(device);
+            HardwareInfo.Disk disk = real.map(known::get).orElseThrow(() -> new CommandFailed("refusing to erase "
+                    + device + ": it is not a disk this agent reports in hardware.get_info (reported: "
+                    + reported.stream().map(HardwareInfo.Disk::path).toList() + ")"));
+            if (disk.root()) {
+                throw new CommandFailed("refusing to erase " + device + ": the running system's root file system is "
+                        + "on " + disk.name());
+            }
+        }
+        return erase(devices);
+    }
+
+    private static Optional<Path> real(Path p) {
+        try {
+            return Optional.of(p.toRealPath());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Map<String, Object> erase(List<Path> devices) {
         List<Map<String, Object>> erased = new ArrayList<>();
         for (Path device : devices) {
             erased.add(eraseOne(device));

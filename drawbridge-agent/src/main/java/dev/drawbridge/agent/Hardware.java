@@ -55,15 +55,38 @@ final class Hardware {
 
     private List<HardwareInfo.Disk> disks() {
         List<HardwareInfo.Disk> out = new ArrayList<>();
+        Optional<String> rootDisk = rootDisk();
         for (Path dir : list(sys.resolve("block"))) {
             String name = dir.getFileName().toString();
             if (name.startsWith("loop") || name.startsWith("ram") || name.startsWith("zram")) {
                 continue; // not real disks
             }
-            text(dir.resolve("size")).flatMap(Hardware::parseLong)
-                    .ifPresent(sectors -> out.add(new HardwareInfo.Disk(name, sectors * 512))); // always 512-byte units
+            boolean root = rootDisk.filter(name::equals).isPresent();
+            text(dir.resolve("size")).flatMap(Hardware::parseLong).ifPresent(sectors -> out.add(
+                    new HardwareInfo.Disk(name, sectors * 512, "/dev/" + name, root))); // always 512-byte units
         }
         return out;
+    }
+
+    /**
+     * The whole disk holding the running root file system: the major:minor of {@code /} from
+     * /proc/self/mountinfo (field 3), then /sys/dev/block/MAJ:MIN, whose parent is the disk when it is a partition.
+     */
+    Optional<String> rootDisk() {
+        Optional<String> majorMinor = text(proc.resolve("self/mountinfo")).flatMap(t -> t.lines()
+                .map(l -> l.split(" "))
+                .filter(f -> f.length > 4 && f[4].equals("/"))
+                .map(f -> f[2]).reduce((first, later) -> later)); // the last mount on / is the one in effect
+        if (majorMinor.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Path dev = sys.resolve("dev/block").resolve(majorMinor.get()).toRealPath();
+            Path disk = Files.exists(dev.resolve("partition")) ? dev.getParent() : dev;
+            return Optional.of(disk.getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // an overlay or tmpfs root: no block device holds it
+        }
     }
 
     private long memTotal() {

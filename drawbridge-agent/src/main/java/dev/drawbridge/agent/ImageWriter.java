@@ -51,7 +51,7 @@ final class ImageWriter {
             response = http.get().send(HttpRequest.newBuilder(cmd.url()).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new CommandFailed("cannot fetch " + cmd.url() + ": " + e.getMessage(), e);
+            throw new CommandFailed("cannot fetch " + cmd.url() + ": " + dev.drawbridge.protocol.Causes.describe(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandFailed("interrupted while fetching " + cmd.url());
@@ -73,7 +73,7 @@ final class ImageWriter {
                     "target", cmd.target().toString());
         } catch (IOException e) {
             invalidate(cmd, "write failed: " + e.getMessage());
-            throw new CommandFailed("cannot write image to " + cmd.target() + ": " + e.getMessage(), e);
+            throw new CommandFailed("cannot write image to " + cmd.target() + ": " + dev.drawbridge.protocol.Causes.describe(e), e);
         }
     }
 

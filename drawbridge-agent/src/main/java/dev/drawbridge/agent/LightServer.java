@@ -92,6 +92,7 @@ final class LightServer implements AutoCloseable {
             try (SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw, null, true)) {
                 ssl.setUseClientMode(false);
                 ssl.setWantClientAuth(true);
+                ssl.setEnabledProtocols(TlsIdentity.PROTOCOLS.toArray(String[]::new));
                 InputStream in = new BufferedInputStream(ssl.getInputStream(), 4096);
                 OutputStream out = new BufferedOutputStream(ssl.getOutputStream(), 4096);
                 boolean again = true;

@@ -30,6 +30,9 @@ final class TlsIdentity {
         }
     }
 
+    /** The agent API speaks TLS 1.3 only: both ends are ours, so nothing older needs to be offered. */
+    static final List<String> PROTOCOLS = List.of("TLSv1.3");
+
     private final AtomicReference<Current> current;
     private final X509Certificate root;
     private final SSLContext context;
@@ -40,7 +43,7 @@ final class TlsIdentity {
         try {
             context = SSLContext.getInstance("TLS");
             context.init(new KeyManager[] {new SwitchingKeyManager(current::get)},
-                    new TrustManager[] {new ControllerTrustManager(current::get, root)}, null);
+                    new TrustManager[] {new ControllerTrustManager(root)}, null);
         } catch (GeneralSecurityException e) {
             throw new AgentException("cannot set up TLS", e);
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.drawbridge.pki.Profile;
 import dev.drawbridge.protocol.HardwareInfo;
 import dev.drawbridge.protocol.Wire;
 import java.net.InetSocketAddress;
@@ -34,12 +35,21 @@ class AgentApiTest {
         Path profile = pki.write("hw.json", Wire.JSON.writeValueAsString(hw));
         agent = Agent.start(AgentConfig.of(tmp.resolve("data"), pki.payloadFile(pki.payloadFields("n1")))
                 .withListen("127.0.0.1:0").withHardwareProfile(profile));
-        client = new AgentClient(agent.port(), pki.client(Optional.empty()));
+        client = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
     }
 
     @AfterEach
     void stop() {
         agent.close();
+    }
+
+    @Test
+    void theAgentApiSpeaksTls13Only() {
+        String at = "127.0.0.1:" + agent.port();
+        var old = dev.drawbridge.testkit.OpenSsl.run(tmp, "s_client", "-connect", at, "-brief", "-tls1_2");
+        assertThat(old.stderr()).doesNotContain("Protocol version: TLSv1.2");
+        var now = dev.drawbridge.testkit.OpenSsl.run(tmp, "s_client", "-connect", at, "-brief", "-tls1_3");
+        assertThat(now.stderr()).contains("Protocol version: TLSv1.3");
     }
 
     @Test
@@ -64,7 +74,7 @@ class AgentApiTest {
     @Test
     void preferWaitAnswersAQuickCommandFinishedInOneRequest() throws Exception {
         var http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
-                .sslContext(pki.client(Optional.empty())).build();
+                .sslContext(pki.client(Optional.of(Profile.CONTROLLER))).build();
         HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                         "https://127.0.0.1:" + agent.port() + "/v1/commands")).header("Prefer", "respond-async, wait=5")
                 .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(

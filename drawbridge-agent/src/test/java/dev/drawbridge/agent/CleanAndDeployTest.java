@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.HardwareInfo;
 import dev.drawbridge.protocol.Wire;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -32,9 +34,15 @@ class CleanAndDeployTest {
     @BeforeEach
     void start() throws Exception {
         TestPki pki = new TestPki(tmp);
+        HardwareInfo hw = new HardwareInfo(List.of(new HardwareInfo.Nic("eth0", "52:54:00:12:34:56")), "uuid-1",
+                "SER1", 4, 8L << 30, List.of(
+                        new HardwareInfo.Disk("vda", 4 * MIB, tmp.resolve("disk.raw").toString(), false),
+                        new HardwareInfo.Disk("vdb", 5, tmp.resolve("small.raw").toString(), false),
+                        new HardwareInfo.Disk("vdc", 4 * MIB, tmp.resolve("root.raw").toString(), true)));
+        Path profile = pki.write("hw.json", Wire.JSON.writeValueAsString(hw));
         agent = Agent.start(AgentConfig.of(tmp.resolve("data"), pki.payloadFile(pki.payloadFields("n1")))
-                .withListen("127.0.0.1:0"));
-        client = new AgentClient(agent.port(), pki.client(Optional.empty()));
+                .withListen("127.0.0.1:0").withHardwareProfile(profile));
+        client = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
         image = new byte[3 * MIB + 123];
         new Random(7).nextBytes(image);
         images = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -82,6 +90,51 @@ class CleanAndDeployTest {
         assertThat(client.run("clean.erase_devices", Map.of("devices", List.of(disk.toString())))
                 .get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(Files.readAllBytes(disk)).containsExactly(0, 0, 0, 0, 0);
+    }
+
+    @Test
+    void eraseRefusesAFileTheAgentDidNotReportAndChangesNothing() throws Exception {
+        Path other = tmp.resolve("some-file");
+        byte[] data = new byte[2 * MIB];
+        Arrays.fill(data, (byte) 0x5a);
+        Files.write(other, data);
+        Files.write(tmp.resolve("disk.raw"), data);
+        JsonNode done = client.run("clean.erase_devices",
+                Map.of("devices", List.of(tmp.resolve("disk.raw").toString(), other.toString())));
+        assertThat(done.get("status").asText()).isEqualTo("FAILED");
+        assertThat(done.get("error").asText()).contains("refusing to erase " + other).contains("not a disk this agent reports");
+        assertThat(Files.readAllBytes(other)).containsOnly(0x5a);
+        assertThat(Files.readAllBytes(tmp.resolve("disk.raw"))).as("nothing is erased unless every device passes")
+                .containsOnly(0x5a);
+    }
+
+    @Test
+    void eraseRefusesTheDiskTheRunningRootFileSystemIsOn() throws Exception {
+        Path root = tmp.resolve("root.raw");
+        byte[] data = new byte[2 * MIB];
+        Arrays.fill(data, (byte) 0x5a);
+        Files.write(root, data);
+        Files.createSymbolicLink(tmp.resolve("alias"), root);
+        JsonNode done = client.run("clean.erase_devices", Map.of("devices", List.of(tmp.resolve("alias").toString())));
+        assertThat(done.get("status").asText()).isEqualTo("FAILED");
+        assertThat(done.get("error").asText()).contains("root file system is on vdc");
+        assertThat(Files.readAllBytes(root)).containsOnly(0x5a);
+    }
+
+    @Test
+    void anImageThatCannotBeFetchedNamesTheCause() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        JsonNode refused = client.run("deploy.write_image", Map.of("url", "http://127.0.0.1:" + closed + "/os.img",
+                "sha256", "ab".repeat(32), "target", tmp.resolve("t.raw").toString()));
+        assertThat(refused.get("status").asText()).isEqualTo("FAILED");
+        assertThat(refused.get("error").asText()).contains("cannot fetch http://127.0.0.1:" + closed)
+                .contains("connection refused").doesNotContain("null");
+        JsonNode missing = client.run("deploy.write_image", Map.of("url", url("/missing.img"),
+                "sha256", "ab".repeat(32), "target", tmp.resolve("t.raw").toString()));
+        assertThat(missing.get("error").asText()).contains("HTTP 404");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.drawbridge.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.pki.IssueRequest;
@@ -34,7 +35,7 @@ class EnrollmentTest {
     void theTicketProofMatchesTheCertificateTheAgentServes() {
         TestPki pki = new TestPki(tmp);
         try (Agent agent = Agent.start(config(pki))) {
-            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.empty()));
+            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
             byte[] nonce = new byte[32];
             new SecureRandom().nextBytes(nonce);
             JsonNode done = conductor.run("identity.prove_ticket",
@@ -45,6 +46,40 @@ class EnrollmentTest {
             assertThat(done.at("/result/ticket_id").asText()).isEqualTo("0123456789abcdef");
             assertThat(Base64.getUrlDecoder().decode(done.at("/result/proof").asText())).isEqualTo(expected);
             assertThat(done.toString()).doesNotContain("c2VjcmV0");
+        }
+    }
+
+    /**
+     * The probe's finding: a fresh agent obeyed anyone. From the first connection it now answers only a controller
+     * certificate of the payload's CA: no certificate, a node certificate and another CA's controller certificate
+     * are all refused, and the refused commands change nothing.
+     */
+    @Test
+    void aFreshAgentObeysOnlyAControllerOfItsPayloadCa() throws Exception {
+        TestPki pki = new TestPki(tmp);
+        Path victim = Files.write(tmp.resolve("victim"), new byte[] {7, 7, 7});
+        try (Agent agent = Agent.start(config(pki))) {
+            String erase = "clean.erase_devices";
+            Map<String, Object> params = Map.of("devices", List.of(victim.toString()));
+            HttpResponse<String> anonymous = new AgentClient(agent.port(), pki.client(Optional.empty()))
+                    .command(erase, params);
+            assertThat(anonymous.statusCode()).isEqualTo(403);
+            assertThat(AgentClient.tree(anonymous).get("detail").asText()).contains("controller client certificate");
+            HttpResponse<String> setInfo = new AgentClient(agent.port(), pki.client(Optional.empty()))
+                    .command("node.set_info", Map.of("instance", "x"));
+            assertThat(setInfo.statusCode()).isEqualTo(403);
+            HttpResponse<String> asNode = new AgentClient(agent.port(), pki.client(Optional.of(Profile.NODE)))
+                    .command(erase, params);
+            assertThat(asNode.statusCode()).isEqualTo(403);
+            TestPki otherCa = new TestPki(Files.createDirectories(tmp.resolve("other")));
+            assertThatThrownBy(() -> new AgentClient(agent.port(), otherCa.client(Optional.of(Profile.CONTROLLER)))
+                    .command(erase, params)).as("another CA's controller fails the handshake").isInstanceOf(Exception.class);
+            assertThat(Files.readAllBytes(victim)).containsExactly(7, 7, 7);
+            assertThat(tmp.resolve("data").resolve(CommandExecutor.NODE_INFO)).doesNotExist();
+            HttpResponse<String> controller = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)))
+                    .get("/v1/status");
+            assertThat(controller.statusCode()).isEqualTo(200);
+            assertThat(AgentClient.tree(controller).get("identity").asText()).isEqualTo("fresh");
         }
     }
 
@@ -93,7 +128,7 @@ class EnrollmentTest {
     void aCertificateForAnotherKeyIsRefused() {
         TestPki pki = new TestPki(tmp);
         try (Agent agent = Agent.start(config(pki))) {
-            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.empty()));
+            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
             conductor.run("identity.create_csr", Map.of());
             IssuedCertificate other = pki.ca.issue(new IssueRequest(Profile.NODE, "n1", List.of("n1"), List.of(),
                     Keys.generate().getPublic()));
@@ -108,7 +143,7 @@ class EnrollmentTest {
     void aControllerCertificateIsNotInstalledAsTheNodeIdentity() {
         TestPki pki = new TestPki(tmp);
         try (Agent agent = Agent.start(config(pki))) {
-            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.empty()));
+            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
             String csr = conductor.run("identity.create_csr", Map.of()).at("/result/csr").asText();
             IssuedCertificate wrong = pki.ca.issue(new IssueRequest(Profile.CONTROLLER, "n1", List.of("n1"),
                     List.of(), pki.ca.parseCsr(csr).publicKey()));
@@ -119,7 +154,7 @@ class EnrollmentTest {
 
     /** The conductor's enrollment: CSR from the agent, certificate from the CA, install, then wait for mTLS. */
     private static X509Certificate enroll(TestPki pki, Agent agent) {
-        AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.empty()));
+        AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
         String csr = conductor.run("identity.create_csr", Map.of()).at("/result/csr").asText();
         var request = pki.ca.parseCsr(csr);
         assertThat(request.subjectCommonName()).isEqualTo("n1");

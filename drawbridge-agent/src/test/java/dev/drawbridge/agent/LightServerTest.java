@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.pki.Profile;
 import dev.drawbridge.protocol.HardwareInfo;
 import dev.drawbridge.protocol.Wire;
 import java.io.BufferedReader;
@@ -47,7 +48,7 @@ class LightServerTest {
         faults = new Faults();
         agent = Agent.startSimulated(AgentConfig.of(tmp.resolve("data"), pki.payloadFile(pki.payloadFields("sim-1")))
                 .withListen("127.0.0.1:0").withHardwareProfile(profile).withTpm("software"), faults);
-        client = new AgentClient(agent.port(), pki.client(Optional.empty()));
+        client = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
     }
 
     @AfterEach
@@ -129,12 +130,12 @@ class LightServerTest {
 
     private HttpResponse<String> send(HttpRequest.Builder req, Duration timeout) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .sslContext(pki.client(Optional.empty())).build();
+                .sslContext(pki.client(Optional.of(Profile.CONTROLLER))).build();
         return http.send(req.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private SSLSocket socket() throws IOException {
-        SSLSocket s = (SSLSocket) pki.client(Optional.empty()).getSocketFactory().createSocket("127.0.0.1", agent.port());
+        SSLSocket s = (SSLSocket) pki.client(Optional.of(Profile.CONTROLLER)).getSocketFactory().createSocket("127.0.0.1", agent.port());
         s.setSoTimeout(5000);
         return s;
     }

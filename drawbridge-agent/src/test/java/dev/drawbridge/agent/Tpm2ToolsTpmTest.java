@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.pki.Profile;
 import dev.drawbridge.attestation.AttestationKey;
 import dev.drawbridge.attestation.Expectations;
 import dev.drawbridge.attestation.FailureCode;
@@ -230,7 +231,7 @@ class Tpm2ToolsTpmTest {
         TestPki pki = new TestPki(tmp);
         try (Agent agent = Agent.start(AgentConfig.of(shared.resolve("data"), pki.payloadFile(pki.payloadFields("n1")))
                 .withListen("127.0.0.1:0").withTpm("tpm2-tools").withTcti(swtpm.tcti()))) {
-            AgentClient client = new AgentClient(agent.port(), pki.client(Optional.empty()));
+            AgentClient client = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
             JsonNode ak = client.run("attestation.get_ak", Map.of());
             assertThat(ak.get("status").asText()).as(ak.toString()).isEqualTo("SUCCEEDED");
             AttestationKey key = AttestationKey.fromTpm2bPublic(b64(ak.at("/result/ak_public").asText()))

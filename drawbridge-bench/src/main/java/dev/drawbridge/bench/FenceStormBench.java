@@ -554,7 +554,7 @@ public final class FenceStormBench {
                         String bmc = String.format(Locale.ROOT, "10.%d.%d.%d:623", 100 + (i >> 16), (i >> 8) & 0xff,
                                 i & 0xff);
                         Node n = repo.create(h, new NewNode(name, List.of(mac), Map.of(), Optional.of(bmc),
-                                Optional.empty(), Optional.empty(), "poll"), now);
+                                Optional.empty(), Optional.empty(), "poll", Optional.empty(), Optional.empty()), now);
                         audit.append(h, "node.create", n.name(), "granted", Map.of("node", n.id()), n.createdAt());
                         hosts.add(new Host(n.id(), n.name()));
                     }

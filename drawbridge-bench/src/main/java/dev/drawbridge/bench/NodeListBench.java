@@ -56,7 +56,8 @@ public final class NodeListBench {
                 c.database().inTransaction(h -> {
                     for (int i = start; i < Math.min(n, start + 1000); i++) {
                         repo.create(h, new NewNode(String.format(Locale.ROOT, "node-%05d", i), List.of(), Map.of(),
-                                Optional.empty(), Optional.of("127.0.0.1:9999"), Optional.empty(), "poll"), Instant.now());
+                                Optional.empty(), Optional.of("127.0.0.1:9999"), Optional.empty(), "poll",
+                                Optional.empty(), Optional.empty()), Instant.now());
                     }
                     return null;
                 });

@@ -40,8 +40,18 @@ final class ApiClient {
     static ApiClient from(Path dataDir, Map<String, String> env) {
         String url = Optional.ofNullable(env.get("DRAWBRIDGE_URL")).orElseGet(() -> read(dataDir, "controller.url"));
         String token = Optional.ofNullable(env.get("DRAWBRIDGE_TOKEN")).orElseGet(() -> read(dataDir, "admin.token"));
-        String ca = Optional.ofNullable(env.get("DRAWBRIDGE_CA")).map(p -> read(Path.of(p)))
-                .orElseGet(() -> read(dataDir, "ca.pem"));
+        if (env.containsKey("DRAWBRIDGE_URL") && !env.containsKey("DRAWBRIDGE_CA")) {
+            // A remote controller must not be trusted through a local data directory's CA by accident.
+            throw new CliException("DRAWBRIDGE_URL is set but DRAWBRIDGE_CA is not: set DRAWBRIDGE_CA to the path of "
+                    + "that controller's root certificate (its data directory's ca.pem, or 'drawbridge ca root' there)");
+        }
+        String ca = Optional.ofNullable(env.get("DRAWBRIDGE_CA")).map(p -> {
+            if (!Files.isRegularFile(Path.of(p))) {
+                throw new CliException("DRAWBRIDGE_CA names " + p + ", which is not a file: set it to the controller's "
+                        + "root certificate (PEM)");
+            }
+            return read(Path.of(p));
+        }).orElseGet(() -> read(dataDir, "ca.pem"));
         return new ApiClient(URI.create(url.strip()), token.strip(), ca);
     }
 
@@ -96,8 +106,7 @@ final class ApiClient {
         try {
             res = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new CliException("cannot reach the controller at " + base + ": " + e.getMessage()
-                    + "; is it running? (./drawbridge controller)");
+            throw new CliException("cannot reach the controller at " + base + ": " + dev.drawbridge.protocol.Causes.describe(e) + next(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
@@ -123,6 +132,15 @@ final class ApiClient {
         } catch (IOException e) {
             throw new CliException("the controller answered something that is not JSON");
         }
+    }
+
+    /** What to do about a failure to reach the controller. */
+    private static String next(Throwable e) {
+        Throwable t = dev.drawbridge.protocol.Causes.root(e);
+        if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) {
+            return "; check that DRAWBRIDGE_CA (or the data directory's ca.pem) is this controller's root certificate";
+        }
+        return "; is it running there? start one with './drawbridge controller', or point DRAWBRIDGE_URL at it";
     }
 
     private static byte[] bytes(Object body) {

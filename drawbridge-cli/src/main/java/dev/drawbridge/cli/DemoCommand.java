@@ -50,8 +50,10 @@ final class DemoCommand implements Callable<Integer> {
                 .withDataDir(dataDir.resolve("controller").toString()).withListen("127.0.0.1:0");
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofSeconds(1))
                 .withBusyPollInterval(Duration.ofMillis(150)))
-                .withFencing(cfg.fencing().withPowerDriver("fake"));
-        say("[1/8] starting a controller on its embedded SQLite store ...");
+                .withFencing(cfg.fencing().withPowerDriver("fake"))
+                // Short-lived node certificates, so the demo shows one renewed over the poll channel.
+                .withCa(cfg.ca().withLifetimes(NODE_LIFETIME, cfg.ca().controllerLifetime()));
+        say("[1/10] starting a controller on its embedded SQLite store ...");
         Map<String, Object> summary = new LinkedHashMap<>();
         // The nodes are the simulator's (drawbridge simulate): agents with their own TLS key, hardware profile and
         // software TPM on their own loopback address, driven by the same control language.
@@ -62,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
             api = ApiClient.from(controller.dataDir().root(), Map.of());
             say("      listening on " + controller.url());
             say("      data directory " + controller.dataDir().root() + " (admin token in admin.token, root CA in ca.pem)");
-            say("[2/8] adding " + count + " simulated nodes (as drawbridge simulate runs them); each agent gets a signed"
+            say("[2/10] adding " + count + " simulated nodes (as drawbridge simulate runs them); each agent gets a signed"
                     + " bootstrap payload and no controller URL ...");
             List<String> names = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
@@ -78,12 +80,12 @@ final class DemoCommand implements Callable<Integer> {
                 names.add(name);
                 say("      + " + name + "  mac " + mac + "  agent https://" + agent.address());
             }
-            say("[3/8] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
+            say("[3/10] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
             actAll(names, Map.of("action", "manage"), "manageable");
-            say("[4/8] provide: cleaning each node's disk ...");
+            say("[4/10] provide: cleaning each node's disk ...");
             actAll(names, Map.of("action", "provide"), "available");
             String sha = images.publishRandom("/images/demo-os.img", 16 << 20);
-            say("[5/8] deploy: writing a 16 MiB image (sha256 " + sha.substring(0, 16) + "...) and rebooting ...");
+            say("[5/10] deploy: writing a 16 MiB image (sha256 " + sha.substring(0, 16) + "...) and rebooting ...");
             actAll(names, Map.of("action", "deploy", "image_url", images.url("/images/demo-os.img"), "image_sha256", sha),
                     "active");
             Map<String, String> serials = new LinkedHashMap<>();
@@ -93,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
                 say("      " + name + "  identity CN=" + name + ", serial " + cert.path("serial").asText() + ", valid until "
                         + cert.path("not_after").asText());
             }
-            say("[6/8] a machine enrolling itself with its own key and CSR; then its ticket replayed ...");
+            say("[6/10] a machine enrolling itself with its own key and CSR; then its ticket replayed ...");
             api.post("/v1/nodes", Map.of("name", "node-manual"));
             String ticket = api.post(NodeCommand.path("node-manual") + "/tickets", Map.of()).path("ticket").asText();
             JsonNode granted = api.post("/v1/enroll", Map.of("ticket", ticket, "csr", DemoPki.csr(DemoPki.newKey(), "node-manual")));
@@ -105,8 +107,9 @@ final class DemoCommand implements Callable<Integer> {
             } catch (CliException refused) {
                 say("      replay refused: " + refused.getMessage());
             }
+            console(names.getFirst());
             String victim = names.get(names.size() > 1 ? 1 : 0);
-            say("[7/8] revoking every certificate of " + victim + ", then asking the OCSP responder about each ...");
+            say("[8/10] revoking every certificate of " + victim + ", then asking the OCSP responder about each ...");
             api.post(NodeCommand.path(victim) + "/certificates/revoke", Map.of("reason", "key-compromise"));
             Map<String, String> ocsp = new LinkedHashMap<>();
             for (var e : serials.entrySet()) {
@@ -119,7 +122,9 @@ final class DemoCommand implements Callable<Integer> {
                 throw new CliException("OCSP did not answer revoked for " + victim);
             }
             if (names.size() > 2) {
-                summary.put("fence", tamper(names, control));
+                Map<String, Object> fenced = tamper(names, control);
+                summary.put("fence", fenced);
+                summary.put("round_trips", roundTrips(victim, (String) fenced.get("fenced"), images));
             }
             long events = api.get("/v1/events?limit=1000").path("items").size();
             StringBuilder states = new StringBuilder();
@@ -151,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
      * node's (simulated) TPM as an attacker's boot change would, and shows the fence happen.
      */
     private Map<String, Object> tamper(List<String> names, FleetControl control) throws InterruptedException {
-        say("[8/8] continuous attestation: every poll asks each TPM for a quote over a fresh nonce ...");
+        say("[9/10] continuous attestation: every poll asks each TPM for a quote over a fresh nonce ...");
         String revoked = names.get(1);
         awaitTrue(() -> api.get(NodeCommand.path(revoked)).path("state").asText().equals("fenced"));
         say("      " + revoked + "  " + api.get(NodeCommand.path(revoked)).path("reason").asText());
@@ -187,6 +192,78 @@ final class DemoCommand implements Callable<Integer> {
         say("      instance web-2 deleted (DELETE /v1/instances/web-2)" + (retired.hasNonNull("node_id")
                 ? ": " + nameOf(retired.path("node_id").asText()) + " has its room back" : ""));
         return Map.of("fenced", target, "status", fence.path("status").asText());
+    }
+
+    /** Node certificates in the demo live this long, so a renewal happens while it runs. */
+    private static final Duration NODE_LIFETIME = Duration.ofSeconds(45);
+
+    /** The management console's exchange (SignCSR): a console certificate, and a CSR naming a node refused. */
+    private void console(String nodeName) {
+        say("[7/10] a management console exchanges a CSR for a certificate (POST /ibm/v1/Host/Actions/SignCSR) ...");
+        JsonNode signed = api.post("/ibm/v1/Host/Actions/SignCSR", Map.of("CsrString",
+                DemoPki.csr(DemoPki.newKey(), "console-01")));
+        var cert = dev.drawbridge.pki.Pem.certificate(signed.path("Certificate").asText());
+        say("      console-01  certificate serial " + cert.getSerialNumber().toString(16) + ", profile "
+                + dev.drawbridge.pki.Profile.of(cert).map(Enum::name).orElse("none") + " (TLS client only; no node check"
+                + " accepts it)");
+        try {
+            api.post("/ibm/v1/Host/Actions/SignCSR", Map.of("CsrString", DemoPki.csr(DemoPki.newKey(), nodeName)));
+            throw new IllegalStateException("a console CSR naming a node was signed: this is a bug");
+        } catch (CliException refused) {
+            say("      a console CSR for CN=" + nodeName + " refused: " + refused.getMessage());
+        }
+    }
+
+    /**
+     * The journeys between steps: a fenced node cannot enroll again; a readmitted node stays trusted across the
+     * next polls; a failed deploy is recovered with manage; a certificate is renewed before it expires.
+     */
+    private Map<String, Object> roundTrips(String revokedNode, String drifted, ImageServer images)
+            throws InterruptedException {
+        say("[10/10] lifecycle round trips ...");
+        Map<String, Object> out = new LinkedHashMap<>();
+        try {
+            api.post(NodeCommand.path(revokedNode) + "/tickets", Map.of());
+            throw new IllegalStateException("a fenced node got an enrollment ticket: this is a bug");
+        } catch (CliException refused) {
+            say("      new ticket for fenced " + revokedNode + " refused: " + refused.getMessage());
+        }
+        api.post(NodeCommand.path(drifted) + "/baseline", Map.of("approved_by", "demo-operator", "reason",
+                "planned firmware update (the PCR 7 change above)"));
+        awaitTrue(() -> api.get(NodeCommand.path(drifted) + "/attestations").path("current").asText().equals("trusted"));
+        api.post(NodeCommand.path(drifted) + "/readmit", Map.of("approved_by", "demo-operator", "reason", "re-imaged"));
+        awaitTrue(() -> api.get(NodeCommand.path(drifted)).path("state").asText().equals("manageable"));
+        say("      " + drifted + " readmitted with a new certificate after the baseline was accepted; watching 10 polls ...");
+        Thread.sleep(10_000);
+        JsonNode held = api.get(NodeCommand.path(drifted));
+        String verdict = api.get(NodeCommand.path(drifted) + "/attestations").path("current").asText();
+        say("      " + drifted + " still " + held.path("state").asText() + ", verdict " + verdict);
+        if (!held.path("state").asText().equals("manageable") || !verdict.equals("trusted")) {
+            throw new CliException("the readmission of " + drifted + " did not hold: " + held);
+        }
+        out.put("readmitted", drifted);
+        api.post(NodeCommand.path(drifted) + "/actions", Map.of("action", "provide"));
+        awaitTrue(() -> api.get(NodeCommand.path(drifted)).path("state").asText().equals("available"));
+        images.publishRandom("/images/small.img", 1 << 20);
+        api.post(NodeCommand.path(drifted) + "/actions", Map.of("action", "deploy", "image_url",
+                images.url("/images/small.img"), "image_sha256", "0".repeat(64)));
+        awaitTrue(() -> api.get(NodeCommand.path(drifted)).path("state").asText().equals("error"));
+        say("      " + drifted + " deploy with a wrong checksum -> error: " + api.get(NodeCommand.path(drifted))
+                .path("reason").asText());
+        api.post(NodeCommand.path(drifted) + "/actions", Map.of("action", "manage"));
+        awaitTrue(() -> api.get(NodeCommand.path(drifted)).path("state").asText().equals("manageable"));
+        say("      " + drifted + " recovered with manage: hardware checked again, identity kept -> manageable");
+        out.put("recovered", drifted);
+        String renewing = revokedNode.equals(drifted) ? drifted : api.get("/v1/nodes?state=active&limit=1")
+                .path("items").path(0).path("name").asText(drifted);
+        say("      waiting for " + renewing + "'s " + NODE_LIFETIME.toSeconds() + " s certificate to be renewed at two-thirds"
+                + " of its lifetime ...");
+        awaitTrue(() -> api.get(NodeCommand.path(renewing) + "/certificates").path("items").size() >= 2);
+        JsonNode certs = api.get(NodeCommand.path(renewing) + "/certificates").path("items");
+        certs.forEach(c -> say("      " + renewing + "  serial " + c.path("serial").asText() + "  "
+                + c.path("status").asText() + "  until " + c.path("not_after").asText()));
+        out.put("renewed", renewing);
+        return out;
     }
 
     private String nameOf(String nodeId) {

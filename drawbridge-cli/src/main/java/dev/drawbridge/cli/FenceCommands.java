@@ -18,19 +18,51 @@ final class FenceCommands {
         @Parameters(paramLabel = "NAME") String name;
         @Option(names = "--reason", required = true, description = "Why; recorded in the fence and the audit trail.") String reason;
 
+        @Option(names = "--wait", defaultValue = "120", description = "Seconds to wait for every step to end "
+                + "(default ${DEFAULT-VALUE}); the power-off of a slow BMC can take a while.") long waitSeconds;
+
+        /**
+         * Exit status: 0 when every step is done; {@link #INCOMPLETE} naming the steps when any failed or was
+         * skipped (or had not ended within {@code --wait}).
+         */
         @Override
-        public Integer call() {
-            JsonNode f = target.client().post(NodeCommand.path(name) + "/fence", Map.of("reason", reason));
+        public Integer call() throws InterruptedException {
+            ApiClient api = target.client();
+            JsonNode f = api.post(NodeCommand.path(name) + "/fence", Map.of("reason", reason));
+            String id = f.path("id").asText();
+            long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+            while (f.path("status").asText().equals("running") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                for (JsonNode candidate : api.get(NodeCommand.path(name) + "/fences").path("items")) {
+                    if (candidate.path("id").asText().equals(id)) {
+                        f = candidate;
+                    }
+                }
+            }
+            java.util.List<String> undone = new java.util.ArrayList<>();
+            f.path("steps").forEach(s -> {
+                if (!s.path("status").asText().equals("done")) {
+                    undone.add(s.path("step").asText() + " " + s.path("status").asText());
+                }
+            });
             if (target.json) {
                 Out.json(f);
             } else {
-                System.out.println("fence " + f.path("id").asText() + " of " + name + ": " + f.path("status").asText());
+                System.out.println("fence " + id + " of " + name + ": " + f.path("status").asText());
                 f.path("steps").forEach(s -> System.out.printf("  %-20s %-8s %s%n", s.path("step").asText(),
                         s.path("status").asText(), Out.text(s, "detail")));
             }
-            return 0;
+            if (undone.isEmpty()) {
+                return 0;
+            }
+            System.err.println("drawbridge: fence of " + name + " is not complete: " + String.join(", ", undone)
+                    + "; the node is fenced (no placement, certificates revoked) but check the steps above");
+            return INCOMPLETE;
         }
     }
+
+    /** Exit status of a fence with a step that failed, was skipped or did not end in time. */
+    static final int INCOMPLETE = 5;
 
     @Command(name = "readmit", description = "Readmit a fenced node: needs a passing attestation since the fence and your approval.")
     static final class Readmit implements Callable<Integer> {

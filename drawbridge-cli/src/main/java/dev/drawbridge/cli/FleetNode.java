@@ -38,11 +38,11 @@ final class FleetNode implements AutoCloseable {
             Files.createDirectories(dir);
             Path payloadFile = Files.writeString(dir.resolve("payload.jws"), payload);
             Path profileFile = dir.resolve("hardware.json");
-            Wire.JSON.writeValue(profileFile.toFile(), profile);
             Path disk = dir.resolve("disk.img").toAbsolutePath();
             try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
                 f.setLength(4L << 20); // sparse: a thousand nodes must not cost gigabytes of /tmp
             }
+            Wire.JSON.writeValue(profileFile.toFile(), SimulatedNode.backedBy(profile, disk));
             Faults faults = new Faults();
             Agent agent = Agent.startSimulated(AgentConfig.of(dir.resolve("agent-data"), payloadFile)
                     .withListen(host + ":0")

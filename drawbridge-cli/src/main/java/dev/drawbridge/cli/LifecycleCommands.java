@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code drawbridge node manage|provide|deploy|undeploy|rescue|payload NAME}: lifecycle actions the conductor carries out. */
+/** {@code drawbridge node manage|provide|deploy|undeploy|rescue|unrescue|payload NAME}: lifecycle actions the conductor carries out. */
 final class LifecycleCommands {
     private LifecycleCommands() {}
 
@@ -88,6 +88,22 @@ final class LifecycleCommands {
     static final class Rescue extends Action {
         String action() {
             return "rescue";
+        }
+    }
+
+    @Command(name = "unrescue", description = "Bring a node out of rescue: clean its devices (-> available).")
+    static final class Unrescue extends Action {
+        @Option(names = "--devices", description = "Comma-separated devices to clean (default: label root-device).") String devices;
+
+        String action() {
+            return "unrescue";
+        }
+
+        @Override
+        void fill(ObjectNode body) {
+            if (devices != null) {
+                body.put("devices", devices);
+            }
         }
     }
 

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {NodeCommand.Create.class, NodeCommand.ListNodes.class, NodeCommand.Show.class,
                 NodeCommand.Delete.class, NodeCommand.Enroll.class, LifecycleCommands.Manage.class,
                 LifecycleCommands.Provide.class, LifecycleCommands.Deploy.class, LifecycleCommands.Undeploy.class,
-                LifecycleCommands.Rescue.class, LifecycleCommands.Payload.class, WatchCommand.class,
+                LifecycleCommands.Rescue.class, LifecycleCommands.Unrescue.class, LifecycleCommands.Payload.class, WatchCommand.class,
                 FenceCommands.AcceptBaseline.class})
 final class NodeCommand {
     static String path(String nameOrId) {
@@ -34,10 +34,20 @@ final class NodeCommand {
         @Option(names = "--bmc", description = "BMC address, host or host:port.") String bmc;
         @Option(names = "--agent", description = "Agent address, host:port.") String agent;
         @Option(names = "--system-uuid", description = "Expected SMBIOS system UUID, checked at manage.") String uuid;
+        @Option(names = "--bmc-user", description = "This node's BMC user (default: fencing.bmc-username).") String bmcUser;
+        @Option(names = "--bmc-password-ref", description = "Where this node's BMC password is read when fencing: "
+                + "file:/path or env:NAME (default: fencing.bmc-password-file). The password itself is never sent.")
+        String bmcPasswordRef;
 
         @Override
         public Integer call() {
             ObjectNode body = ApiClient.JSON.createObjectNode().put("name", name);
+            if (bmcUser != null) {
+                body.put("bmc_username", bmcUser);
+            }
+            if (bmcPasswordRef != null) {
+                body.put("bmc_password_ref", bmcPasswordRef);
+            }
             macs.forEach(body.putArray("macs")::add);
             ObjectNode l = body.putObject("labels");
             labels.forEach(l::put);

@@ -37,6 +37,22 @@ public final class SimulatedNode implements AutoCloseable {
                 List.of(new HardwareInfo.Disk("vda", 64L << 20)));
     }
 
+    /**
+     * {@code profile} with its first disk backed by the file {@code disk}: the agent erases only devices it
+     * reports, so a simulated node reports the file that stands in for its disk.
+     */
+    static HardwareInfo backedBy(HardwareInfo profile, Path disk) {
+        List<HardwareInfo.Disk> disks = new java.util.ArrayList<>(profile.disks());
+        if (disks.isEmpty()) {
+            disks.add(new HardwareInfo.Disk("vda", 4L << 20, disk.toString(), false));
+        } else {
+            HardwareInfo.Disk first = disks.getFirst();
+            disks.set(0, new HardwareInfo.Disk(first.name(), first.sizeBytes(), disk.toString(), false));
+        }
+        return new HardwareInfo(profile.interfaces(), profile.systemUuid(), profile.serial(), profile.cpus(),
+                profile.memoryBytes(), disks);
+    }
+
     /** Starts an agent listening on {@code host} (port chosen by the system) with the given payload. */
     public static SimulatedNode start(Path dir, String host, String payload, HardwareInfo profile) {
         return start(dir, host, payload, profile, "software", "");
@@ -49,9 +65,9 @@ public final class SimulatedNode implements AutoCloseable {
             Files.createDirectories(dir);
             Path payloadFile = Files.writeString(dir.resolve("payload.jws"), payload);
             Path profileFile = dir.resolve("hardware.json");
-            Wire.JSON.writeValue(profileFile.toFile(), profile);
             Path disk = dir.resolve("disk.img").toAbsolutePath();
             Files.write(disk, new byte[4 << 20]);
+            Wire.JSON.writeValue(profileFile.toFile(), backedBy(profile, disk));
             Agent agent = Agent.start(AgentConfig.of(dir.resolve("agent-data"), payloadFile)
                     .withListen(host.contains(":") ? "[" + host + "]:0" : host + ":0")
                     .withHardwareProfile(profileFile)

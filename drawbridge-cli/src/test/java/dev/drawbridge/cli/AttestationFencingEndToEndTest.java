@@ -81,6 +81,23 @@ class AttestationFencingEndToEndTest {
             assertThat(back.path("state").asText()).as(back.toString()).isEqualTo("manageable");
             JsonNode certs = fleet.api.get(NodeCommand.path(victimName) + "/certificates").path("items");
             assertThat(certs.findValuesAsText("status")).contains("good", "revoked");
+
+            // The readmission holds: across the next ten polls (500 ms apart) the node stays manageable and trusted,
+            // answering with its new certificate, not the revoked one a kept connection could still show.
+            Thread.sleep(6_000);
+            JsonNode after = fleet.api.get(NodeCommand.path(victimName));
+            assertThat(after.path("state").asText()).as(after.toString()).isEqualTo("manageable");
+            assertThat(fleet.api.get(NodeCommand.path(victimName) + "/attestations").path("current").asText())
+                    .isEqualTo("trusted");
+            assertThat(fleet.api.get(NodeCommand.path(victimName) + "/fences").path("items").size()).isEqualTo(1);
+            assertThat(after.path("last_seen").asText()).isNotEmpty();
+
+            // Enrolling again is not a way around readmission: a fenced node gets no ticket.
+            fleet.api.post("/v1/nodes/" + victimName + "/fence", Map.of("reason", "test: fence again"));
+            fleet.await(victimName, n -> n.path("state").asText().equals("fenced"), Duration.ofSeconds(30));
+            var ticket = org.assertj.core.api.Assertions.catchThrowableOfType(CliException.class, () ->
+                    fleet.api.post(NodeCommand.path(victimName) + "/tickets", Map.of()));
+            assertThat(ticket.getMessage()).contains("readmit first");
         }
     }
 

@@ -28,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliAgainstRunningControllerTest {
     @TempDir static Path dir;
+    static final String CA_PASSPHRASE = "ca-passphrase-" + java.util.UUID.randomUUID();
+    static final String BMC_PASSWORD = "bmc-password-" + java.util.UUID.randomUUID();
+    static final List<String> SECRETS = new java.util.concurrent.CopyOnWriteArrayList<>();
     static Process controller;
     static Path data;
     static Path log;
@@ -41,6 +44,11 @@ class CliAgainstRunningControllerTest {
                 "dev.drawbridge.cli.Main", "controller", "--data-dir", data.toString(), "--listen", "127.0.0.1:0")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("DRAWBRIDGE_LOG_FORMAT", "json");
+        // Debug logging and every secret the controller holds, so the log test below can look for each.
+        pb.environment().put("DRAWBRIDGE_LOG_LEVEL", "debug");
+        pb.environment().put("DRAWBRIDGE_CA_PASSPHRASE", CA_PASSPHRASE);
+        Files.writeString(dir.resolve("bmc.pass"), BMC_PASSWORD);
+        pb.environment().put("DRAWBRIDGE_FENCING_BMC_PASSWORD_FILE", dir.resolve("bmc.pass").toString());
         controller = pb.start();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (!Files.exists(data.resolve("controller.url"))) {
@@ -109,6 +117,8 @@ class CliAgainstRunningControllerTest {
         assertThat(show.json().path("labels").path("rack").asText()).isEqualTo("r2");
         Run ticket = verb("node enroll", "cli-node", "--lifetime", "10m", "--json");
         assertThat(ticket.json().path("ticket").asText()).startsWith("dbt1.");
+        String t = ticket.json().path("ticket").asText();
+        SECRETS.add(t.substring(t.lastIndexOf('.') + 1)); // the secret part of the ticket
         Run root = verb("ca root", "--json");
         assertThat(root.json().path("certificate").asText()).isEqualTo(Files.readString(data.resolve("ca.pem")));
         Run events = verb("events", "--json");
@@ -167,8 +177,25 @@ class CliAgainstRunningControllerTest {
     }
 
     @Test
+    @Order(6)
+    @DisplayName("a fence whose power-off is skipped (no power driver) exits 5 naming the step; the start-up log warned")
+    void fenceExitStatusReflectsTheOutcome() throws Exception {
+        assertThat(verb("node create", "fence-node").exit()).isZero();
+        Run fenced = verb("fence", "fence-node", "--reason", "test");
+        assertThat(fenced.exit()).as(fenced.out() + fenced.err()).isEqualTo(FenceCommands.INCOMPLETE);
+        assertThat(fenced.err()).contains("power-off skipped").doesNotContain("evacuate");
+        assertThat(fenced.out()).contains("skipped: no power driver configured").contains("no instances on fence-node");
+        Run json = verb("node show", "fence-node", "--json");
+        assertThat(json.json().path("state").asText()).isEqualTo("fenced");
+        assertThat(Files.readString(log)).contains("fencing.power-driver is none");
+        Run ticket = verb("node enroll", "fence-node");
+        assertThat(ticket.exit()).isNotZero();
+        assertThat(ticket.err()).contains("readmit first");
+    }
+
+    @Test
     @Order(10)
-    @DisplayName("SIGTERM stops the controller cleanly, its logs are JSON lines, and they never hold the admin token")
+    @DisplayName("SIGTERM stops the controller cleanly, its logs are JSON lines, and even at debug they hold no secret")
     void sigtermStopsCleanly() throws Exception {
         controller.destroy();
         assertThat(controller.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
@@ -180,5 +207,33 @@ class CliAgainstRunningControllerTest {
         String all = Files.readString(log);
         assertThat(all).contains("controller stopped");
         assertThat(all).doesNotContain(Files.readString(data.resolve("admin.token")).strip());
+        assertThat(all).as("the run logged at debug").contains("\"DEBUG\"");
+        assertThat(SECRETS).as("a ticket was made during the run").isNotEmpty();
+        for (String secret : SECRETS) {
+            assertThat(all).as("ticket secret").doesNotContain(secret);
+        }
+        assertThat(all).as("CA passphrase").doesNotContain(CA_PASSPHRASE);
+        assertThat(all).as("BMC password").doesNotContain(BMC_PASSWORD);
+    }
+
+    @Test
+    @Order(11)
+    @DisplayName("audit verify checks the stopped controller's trail, and names the missing tail after rows are cut off")
+    void auditVerifyOnAStoppedController() throws Exception {
+        controller.destroy();
+        assertThat(controller.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Run ok = raw("audit", "verify", "--data-dir", data.toString(), "--json");
+        assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+        long events = ok.json().path("events").asLong();
+        assertThat(ok.json().path("checkpoint_seq").asLong()).as("a checkpoint was written at stop").isEqualTo(events);
+        try (var db = dev.drawbridge.controller.store.Database.open(
+                dev.drawbridge.controller.store.StoreConfig.defaults(), data)) {
+            db.inTransaction(h -> h.createUpdate("DELETE FROM audit_events WHERE seq > :n").bind("n", events - 2).execute());
+            db.inTransaction(h -> h.createUpdate("UPDATE audit_head SET seq = :n, hash = (SELECT hash FROM audit_events"
+                    + " WHERE seq = :n) WHERE id = 1").bind("n", events - 2).execute());
+        }
+        Run bad = raw("audit", "verify", "--data-dir", data.toString());
+        assertThat(bad.exit()).isEqualTo(AuditCommand.TAMPERED);
+        assertThat(bad.out()).contains("TAMPERED").contains("rows " + (events - 1) + ".." + events + " were removed");
     }
 }

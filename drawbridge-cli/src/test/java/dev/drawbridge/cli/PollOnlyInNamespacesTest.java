@@ -51,9 +51,11 @@ class PollOnlyInNamespacesTest {
                 Path nodeDir = Files.createDirectories(dir.resolve("ns-node"));
                 Path payloadFile = Files.writeString(nodeDir.resolve("payload.jws"), payload);
                 Path profile = nodeDir.resolve("hardware.json");
-                Wire.JSON.writeValue(profile.toFile(), SimulatedNode.profile("52:54:00:4e:53:01"));
                 Path disk = nodeDir.resolve("disk.img");
                 Files.write(disk, new byte[4 << 20]);
+                // The agent erases only devices it reports: its profile names the file that stands in for its disk.
+                Wire.JSON.writeValue(profile.toFile(), SimulatedNode.backedBy(SimulatedNode.profile("52:54:00:4e:53:01"),
+                        disk.toAbsolutePath()));
                 String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
                 Process agent = ns.start(List.of(java, "-cp", System.getProperty("java.class.path"), "dev.drawbridge.cli.Main",
                         "agent", "--listen", "[" + node + "]:9999", "--data-dir", nodeDir.resolve("data").toString(),

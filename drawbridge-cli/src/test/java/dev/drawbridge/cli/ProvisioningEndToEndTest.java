@@ -124,7 +124,7 @@ class ProvisioningEndToEndTest {
     }
 
     @Test
-    @DisplayName("a corrupted image fails the deploy with a checksum error and the node goes to error")
+    @DisplayName("a corrupted image sends the node to error; manage brings it back with its identity, then provide -> available")
     void corruptedImage() throws Exception {
         try (Fleet fleet = new Fleet(dir); ImageServer images = new ImageServer("127.0.0.1", 0)) {
             fleet.add("e2e-bad", "52:54:00:e2:e2:02", "52:54:00:e2:e2:02");
@@ -138,6 +138,17 @@ class ProvisioningEndToEndTest {
             JsonNode n = fleet.awaitState("e2e-bad", "error");
             assertThat(n.path("state").asText()).isEqualTo("error");
             assertThat(n.path("reason").asText()).contains("checksum mismatch");
+            String serial = fleet.api.get(NodeCommand.path("e2e-bad") + "/certificates").path("items").get(0)
+                    .path("serial").asText();
+
+            // error is not a dead end: manage checks the hardware again and keeps the enrolled identity.
+            fleet.act("e2e-bad", Map.of("action", "manage"));
+            assertThat(fleet.awaitState("e2e-bad", "manageable").path("state").asText()).isEqualTo("manageable");
+            JsonNode certs = fleet.api.get(NodeCommand.path("e2e-bad") + "/certificates").path("items");
+            assertThat(certs.size()).as("no new certificate: " + certs).isEqualTo(1);
+            assertThat(certs.get(0).path("serial").asText()).isEqualTo(serial);
+            fleet.act("e2e-bad", Map.of("action", "provide"));
+            assertThat(fleet.awaitState("e2e-bad", "available").path("state").asText()).isEqualTo("available");
         }
     }
 

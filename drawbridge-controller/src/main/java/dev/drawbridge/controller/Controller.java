@@ -40,7 +40,9 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -61,8 +63,14 @@ public final class Controller implements AutoCloseable {
 
     private final Optional<Conductor> conductor;
 
+    private final Housekeeping duties;
+    private final dev.drawbridge.controller.inventory.AuditCheckpoints checkpoints;
+
     private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca,
-                       Optional<Conductor> conductor) {
+                       Optional<Conductor> conductor, Housekeeping duties,
+                       dev.drawbridge.controller.inventory.AuditCheckpoints checkpoints) {
+        this.duties = duties;
+        this.checkpoints = checkpoints;
         this.conductor = conductor;
         this.dataDir = dataDir;
         this.db = db;
@@ -87,11 +95,12 @@ public final class Controller implements AutoCloseable {
             TicketRepository tickets = TicketRepository.jdbi();
             var enrollment = new EnrollmentService(db, ca, nodes, tickets, certs, audit, clock,
                     config.enrollment().ticketLifetime());
-            var revocations = new Revocations(db, ca, nodes, certs, audit, clock);
+            var revocations = new Revocations(db, ca, nodes, certs, audit, clock, config.ca().crlValidity());
             var console = new ConsoleSigning(ConsoleSigning.upstream(config.managementConsole().upstream(), ca,
                     config.managementConsole().command(), config.managementConsole().httpUrl(),
                     config.managementConsole().upstreamRootFile(),
-                    config.managementConsole().deadline(), HttpClient.newHttpClient()),
+                    config.managementConsole().deadline(), HttpClient.newHttpClient(),
+                    name -> db.read(h -> nodes.find(h, name.toLowerCase(java.util.Locale.ROOT)).isPresent())),
                     config.managementConsole().deadline(), config.managementConsole().maxInFlight(),
                     config.managementConsole().retryAfterSeconds());
             PrometheusMeterRegistry metrics = metrics(console);
@@ -103,7 +112,8 @@ public final class Controller implements AutoCloseable {
             Optional<Conductor> conductor = config.conductor().enabled()
                     ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets,
                     identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics,
-                    ekCas(config.attestation()), config.fencing().unreachableAfter())) : Optional.empty();
+                    ekCas(config.attestation()), config.fencing().unreachableAfter(), config.ca().nodeLifetime()))
+                    : Optional.empty();
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, conductor);
             var ctx = new ApiContext(config, db, nodes, audit, certs, ca, enrollment, revocations, console, actions,
@@ -111,12 +121,19 @@ public final class Controller implements AutoCloseable {
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             conductor.ifPresent(Conductor::start);
             fences.resumeAll();
+            var checkpoints = new dev.drawbridge.controller.inventory.AuditCheckpoints(db,
+                    dir.file(dev.drawbridge.controller.inventory.AuditCheckpoints.FILE), ca::signJws, clock);
+            checkpoints.write();
+            Housekeeping duties = Housekeeping.start(List.of(
+                    new Housekeeping.Duty("audit-checkpoint", Duration.ofMinutes(1), checkpoints::write),
+                    new Housekeeping.Duty("crl-resign", revocations.refreshCheckInterval(), revocations::refreshIfDue),
+                    new Housekeeping.Duty("auth-failure-audit", Duration.ofMinutes(1), server::auditAuthFailures)));
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
             dir.writePublic("controller.url", url + "\n");
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());
             LOG.info("data directory {}: admin token in admin.token, root CA in ca.pem", dir.root());
-            return new Controller(dir, db, server, url, ca, conductor);
+            return new Controller(dir, db, server, url, ca, conductor, duties, checkpoints);
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -175,7 +192,11 @@ public final class Controller implements AutoCloseable {
 
     private static PowerControl power(FencingConfig cfg) {
         return switch (cfg.powerDriver()) {
-            case "none" -> PowerControls.none();
+            case "none" -> {
+                LOG.warn("fencing.power-driver is none: a fenced node is not powered off (its power-off step is "
+                        + "skipped); set ipmitool, redfish or fence-agent for production");
+                yield PowerControls.none();
+            }
             case "fake" -> PowerControls.fake();
             default -> PowerControls.driver(dev.drawbridge.controller.power.PowerDrivers.byName(cfg.powerDriver())
                     .orElseThrow(() -> new ConfigException("fencing.power-driver must be none, fake, ipmitool,"
@@ -245,8 +266,10 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() {
+        duties.close();
         conductor.ifPresent(Conductor::close);
         server.close();
+        checkpoints.write(); // the head at stop, so a tail removed while stopped shows
         db.close();
         LOG.info("controller stopped");
     }

@@ -27,16 +27,14 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * The controller's own TLS identity: a fresh key at every start (never written to disk) with a
- * certificate from our CA under the controller profile. It serves the API, and it is the client
- * certificate the conductor shows to enrolled agents.
+ * certificate from our CA under the controller profile, renewed with a new key once two-thirds of its lifetime
+ * has passed ({@link RenewingKeyManager}). It serves the API, and it is the client certificate the conductor
+ * shows to agents, enrolled or not.
  */
 record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext agentMutual) {
 
     static ServerIdentity create(CertificateAuthority ca, String listenHost) {
         try {
-            KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-            kpg.initialize(new ECGenParameterSpec("secp256r1"));
-            KeyPair kp = kpg.generateKeyPair();
             Set<String> dns = new LinkedHashSet<>(List.of("localhost"));
             String host = InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
             dns.add(host);
@@ -46,22 +44,30 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
             } else if (!listenHost.isBlank()) {
                 dns.add(listenHost);
             }
-            IssuedCertificate cert = ca.issue(new IssueRequest(Profile.CONTROLLER, host, new ArrayList<>(dns),
-                    new ArrayList<>(ips), kp.getPublic()));
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            char[] pass = new char[0];
-            ks.setKeyEntry("controller", kp.getPrivate(), pass, new java.security.cert.Certificate[] {cert.certificate(),
-                    ca.root()});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pass);
-            KeyManager[] keys = kmf.getKeyManagers();
+            KeyManager[] keys = {new RenewingKeyManager(() -> {
+                KeyPair kp = newKey();
+                IssuedCertificate cert = ca.issue(new IssueRequest(Profile.CONTROLLER, host, new ArrayList<>(dns),
+                        new ArrayList<>(ips), kp.getPublic()));
+                return new RenewingKeyManager.Identity(kp.getPrivate(),
+                        new X509Certificate[] {cert.certificate(), ca.root()});
+            }, java.time.Clock.systemUTC())};
             X509TrustManager roots = rootTrust(ca.root());
-            // The server context trusts client certificates from our root: callback-mode agents show theirs.
-            return new ServerIdentity(context(keys, new RootOnly(roots, true)), context(null, new AcceptAny()),
+            // The server context trusts client certificates from our root: callback-mode agents show theirs. Agents
+            // obey only a controller certificate from the first connection, so the pinning context presents ours too.
+            return new ServerIdentity(context(keys, new RootOnly(roots, true)), context(keys, new AcceptAny()),
                     context(keys, new RootOnly(roots, false)));
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot make the controller's TLS identity: " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyPair newKey() {
+        try {
+            KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+            kpg.initialize(new ECGenParameterSpec("secp256r1"));
+            return kpg.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot make a controller key: " + e.getMessage(), e);
         }
     }
 

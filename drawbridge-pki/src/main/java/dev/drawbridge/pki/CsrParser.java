@@ -97,8 +97,9 @@ final class CsrParser {
             verify(request, key);
             List<String> dns = new ArrayList<>();
             List<String> ips = new ArrayList<>();
-            readSubjectAltNames(request, dns, ips);
-            return new CsrRequest(commonName(request), dns, ips, key, der.clone());
+            List<String> others = new ArrayList<>();
+            readSubjectAltNames(request, dns, ips, others);
+            return new CsrRequest(commonName(request), dns, ips, others, key, der.clone());
         } catch (CsrRejected e) {
             throw e;
         } catch (RuntimeException | StackOverflowError e) {
@@ -185,14 +186,14 @@ final class CsrParser {
 
     /** SANs travel in the PKCS#9 extensionRequest attribute (RFC 2985 §5.4.2). */
     private static void readSubjectAltNames(PKCS10CertificationRequest request, List<String> dns,
-                                            List<String> ips) {
+                                            List<String> ips, List<String> others) {
         try {
             for (Attribute attribute : request.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
                 for (ASN1Encodable value : attribute.getAttrValues()) {
                     GeneralNames names = GeneralNames.fromExtensions(Extensions.getInstance(value),
                             Extension.subjectAlternativeName);
                     for (GeneralName name : names == null ? new GeneralName[0] : names.getNames()) {
-                        add(name, dns, ips);
+                        add(name, dns, ips, others);
                     }
                 }
             }
@@ -203,7 +204,10 @@ final class CsrParser {
         }
     }
 
-    private static void add(GeneralName name, List<String> dns, List<String> ips) {
+    private static final String[] KINDS = {"otherName", "rfc822Name", "dNSName", "x400Address", "directoryName",
+        "ediPartyName", "uniformResourceIdentifier", "iPAddress", "registeredID"};
+
+    private static void add(GeneralName name, List<String> dns, List<String> ips, List<String> others) {
         if (name.getTagNo() == GeneralName.dNSName) {
             dns.add(((ASN1String) name.getName()).getString());
         } else if (name.getTagNo() == GeneralName.iPAddress) {
@@ -217,6 +221,9 @@ final class CsrParser {
                 throw new CsrRejected(Reason.MALFORMED, "CSR iPAddress SAN of " + octets.length
                         + " bytes is neither IPv4 nor IPv6");
             }
+        } else {
+            int tag = name.getTagNo();
+            others.add(tag >= 0 && tag < KINDS.length ? KINDS[tag] : "tag " + tag);
         }
     }
 }

@@ -86,6 +86,16 @@ public final class Pem {
         throw new PkiException("no PRIVATE KEY block in PEM text");
     }
 
+    /** The DER bytes of the first block labelled {@code label}. */
+    public static byte[] der(String pem, String label) {
+        for (Block b : blocks(pem)) {
+            if (b.label().equals(label)) {
+                return b.der();
+            }
+        }
+        throw new PkiException("no " + label + " block in PEM text");
+    }
+
     /** The public key of a {@code PUBLIC KEY} (SubjectPublicKeyInfo) block, RSA or EC. */
     public static java.security.PublicKey publicKey(String pem) {
         for (Block b : blocks(pem)) {

@@ -14,13 +14,37 @@ import org.slf4j.LoggerFactory;
 /** The controller's HTTPS listener: routes, default-deny authentication, problem details and metrics. */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-    private final WebServer server;
+    /** TLS 1.2 and 1.3 only. */
+    static final java.util.List<String> PROTOCOLS = java.util.List.of("TLSv1.3", "TLSv1.2");
+    /**
+     * AEAD suites only, strongest first: TLS 1.3's, then TLS 1.2 ECDHE with GCM or ChaCha20-Poly1305 (the
+     * controller's key is EC, so only ECDSA suites can be chosen). No CBC, no RSA key exchange.
+     */
+    static final java.util.List<String> CIPHER_SUITES = java.util.List.of(
+            "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+    /** Protocols and suites above, chosen in the server's order; client certificates asked for, not required. */
+    private static javax.net.ssl.SSLParameters parameters() {
+        javax.net.ssl.SSLParameters p = new javax.net.ssl.SSLParameters(CIPHER_SUITES.toArray(String[]::new),
+                PROTOCOLS.toArray(String[]::new));
+        p.setUseCipherSuitesOrder(true);
+        p.setWantClientAuth(true);
+        return p;
+    }
 
-    private ApiServer(WebServer server) {
+    private final WebServer server;
+    private final ApiContext ctx;
+    private final AuthFailures failures;
+
+    private ApiServer(WebServer server, ApiContext ctx, AuthFailures failures) {
         this.server = server;
+        this.ctx = ctx;
+        this.failures = failures;
     }
 
     public static ApiServer start(ApiContext ctx, InetSocketAddress listen, SSLContext tls) {
+        AuthFailures failures = new AuthFailures(ctx.metrics(), ctx.clock(), ctx.config().api().authFailuresPerMinute());
         WebServer server = WebServer.builder()
                 .host(listen.getHostString())
                 .port(listen.getPort())
@@ -28,22 +52,54 @@ public final class ApiServer implements AutoCloseable {
                 .maxPayloadSize(16L * 1024 * 1024)
                 .maxConcurrentRequests(ctx.config().api().maxConcurrentRequests())
                 .shutdownGracePeriod(Duration.ofSeconds(5))
-                .tls(Tls.builder().sslContext(tls).clientAuth(io.helidon.common.tls.TlsClientAuth.OPTIONAL).build())
-                .routing(r -> routing(r, ctx))
+                .directHandlers(ProblemDirectHandler.all())
+                .tls(Tls.builder().sslContext(tls).clientAuth(io.helidon.common.tls.TlsClientAuth.OPTIONAL)
+                        .enabledProtocols(PROTOCOLS).enabledCipherSuites(CIPHER_SUITES).sslParameters(parameters())
+                        .build())
+                .routing(r -> routing(r, ctx, failures))
                 .build()
                 .start();
-        return new ApiServer(server);
+        return new ApiServer(server, ctx, failures);
     }
 
-    static void routing(HttpRouting.Builder r, ApiContext ctx) {
-        r.addFilter(new AuthFilter(ctx.adminToken()));
+    /**
+     * Writes the failed authentications since the last call as one audit row per source ({@code auth.failed}, with
+     * the count by kind and whether the source was throttled). Run every minute.
+     */
+    public void auditAuthFailures() {
+        var summaries = failures.drain();
+        if (summaries.isEmpty()) {
+            return;
+        }
+        var now = ctx.clock().instant();
+        ctx.db().inTransaction(h -> {
+            for (var s : summaries) {
+                var detail = new java.util.LinkedHashMap<String, String>();
+                s.kinds().forEach((k, v) -> detail.put(k, Integer.toString(v)));
+                detail.put("throttled", Boolean.toString(s.throttled()));
+                ctx.audit().append(h, "auth.failed", s.source(), "refused", detail, now);
+            }
+            return null;
+        });
+    }
+
+    /** The HTTP method as a metrics label: the standard ones as they are, anything else as one value. */
+    static String methodLabel(String method) {
+        return switch (method) {
+            case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS" -> method;
+            default -> "other";
+        };
+    }
+
+    static void routing(HttpRouting.Builder r, ApiContext ctx, AuthFailures failures) {
+        r.addFilter(new AuthFilter(ctx.adminToken(), failures));
         r.addFilter((chain, req, res) -> {
             Timer.Sample sample = Timer.start(ctx.metrics());
             try {
                 chain.proceed();
             } finally {
                 sample.stop(Timer.builder("drawbridge.http.requests")
-                        .tag("method", req.prologue().method().text())
+                        .tag("method", methodLabel(req.prologue().method().text()))
                         .tag("route", req.matchingPattern().orElse("unmatched"))
                         .tag("status", Integer.toString(res.status().code()))
                         .register(ctx.metrics()));

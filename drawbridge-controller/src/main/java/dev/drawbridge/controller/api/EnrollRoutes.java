@@ -41,6 +41,7 @@ final class EnrollRoutes implements HttpService {
                 .flatMap(f -> f.optionalString("lifetime")).map(EnrollRoutes::lifetime);
         TicketGrant grant = guard(() -> ctx.enrollment().createTicket(req.path().pathParameters().get("id"), lifetime,
                 "admin"));
+        res.header("Cache-Control", "no-store"); // the secret is shown once: no cache may keep it
         Json.send(res, 201, Json.object().put("ticket", grant.ticket()).put("ticket_id", grant.ticketId())
                 .put("node_id", grant.nodeId()).put("node_name", grant.nodeName())
                 .put("expires_at", grant.expiresAt().toString()));
@@ -147,6 +148,8 @@ final class EnrollRoutes implements HttpService {
                 case BAD_CSR -> new ApiException(400, "bad-csr", "Bad CSR", e.getMessage());
                 case NODE_NOT_FOUND, CERTIFICATE_NOT_FOUND -> ApiException.notFound(e.getMessage());
                 case ALREADY_REVOKED -> new ApiException(409, "already-revoked", "Already revoked", e.getMessage());
+                case NODE_FENCED -> new ApiException(409, "node-fenced", "Node is fenced: readmit first", e.getMessage());
+                case RENEWAL_REFUSED -> new ApiException(403, "renewal-refused", "Renewal refused", e.getMessage());
             };
         }
     }

@@ -43,10 +43,7 @@ final class FenceRoutes implements HttpService {
 
     private void fence(ServerRequest req, ServerResponse res) {
         Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("reason"));
-        String reason = f.string("reason");
-        if (reason.isBlank() || reason.length() > 500) {
-            throw ApiException.badRequest("'reason' must say why, in at most 500 characters");
-        }
+        String reason = f.text("reason", REASON_MAX);
         Fence fence = ctx.fences().fence(node(req).id(), "operator", reason, "admin");
         Json.send(res, 201, view(fence));
     }
@@ -60,8 +57,8 @@ final class FenceRoutes implements HttpService {
 
     private void readmit(ServerRequest req, ServerResponse res) {
         Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("approved_by", "reason"));
-        String approver = f.string("approved_by");
-        String reason = f.string("reason");
+        String approver = f.text("approved_by", APPROVER_MAX);
+        String reason = f.text("reason", REASON_MAX);
         try {
             Json.send(res, 200, Views.node(ctx.fences().readmit(node(req).id(), approver, reason,
                     ctx.actions().reissueJob(), ctx.actions().enrollingDeadline())));
@@ -72,10 +69,9 @@ final class FenceRoutes implements HttpService {
 
     private void setGolden(ServerRequest req, ServerResponse res) {
         Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("pcrs", "approved_by", "reason"));
-        String group = req.path().pathParameters().get("group");
-        if (!group.matches("[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?")) {
-            throw ApiException.badRequest("the group name must be lower-case letters, digits, '.', '_' or '-'");
-        }
+        String group = group(req);
+        String approver = f.text("approved_by", APPROVER_MAX);
+        String reason = f.text("reason", REASON_MAX);
         Map<Integer, String> pcrs = new java.util.TreeMap<>();
         f.stringMap("pcrs").orElseThrow(() -> ApiException.badRequest("field 'pcrs' is required")).forEach((k, v) -> {
             try {
@@ -85,15 +81,30 @@ final class FenceRoutes implements HttpService {
             }
         });
         try {
-            ctx.verdicts().setGolden(group, pcrs, f.string("approved_by"), f.string("reason"));
+            if (pcrs.isEmpty()) {
+                throw ApiException.badRequest("field 'pcrs' must name at least one PCR");
+            }
+            ctx.verdicts().setGolden(group, pcrs, approver, reason);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
         golden(req, res);
     }
 
-    private void golden(ServerRequest req, ServerResponse res) {
+    private static final int APPROVER_MAX = 200;
+    private static final int REASON_MAX = 500;
+
+    /** The {group} path parameter, checked the same way for reads and writes. */
+    private static String group(ServerRequest req) {
         String group = req.path().pathParameters().get("group");
+        if (!group.matches("[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?")) {
+            throw ApiException.badRequest("the group name must be lower-case letters, digits, '.', '_' or '-'");
+        }
+        return group;
+    }
+
+    private void golden(ServerRequest req, ServerResponse res) {
+        String group = group(req);
         ObjectNode body = Json.object().put("group", group);
         ObjectNode pcrs = body.putObject("pcrs");
         ctx.verdicts().golden().getOrDefault(group, Map.of()).forEach((p, v) -> pcrs.put(Integer.toString(p), v));
@@ -104,7 +115,8 @@ final class FenceRoutes implements HttpService {
         Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("approved_by", "reason"));
         Node n = node(req);
         try {
-            var accepted = ctx.verdicts().acceptBaseline(n.id(), n.name(), f.string("approved_by"), f.string("reason"));
+            var accepted = ctx.verdicts().acceptBaseline(n.id(), n.name(), f.text("approved_by", APPROVER_MAX),
+                    f.text("reason", REASON_MAX));
             Json.send(res, 200, Json.object().put("node_id", n.id()).put("attestation", accepted.get("attestation"))
                     .put("pcrs", accepted.get("pcrs")));
         } catch (IllegalStateException e) {

@@ -38,6 +38,29 @@ final class Fields {
         return optionalString(name).orElseThrow(() -> ApiException.badRequest("field '" + name + "' is required"));
     }
 
+    /**
+     * A required free-text field that goes into the audit record (who approved, why): trimmed, not blank, at most
+     * {@code max} characters, and printable (no control characters, no unpaired surrogates).
+     */
+    String text(String name, int max) {
+        String v = string(name).strip();
+        if (v.isEmpty()) {
+            throw ApiException.badRequest("field '" + name + "' must not be blank");
+        }
+        if (v.length() > max) {
+            throw ApiException.badRequest("field '" + name + "' is " + v.length() + " characters; at most " + max);
+        }
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (Character.isISOControl(c) || Character.isSurrogate(c) && !(Character.isHighSurrogate(c)
+                    && i + 1 < v.length() && Character.isLowSurrogate(v.charAt(++i)))) {
+                throw ApiException.badRequest("field '" + name + "' holds a control or invalid character at "
+                        + "position " + i + "; use printable text");
+            }
+        }
+        return v;
+    }
+
     Optional<String> optionalString(String name) {
         if (!has(name)) {
             return Optional.empty();

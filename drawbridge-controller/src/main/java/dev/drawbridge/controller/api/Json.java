@@ -47,8 +47,14 @@ final class Json {
         JsonNode node;
         try {
             node = MAPPER.readTree(raw);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            // Jackson's own limits (nesting depth, number or string length): say which, not how Jackson names it.
+            throw ApiException.badRequest("the body is not acceptable JSON: it nests too deeply or holds a number or"
+                    + " string that is too long");
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+            String why = e.getOriginalMessage();
+            int hint = why.indexOf(" (StreamReadConstraints");
+            throw ApiException.badRequest("the body is not valid JSON: " + (hint > 0 ? why.substring(0, hint) : why));
         } catch (IOException e) {
             throw ApiException.badRequest("the body could not be read: " + e.getMessage());
         }

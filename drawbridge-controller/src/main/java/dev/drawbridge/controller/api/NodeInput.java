@@ -18,8 +18,13 @@ import java.util.regex.Pattern;
  */
 final class NodeInput {
     private static final Set<String> CREATE = Set.of("name", "macs", "labels", "bmc_address", "agent_address",
-            "system_uuid", "mode");
-    private static final Set<String> PATCH = Set.of("macs", "labels", "bmc_address", "agent_address", "system_uuid");
+            "system_uuid", "mode", "bmc_username", "bmc_password_ref");
+    private static final Set<String> PATCH = Set.of("macs", "labels", "bmc_address", "agent_address", "system_uuid",
+            "bmc_username", "bmc_password_ref");
+    /** A BMC user name: printable, no spaces or quotes, as IPMI (16 bytes) and Redfish accept. */
+    private static final Pattern BMC_USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+    /** Where a BMC password is read from on the controller: a file, or an environment variable. */
+    private static final Pattern PASSWORD_REF = Pattern.compile("file:/[^\\u0000\\n\\r]{1,4095}|env:[A-Z_][A-Z0-9_]{0,127}");
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final Pattern MAC = Pattern.compile("[0-9a-f]{2}([:-][0-9a-f]{2}){5}");
@@ -36,13 +41,35 @@ final class NodeInput {
                     + abbreviate(name) + "'");
         }
         return new NewNode(name, macs(f.stringList("macs").orElse(List.of())), labels(f.stringMap("labels")
-                .orElse(Map.of())), address(f, "bmc_address"), address(f, "agent_address"), uuid(f), mode(f));
+                .orElse(Map.of())), address(f, "bmc_address"), address(f, "agent_address"), uuid(f), mode(f),
+                bmcUser(f), passwordRef(f));
     }
 
     static NodePatch patch(JsonNode body) {
         Fields f = Fields.of(body, PATCH);
         return new NodePatch(f.stringList("macs").map(NodeInput::macs), f.stringMap("labels").map(NodeInput::labels),
-                address(f, "bmc_address"), address(f, "agent_address"), uuid(f));
+                address(f, "bmc_address"), address(f, "agent_address"), uuid(f), bmcUser(f), passwordRef(f));
+    }
+
+    private static Optional<String> bmcUser(Fields f) {
+        Optional<String> v = f.optionalString("bmc_username");
+        v.filter(u -> !BMC_USER.matcher(u).matches()).ifPresent(u -> {
+            throw ApiException.badRequest("field 'bmc_username' must be 1 to 64 letters, digits, '.', '_', '@' or '-'");
+        });
+        return v;
+    }
+
+    /**
+     * A reference to the node's BMC password, never the password itself: {@code file:/absolute/path} (read when
+     * fencing, like {@code fencing.bmc-password-file}) or {@code env:NAME} (the controller's environment).
+     */
+    private static Optional<String> passwordRef(Fields f) {
+        Optional<String> v = f.optionalString("bmc_password_ref");
+        v.filter(r -> !PASSWORD_REF.matcher(r).matches() || r.contains("/../") || r.endsWith("/..")).ifPresent(r -> {
+            throw ApiException.badRequest("field 'bmc_password_ref' must be file:/absolute/path or env:NAME (the password"
+                    + " itself is never sent to the API)");
+        });
+        return v;
     }
 
     static List<String> macs(List<String> raw) {

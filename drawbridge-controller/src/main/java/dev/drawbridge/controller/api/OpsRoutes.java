@@ -13,6 +13,7 @@ import java.util.List;
 
 /** Health, readiness, Prometheus metrics, the OpenAPI document and the audit trail. */
 final class OpsRoutes implements HttpService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpsRoutes.class);
     private final ApiContext ctx;
     private final byte[] openapi;
 
@@ -40,9 +41,11 @@ final class OpsRoutes implements HttpService {
     private void ready(ServerRequest req, ServerResponse res) {
         try {
             ctx.db().inTransaction(h -> ctx.nodes().count(h));
-            Json.send(res, 200, Json.object().put("status", "ready").put("store", ctx.db().describe()));
+            // Unauthenticated: says ready or not, never where the store lives or why it failed (that is in the log).
+            Json.send(res, 200, Json.object().put("status", "ready"));
         } catch (RuntimeException e) {
-            throw new ApiException(503, "not-ready", "Not ready", "the store does not answer: " + e.getMessage());
+            LOG.warn("readiness check: the store does not answer: {}", e.toString());
+            throw new ApiException(503, "not-ready", "Not ready", "the store does not answer; see the controller's log");
         }
     }
 

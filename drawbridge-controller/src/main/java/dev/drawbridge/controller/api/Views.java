@@ -15,6 +15,8 @@ final class Views {
         ObjectNode labels = o.putObject("labels");
         n.labels().forEach(labels::put);
         o.put("bmc_address", n.bmcAddress().orElse(null));
+        o.put("bmc_username", n.bmcUsername().orElse(null));
+        o.put("bmc_password_ref", n.bmcPasswordRef().orElse(null)); // where the password is read, never the password
         o.put("agent_address", n.agentAddress().orElse(null));
         o.put("state", n.state().wire());
         o.put("reason", n.reason().orElse(null));

@@ -95,6 +95,17 @@ final class AgentClient implements AutoCloseable {
         return new Reply(res.status(), json, fp, peer);
     }
 
+    /**
+     * Forgets the kept connections to a node's agent, so the next request handshakes again: after its certificate
+     * was renewed or revoked, no answer may come over a session of the old one.
+     */
+    void drop(Node node) {
+        node.agentAddress().ifPresent(a -> {
+            pinning.drop(a);
+            mutual.drop(a);
+        });
+    }
+
     @Override
     public void close() {
         pinning.close();

@@ -63,7 +63,7 @@ final class AgentConnections implements AutoCloseable {
             throws IOException {
         sweep();
         Connection c = idle.remove(address);
-        if (c != null && (System.nanoTime() - c.idleSince > idleNanos || c.socket.isClosed())) {
+        if (c != null && (System.nanoTime() - c.idleSince > idleNanos || c.socket.isClosed() || expired(c))) {
             c.close();
             c = null;
         }
@@ -103,6 +103,40 @@ final class AgentConnections implements AutoCloseable {
             if (now - e.getValue().idleSince > idleNanos && idle.remove(e.getKey(), e.getValue())) {
                 e.getValue().close();
             }
+        }
+    }
+
+    /**
+     * Whether either certificate of a kept connection's session has expired: a connection must not outlive the
+     * certificates it was opened with (the agent's, renewed; or our own, renewed), so it is closed and a new
+     * handshake shows the current ones.
+     */
+    private static boolean expired(Connection c) {
+        SSLSession s = c.socket.getSession();
+        java.util.Date now = new java.util.Date();
+        for (java.security.cert.Certificate[] side : new java.security.cert.Certificate[][] {s.getLocalCertificates(),
+                peer(s)}) {
+            if (side != null && side.length > 0 && side[0] instanceof java.security.cert.X509Certificate x
+                    && !now.before(x.getNotAfter())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static java.security.cert.Certificate[] peer(SSLSession s) {
+        try {
+            return s.getPeerCertificates();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    /** Closes the kept connection to {@code address}, if any: the next request makes a new handshake. */
+    void drop(String address) {
+        Connection c = idle.remove(address);
+        if (c != null) {
+            c.close();
         }
     }
 

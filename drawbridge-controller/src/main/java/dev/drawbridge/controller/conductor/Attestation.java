@@ -48,26 +48,28 @@ final class Attestation {
 
     /**
      * Asks for a quote over a fresh nonce, waiting for it in the same request when the agent can, and judges it.
-     * {@code answered} sees the first reply before anything else is done with it.
+     * {@code answered} sees the first reply before anything else is done with it; {@code belongs} checks every
+     * reply came from the node's own identity. True when the quote was judged trusted.
      */
-    void attest(Work w, AgentClient client, Answered answered) throws Unreachable {
+    boolean attest(Work w, AgentClient client, Answered answered,
+                   java.util.function.BiPredicate<Work, Reply> belongs) throws Unreachable {
         var info = w.attestation().orElseThrow();
         for (int attempt = 0; attempt < 2; attempt++) {
             byte[] nonce = attestor.nonce();
             Reply post = client.post(w.node(), "/v1/commands", Map.of("name", Commands.ATTESTATION_QUOTE, "params",
                     Attestor.request(nonce)), true, Optional.of(wait(client)));
             if (attempt == 0 && !answered.check(post)) {
-                return;
+                return false;
             }
-            if (post.status() == 409 || !post.ok() || !NodeDriver.belongs(w.node(), post)) {
-                return;
+            if (post.status() == 409 || !post.ok() || !belongs.test(w, post)) {
+                return false;
             }
             JsonNode result = finished(post.body()).orElse(null);
             if (result == null) {
-                result = await(w, client, post.body().path("id").asText());
+                result = await(w.node(), client, post.body().path("id").asText());
             }
             if (result == null) {
-                return;
+                return false;
             }
             Verdict v = result.has("error") ? new Verdict.Failed(List.of(new Verdict.Reason(FailureCode.MALFORMED,
                     "the agent could not quote: " + result.path("error").asText())))
@@ -97,8 +99,9 @@ final class Attestation {
                 LOG.warn("node {} failed attestation: {}", w.node().name(), Attestor.reasons(v));
                 fencer.fence(w.node().id(), "attestation failed: " + String.join("; ", Attestor.reasons(v)));
             }
-            return;
+            return v.trusted();
         }
+        return false;
     }
 
     private static String json(Verdict.Trusted t) {
@@ -129,7 +132,7 @@ final class Attestation {
     }
 
     /** The result of a command status that is already final, as {@link #await} gives it. */
-    private static Optional<JsonNode> finished(JsonNode status) {
+    static Optional<JsonNode> finished(JsonNode status) {
         return switch (status.path("status").asText()) {
             case "SUCCEEDED" -> Optional.of(status.path("result"));
             case "FAILED" -> Optional.of(dev.drawbridge.protocol.Wire.JSON.createObjectNode()
@@ -139,9 +142,10 @@ final class Attestation {
     }
 
     /** The finished command's result, or a node with {@code error} when it failed; null if it did not finish soon. */
-    private JsonNode await(Work w, AgentClient client, String id) throws Unreachable {
+    static JsonNode await(dev.drawbridge.controller.inventory.Node node, AgentClient client, String id)
+            throws Unreachable {
         for (int i = 0; i < 100; i++) {
-            Reply r = client.get(w.node(), "/v1/commands/" + id, true);
+            Reply r = client.get(node, "/v1/commands/" + id, true);
             Optional<JsonNode> done = finished(r.body());
             if (done.isPresent()) {
                 return done.get();

@@ -95,7 +95,7 @@ public final class Conductor implements AutoCloseable {
                                    dev.drawbridge.controller.fence.FenceService fences,
                                    io.micrometer.core.instrument.MeterRegistry registry,
                                    java.util.List<java.security.cert.X509Certificate> ekCas,
-                                   int fenceUnreachableAfter) {
+                                   int fenceUnreachableAfter, Duration nodeLifetime) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
         ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics, verdicts::golden, verdicts::flush);
         Attestor attestor = new Attestor();
@@ -104,8 +104,9 @@ public final class Conductor implements AutoCloseable {
         AgentClient client = new AgentClient(pinning, mutual, cfg.requestTimeout());
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
                 "attestation", reason, "conductor"), metrics);
-        Conductor c = new Conductor(cfg, store, new NodeDriver(client, phases, store, clock, attestation), clock,
-                metrics);
+        Renewal renewal = new Renewal(enrollment, attestor, store, metrics, clock, nodeLifetime);
+        Conductor c = new Conductor(cfg, store, new NodeDriver(client, phases, store, clock, attestation, renewal),
+                clock, metrics);
         c.fences = java.util.Optional.of(fences);
         c.fenceUnreachableAfter = fenceUnreachableAfter;
         c.client = client;

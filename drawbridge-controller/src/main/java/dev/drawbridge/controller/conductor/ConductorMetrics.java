@@ -19,6 +19,8 @@ final class ConductorMetrics {
     private final Counter polls;
     private final Counter batched;
     private final Map<String, Counter> writes = new ConcurrentHashMap<>();
+    private final Counter renewed;
+    private final Counter renewalFailed;
 
     ConductorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -32,6 +34,10 @@ final class ConductorMetrics {
         this.batched = Counter.builder("drawbridge.conductor.store.batched.rows")
                 .description("rows written in batches (last_seen of routine polls)").register(registry);
         this.polls = Counter.builder("drawbridge.conductor.polls").description("polls started").register(registry);
+        this.renewed = Counter.builder("drawbridge.certificate.renewals")
+                .description("node certificates renewed over the poll channel").register(registry);
+        this.renewalFailed = Counter.builder("drawbridge.certificate.renewal.failures")
+                .description("node certificate renewals that failed (retried at the next poll)").register(registry);
     }
 
     void late(Duration d) {
@@ -44,6 +50,10 @@ final class ConductorMetrics {
 
     void polled() {
         polls.increment();
+    }
+
+    void renewed(boolean ok) {
+        (ok ? renewed : renewalFailed).increment();
     }
 
     void batched(int rows) {

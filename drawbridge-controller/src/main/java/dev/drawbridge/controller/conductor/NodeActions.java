@@ -57,6 +57,10 @@ public final class NodeActions {
         this.conductor = conductor;
     }
 
+    /** Every action {@link #act} takes; the CLI has one verb for each (CliCommandTreeTest checks). */
+    public static final java.util.List<String> ACTIONS = java.util.List.of("manage", "provide", "deploy", "undeploy",
+            "rescue", "unrescue");
+
     public Node act(String nodeIdOrName, String action, Map<String, String> input, String actor) {
         Event event = switch (action) {
             case "manage" -> Event.MANAGE;
@@ -65,8 +69,8 @@ public final class NodeActions {
             case "undeploy" -> Event.UNDEPLOY;
             case "rescue" -> Event.RESCUE;
             case "unrescue" -> Event.UNRESCUE;
-            default -> throw new Refused("'" + action + "' is not an action; one of manage, provide, deploy,"
-                    + " undeploy, rescue, unrescue", false);
+            default -> throw new Refused("'" + action + "' is not an action; one of " + String.join(", ", ACTIONS),
+                    false);
         };
         Instant now = clock.instant();
         Node moved = db.inTransaction(h -> {

@@ -7,6 +7,8 @@ import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.pki.Profile;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -25,8 +27,11 @@ final class NodeDriver {
     private final ProvisioningStore store;
     private final Clock clock;
     private final Attestation attestation;
+    private final Renewal renewal;
 
-    NodeDriver(AgentClient client, Phases phases, ProvisioningStore store, Clock clock, Attestation attestation) {
+    NodeDriver(AgentClient client, Phases phases, ProvisioningStore store, Clock clock, Attestation attestation,
+               Renewal renewal) {
+        this.renewal = renewal;
         this.client = client;
         this.phases = phases;
         this.store = store;
@@ -40,11 +45,24 @@ final class NodeDriver {
      * one it is a status read.
      */
     void liveness(Work w) throws Unreachable {
+        var first = new java.util.concurrent.atomic.AtomicReference<Reply>();
+        boolean good;
         if (w.attestation().isPresent()) {
-            attestation.attest(w, client, r -> alive(w, r));
-            return;
+            good = attestation.attest(w, client, r -> {
+                first.set(r);
+                return alive(w, r);
+            }, this::belongs);
+        } else {
+            Reply r = client.get(w.node(), "/v1/status", true);
+            first.set(r);
+            good = alive(w, r);
         }
-        alive(w, client.get(w.node(), "/v1/status", true));
+        // Only a node that answered as itself and passed its quote (where it has a TPM) is renewed.
+        Optional<X509Certificate> served = Optional.ofNullable(first.get()).flatMap(Reply::peer);
+        if (good && w.node().state() != NodeState.FENCED && served.isPresent()
+                && renewal.due(served.get(), clock.instant())) {
+            renewal.renew(w, client, served.get());
+        }
     }
 
     /**
@@ -52,7 +70,7 @@ final class NodeDriver {
      * distrusted because its certificate is revoked. A 409 (busy with a command) is an answer too.
      */
     private boolean alive(Work w, Reply r) throws Unreachable {
-        if (!(r.ok() || r.status() == 409) || !belongs(w.node(), r)) {
+        if (!(r.ok() || r.status() == 409) || !belongs(w, r)) {
             throw new Unreachable("agent answered " + r.status() + " to a poll");
         }
         store.seenLater(w.node(), clock.instant());
@@ -60,6 +78,7 @@ final class NodeDriver {
         if (w.node().state() != NodeState.FENCED && store.revoked(serial)) {
             // A revoked identity is a compromise signal: the node is untrusted whatever its TPM says.
             attestation.distrust(w, "its certificate " + serial + " is revoked");
+            client.drop(w.node()); // no further answer over a session of a revoked certificate
             return false;
         }
         return true;
@@ -75,9 +94,13 @@ final class NodeDriver {
         boolean enrolled = node.state() != NodeState.ENROLLING || job.phase().equals("verify")
                 || job.action().equals("reissue");
         if (job.phase().equals("verify")) {
+            // A kept connection may still carry the agent's previous certificate (revoked, after a readmission):
+            // handshake again so the check, and the key pinned from it, are of the certificate just installed.
+            client.drop(node);
             Reply status = client.get(node, "/v1/status", true);
             store.seen(node.id(), clock.instant(), Optional.empty());
-            PhaseOutcome o = phases.verifyEnrolled(node, status);
+            PhaseOutcome o = job.params().containsKey("certificate") && !servesIssued(job, status)
+                    ? new PhaseOutcome.Wait() : phases.verifyEnrolled(node, status);
             if (o instanceof PhaseOutcome.Done) {
                 store.pin(node.id(), status.fingerprint());
                 store.saveAttestationKey(node.id(), job);
@@ -90,10 +113,11 @@ final class NodeDriver {
             finish(node, skipped.get());
             return;
         }
-        finish(node, job.commandId().isEmpty() ? submit(node, job, enrolled) : follow(node, job, enrolled));
+        finish(node, job.commandId().isEmpty() ? submit(w, job, enrolled) : follow(w, job, enrolled));
     }
 
-    private PhaseOutcome submit(Node node, Job job, boolean enrolled) throws Unreachable {
+    private PhaseOutcome submit(Work w, Job job, boolean enrolled) throws Unreachable {
+        Node node = w.node();
         Phases.Request req = phases.request(node, job);
         Reply r = client.post(node, "/v1/commands", Map.of("name", req.command(), "params", req.params()), enrolled);
         if (job.phase().equals("install") && servesIssued(job, r)) {
@@ -101,7 +125,7 @@ final class NodeDriver {
             // under load). The agent now serves exactly the certificate we issued it, so the phase is done.
             return job.nextPhase().<PhaseOutcome>map(PhaseOutcome.Advanced::new).orElse(new PhaseOutcome.Done());
         }
-        Optional<PhaseOutcome> wrongKey = checkKey(node, req.job(), r, enrolled);
+        Optional<PhaseOutcome> wrongKey = checkKey(w, req.job(), r, enrolled);
         if (wrongKey.isPresent()) {
             return wrongKey.get();
         }
@@ -120,13 +144,14 @@ final class NodeDriver {
                 "HTTP " + r.status()));
     }
 
-    private PhaseOutcome follow(Node node, Job job, boolean enrolled) throws Unreachable {
+    private PhaseOutcome follow(Work w, Job job, boolean enrolled) throws Unreachable {
+        Node node = w.node();
         Reply r = client.get(node, "/v1/commands/" + job.commandId().get(), enrolled);
         if (r.status() == 403 && job.phase().equals("install")) {
             // The agent switched to its new certificate and now wants our client certificate.
             return job.nextPhase().<PhaseOutcome>map(PhaseOutcome.Advanced::new).orElse(new PhaseOutcome.Done());
         }
-        Optional<PhaseOutcome> wrongKey = checkKey(node, job, r, enrolled);
+        Optional<PhaseOutcome> wrongKey = checkKey(w, job, r, enrolled);
         if (wrongKey.isPresent()) {
             return wrongKey.get();
         }
@@ -142,9 +167,33 @@ final class NodeDriver {
         return switch (c.path("status").asText()) {
             case "RUNNING" -> new PhaseOutcome.Wait();
             case "FAILED" -> phases.failed(job, c.path("error").asText("no reason given"));
-            case "SUCCEEDED" -> phases.succeeded(node, job, c.path("result"), r.fingerprint());
+            case "SUCCEEDED" -> reuseIdentity(w, job, r, phases.succeeded(node, job, c.path("result"), r.fingerprint()));
             default -> new PhaseOutcome.Failed("the agent reported an unknown command status");
         };
+    }
+
+    /**
+     * Recovering a node from {@code error} with {@code manage}: when the agent already serves an unexpired, unrevoked
+     * certificate issued to this node (it was enrolled before the failure), that identity is kept. The hardware is
+     * checked again and the TPM is read again, but the ticket proof, CSR and install are skipped: the ticket in the
+     * agent's payload was used by that enrollment.
+     */
+    private PhaseOutcome reuseIdentity(Work w, Job job, Reply r, PhaseOutcome judged) {
+        if (!job.action().equals("manage") || !job.phase().equals("hardware")
+                || !(judged instanceof PhaseOutcome.Advanced a) || r.peer().isEmpty()) {
+            return judged;
+        }
+        X509Certificate c = r.peer().get();
+        String serial = c.getSerialNumber().toString(16);
+        boolean reusable = Profile.of(c).filter(Profile.NODE::equals).isPresent()
+                && c.getSubjectX500Principal().getName().equals("CN=" + w.node().name())
+                && c.getNotAfter().toInstant().isAfter(clock.instant().plusSeconds(60))
+                && !store.revoked(serial) && store.issuedTo(w.node().id(), serial);
+        if (!reusable) {
+            return judged;
+        }
+        LOG.info("node {} keeps its identity (certificate {}) while it is managed again", w.node().name(), serial);
+        return new PhaseOutcome.Advanced(a.job().with("reuse_identity", serial).with("pinned", r.fingerprint()));
     }
 
     private static String abbreviate(String fingerprint) {
@@ -164,9 +213,10 @@ final class NodeDriver {
     }
 
     /** Before enrollment every answer after the proof must come from the pinned key; after it, from this node. */
-    private Optional<PhaseOutcome> checkKey(Node node, Job job, Reply r, boolean enrolled) {
+    private Optional<PhaseOutcome> checkKey(Work w, Job job, Reply r, boolean enrolled) {
+        Node node = w.node();
         if (enrolled) {
-            return belongs(node, r) || r.status() == 403 ? Optional.empty()
+            return belongs(w, r) || r.status() == 403 ? Optional.empty()
                     : Optional.of(new PhaseOutcome.Failed("the agent at " + node.agentAddress().orElse("?")
                     + " serves a certificate that is not " + node.name() + "'s"));
         }
@@ -179,8 +229,31 @@ final class NodeDriver {
         return Optional.empty();
     }
 
-    static boolean belongs(Node node, Reply r) {
-        return r.peer().map(c -> c.getSubjectX500Principal().getName().equals("CN=" + node.name())).orElse(false);
+    /**
+     * Whether an answer came from this node's enrolled identity: a node-profile certificate of our CA (the TLS layer
+     * checked the chain) naming the node, whose key is the one pinned at enrollment or at the last renewal. The CN
+     * alone proves nothing: a console certificate could carry any name. A key that is not the pinned one is
+     * accepted only when the store records its certificate as issued to this node and not revoked (an install
+     * whose answer was lost, or a schedule read from before the re-pin), and is then pinned.
+     */
+    boolean belongs(Work w, Reply r) {
+        if (r.peer().isEmpty()) {
+            return false;
+        }
+        X509Certificate c = r.peer().get();
+        if (Profile.of(c).filter(Profile.NODE::equals).isEmpty()
+                || !c.getSubjectX500Principal().getName().equals("CN=" + w.node().name())) {
+            return false;
+        }
+        if (w.pinned().filter(r.fingerprint()::equals).isPresent()) {
+            return true;
+        }
+        String serial = c.getSerialNumber().toString(16);
+        if (store.revoked(serial) || !store.issuedTo(w.node().id(), serial)) {
+            return false;
+        }
+        store.pin(w.node().id(), r.fingerprint());
+        return true;
     }
 
     private void finish(Node node, PhaseOutcome o) {

@@ -42,9 +42,16 @@ final class Phases {
         this.attestor = attestor;
     }
 
-    /** A phase with nothing to do for this node: the baseline quote of an agent without a TPM. */
+    /**
+     * A phase with nothing to do for this node: the baseline quote of an agent without a TPM; the ticket proof and
+     * the new certificate of an agent that keeps its enrolled identity.
+     */
     Optional<PhaseOutcome> skip(Job job) {
         boolean noTpm = job.params().containsKey("no_tpm");
+        if (job.params().containsKey("reuse_identity")
+                && (job.phase().equals("prove") || job.phase().equals("csr") || job.phase().equals("install"))) {
+            return Optional.of(next(job)); // the agent keeps the identity it was enrolled with (NodeDriver)
+        }
         if (job.phase().equals("baseline") && noTpm
                 || job.phase().equals("credential") && (noTpm || !job.params().containsKey("ek_public"))) {
             return Optional.of(next(job));
@@ -195,7 +202,14 @@ final class Phases {
         try {
             hw = Wire.JSON.treeToValue(result, HardwareInfo.class);
         } catch (Exception e) {
-            return new PhaseOutcome.Failed("the agent's hardware report is unreadable");
+            return new PhaseOutcome.Failed("the hardware report of " + node.name() + "'s agent is unreadable: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage()
+                    : e.getClass().getSimpleName()));
+        }
+        Optional<String> missing = missingHardwareField(hw);
+        if (missing.isPresent()) {
+            return new PhaseOutcome.Failed("the hardware report of " + node.name() + "'s agent is incomplete: "
+                    + missing.get());
         }
         List<String> reported = hw.interfaces().stream().map(n -> n.mac().toLowerCase(java.util.Locale.ROOT)).toList();
         for (String mac : node.macs()) {
@@ -210,6 +224,36 @@ final class Phases {
         }
         return next(job.with("cpus", Integer.toString(hw.cpus())).with("memory_mb",
                 Long.toString(hw.memoryBytes() >> 20)));
+    }
+
+    private static final java.util.regex.Pattern MAC = java.util.regex.Pattern.compile(
+            "[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
+
+    /** The first field an agent's hardware report lacks or gets wrong, named by its JSON path. */
+    static Optional<String> missingHardwareField(HardwareInfo hw) {
+        if (hw.systemUuid() == null || hw.systemUuid().isBlank()) {
+            return Optional.of("field system_uuid is missing");
+        }
+        if (hw.cpus() < 0 || hw.memoryBytes() < 0) {
+            return Optional.of("fields cpus and memory_bytes must not be negative");
+        }
+        for (int i = 0; i < hw.interfaces().size(); i++) {
+            HardwareInfo.Nic nic = hw.interfaces().get(i);
+            if (nic == null) {
+                return Optional.of("interfaces[" + i + "] is null");
+            }
+            if (nic.mac() == null || nic.mac().isBlank()) {
+                return Optional.of("field interfaces[" + i + "].mac is missing");
+            }
+            if (!MAC.matcher(nic.mac()).matches()) {
+                return Optional.of("interfaces[" + i + "].mac '" + abbreviate(nic.mac()) + "' is not a MAC address");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 
     private PhaseOutcome prove(Node node, Job job, JsonNode result, String fingerprint) {

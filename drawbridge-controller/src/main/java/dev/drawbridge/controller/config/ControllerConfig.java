@@ -49,6 +49,11 @@ public record ControllerConfig(String listen, String dataDir, LogConfig log, Sto
                 agentApi, value, attestation);
     }
 
+    public ControllerConfig withApi(ApiConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, value, managementConsole, conductor,
+                agentApi, fencing, attestation);
+    }
+
     public ControllerConfig withAttestation(AttestationConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
                 agentApi, fencing, value);

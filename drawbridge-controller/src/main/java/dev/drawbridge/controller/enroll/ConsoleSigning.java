@@ -129,7 +129,8 @@ public final class ConsoleSigning {
     /** Builds the configured upstream: {@code builtin}, {@code command} or {@code http}. */
     public static UpstreamCa upstream(String kind, dev.drawbridge.pki.CertificateAuthority ca, String command,
                                       String httpUrl, String rootFile, Duration timeout,
-                                      java.net.http.HttpClient client) {
+                                      java.net.http.HttpClient client,
+                                      java.util.function.Predicate<String> inventoryName) {
         String root = ca.rootPem();
         if (!rootFile.isBlank()) {
             try {
@@ -140,7 +141,7 @@ public final class ConsoleSigning {
             }
         }
         return switch (kind) {
-            case "builtin" -> new BuiltinUpstream(ca);
+            case "builtin" -> new BuiltinUpstream(ca, inventoryName);
             case "command" -> new CommandUpstream(java.util.List.of("/bin/sh", "-c", requireSet(command,
                     "management-console.command")), root, timeout);
             case "http" -> new HttpUpstream(client, java.net.URI.create(requireSet(httpUrl,

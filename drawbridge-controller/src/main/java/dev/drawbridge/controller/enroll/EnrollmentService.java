@@ -3,6 +3,7 @@ package dev.drawbridge.controller.enroll;
 import dev.drawbridge.controller.enroll.EnrollmentRefused.Reason;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.pki.CertificateAuthority;
@@ -53,6 +54,9 @@ public final class EnrollmentService {
         Instant expires = now.plus(lifetime.orElse(defaultTicketLifetime));
         return db.inTransaction(h -> {
             Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> notFound(nodeIdOrName));
+            if (node.state() == NodeState.FENCED) {
+                throw fenced(node);
+            }
             tickets.insert(h, new StoredTicket(secret.id(), node.id(), secret.hash(), expires, Optional.empty(), now));
             tickets.setPinKey(h, secret.id(), dev.drawbridge.protocol.TicketProof.pinKey(secret.wire()));
             audit.append(h, "ticket.create", node.name(), "granted",
@@ -64,12 +68,15 @@ public final class EnrollmentService {
     /** Checks the ticket and the CSR, then issues the node's certificate and consumes the ticket, in one transaction. */
     public Enrollment enroll(String ticketText, String csrPem) {
         Instant now = clock.instant();
-        TicketSecret secret = TicketSecret.parse(ticketText).orElseThrow(() -> refuse("unknown", Map.of(),
+        // A malformed or unknown ticket is a failed authentication, not a decision about a node: it is not audited
+        // one by one (anyone could grow the store with made-up tickets); the API counts it per source, throttles
+        // repeated failures and writes one summary row per source and minute.
+        TicketSecret secret = TicketSecret.parse(ticketText).orElseThrow(() -> new EnrollmentRefused(
                 Reason.TICKET_MALFORMED, "the ticket is not in the form dbt1.<id>.<secret> given by 'drawbridge node enroll'"));
         var found = db.inTransaction(h -> tickets.find(h, secret.id()).flatMap(t -> nodes.find(h, t.nodeId())
                 .map(n -> Map.entry(t, n))));
         if (found.isEmpty() || !secret.matches(found.get().getKey().secretHash())) {
-            throw refuse(secret.id(), Map.of("ticket", secret.id()), Reason.TICKET_INVALID,
+            throw new EnrollmentRefused(Reason.TICKET_INVALID,
                     "the ticket is not known to this controller; ask the operator for a new one");
         }
         return grant(found.get().getKey(), found.get().getValue(), csrPem, now, "agent");
@@ -119,6 +126,11 @@ public final class EnrollmentService {
 
     private Enrollment grant(StoredTicket ticket, Node node, String csrPem, Instant now, String via) {
         Map<String, String> detail = Map.of("ticket", ticket.id(), "node", node.id(), "via", via);
+        if (node.state() == NodeState.FENCED) {
+            // A ticket made before the fence must not get around readmission.
+            EnrollmentRefused e = fenced(node);
+            throw refuse(node.name(), detail, e.reason(), e.getMessage());
+        }
         if (ticket.usedAt().isPresent()) {
             throw refuse(node.name(), detail, Reason.TICKET_USED, "the ticket was already used at "
                     + ticket.usedAt().get() + "; a ticket enrolls once: make a new one with 'drawbridge node enroll'");
@@ -184,6 +196,60 @@ public final class EnrollmentService {
         withReason.put("message", message);
         db.inTransaction(h -> audit.append(h, "enroll", subject, "refused", withReason, now));
         return new EnrollmentRefused(reason, message);
+    }
+
+    private static EnrollmentRefused fenced(Node node) {
+        return new EnrollmentRefused(Reason.NODE_FENCED, "node " + node.name() + " is fenced: readmit first ('drawbridge "
+                + "readmit " + node.name() + " --approved-by WHO --reason WHY'); it gets a new identity then");
+    }
+
+    /**
+     * A renewed certificate for an enrolled node, over the poll channel (DESIGN.md "Renewal"): the conductor has
+     * already checked that the agent proved possession of {@code currentSerial}'s key (and quoted over the new key
+     * with its AK where it has one). Refused for a fenced node, and unless {@code currentSerial} is an unrevoked
+     * node certificate issued to this very node. The old certificate stays valid until it expires.
+     */
+    public Enrollment renew(String nodeId, String currentSerial, String csrPem) {
+        Instant now = clock.instant();
+        record Found(Node node, Optional<CertificateRecord> current) {}
+        Found found = db.read(h -> nodes.find(h, nodeId).map(n -> new Found(n, certificates.find(h, currentSerial))))
+                .orElseThrow(() -> notFound(nodeId));
+        Node node = found.node();
+        Map<String, String> detail = Map.of("node", node.id(), "via", "renew", "serial", currentSerial);
+        if (node.state() == NodeState.FENCED) {
+            throw refuse(node.name(), detail, Reason.NODE_FENCED, "a fenced node's certificate is never renewed");
+        }
+        Optional<CertificateRecord> current = found.current();
+        if (current.isEmpty() || current.get().nodeId().filter(node.id()::equals).isEmpty()
+                || !current.get().profile().equalsIgnoreCase(Profile.NODE.name()) || current.get().revokedAt().isPresent()) {
+            throw refuse(node.name(), detail, Reason.RENEWAL_REFUSED, "the certificate the agent serves (serial "
+                    + currentSerial + ") is not an unrevoked certificate of " + node.name());
+        }
+        CsrRequest csr;
+        try {
+            csr = ca.parseCsr(csrPem);
+        } catch (CsrRejected e) {
+            throw refuse(node.name(), detail, Reason.BAD_CSR, e.getMessage());
+        }
+        Optional<String> mismatch = IdentityCheck.mismatch(csr, node);
+        if (mismatch.isPresent()) {
+            throw refuse(node.name(), detail, Reason.IDENTITY_MISMATCH, mismatch.get());
+        }
+        IssuedCertificate issued = ca.issue(new IssueRequest(Profile.NODE, node.name(), IdentityCheck.dnsNames(node),
+                IdentityCheck.ipAddresses(node), csr.publicKey()));
+        db.inTransaction(h -> {
+            certificates.insert(h, Certificates.record(issued, Optional.of(node.id()), Profile.NODE, issued.pem()));
+            return audit.append(h, "certificate.renew", node.name(), "granted", Map.of("node", node.id(), "serial",
+                    issued.serialHex(), "previous", currentSerial, "not_after", issued.notAfter().toString()), now);
+        });
+        return new Enrollment(node.id(), node.name(), issued, List.of(ca.rootPem()));
+    }
+
+    /** Records a failed renewal in the audit trail, so an operator sees it long before the certificate expires. */
+    public void renewalFailed(Node node, String reason) {
+        Instant now = clock.instant();
+        db.inTransaction(h -> audit.append(h, "certificate.renew", node.name(), "failed", Map.of("node", node.id(),
+                "reason", reason), now));
     }
 
     static EnrollmentRefused notFound(String nodeIdOrName) {

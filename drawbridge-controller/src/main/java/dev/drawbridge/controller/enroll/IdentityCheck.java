@@ -14,6 +14,10 @@ final class IdentityCheck {
 
     /** The first mismatch, in words, or empty when the CSR asks for this node's identity. */
     static Optional<String> mismatch(CsrRequest csr, Node node) {
+        if (!csr.otherNames().isEmpty()) {
+            return Optional.of("the CSR asks for subjectAltNames of kinds " + csr.otherNames() + "; a node certificate"
+                    + " carries only the node's DNS name and its agent's IP address");
+        }
         if (!csr.subjectCommonName().equals(node.name())) {
             return Optional.of("the CSR's subject CN '" + csr.subjectCommonName() + "' is not the node's name '"
                     + node.name() + "'");

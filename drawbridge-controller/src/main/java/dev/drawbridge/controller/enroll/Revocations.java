@@ -30,7 +30,10 @@ public final class Revocations {
     public static final int UNSPECIFIED = 0;
     public static final int KEY_COMPROMISE = 1;
 
-    private static final Duration CRL_VALIDITY = Duration.ofDays(1);
+    /** How long a CRL is valid by default (its nextUpdate); it is re-signed when half of that has passed. */
+    public static final Duration CRL_VALIDITY = Duration.ofDays(1);
+    private final Duration crlValidity;
+    private volatile Instant crlSignedAt = Instant.EPOCH;
 
     private final Database db;
     private final CertificateAuthority ca;
@@ -46,6 +49,13 @@ public final class Revocations {
 
     public Revocations(Database db, CertificateAuthority ca, NodeRepository nodes, CertificateRepository certificates,
                        AuditLog audit, Clock clock) {
+        this(db, ca, nodes, certificates, audit, clock, CRL_VALIDITY);
+    }
+
+    /** With CRLs valid for {@code crlValidity} ({@code ca.crl-validity}). */
+    public Revocations(Database db, CertificateAuthority ca, NodeRepository nodes, CertificateRepository certificates,
+                       AuditLog audit, Clock clock, Duration crlValidity) {
+        this.crlValidity = crlValidity;
         this.db = db;
         this.ca = ca;
         this.nodes = nodes;
@@ -128,6 +138,32 @@ public final class Revocations {
         }
     }
 
+    /**
+     * Re-signs the CRL when half of its validity has passed, so relying parties never see it expire even when
+     * nothing is revoked for days. Called on a schedule; returns whether it signed.
+     */
+    public boolean refreshIfDue() {
+        if (clock.instant().isBefore(crlSignedAt.plus(crlValidity.dividedBy(2)))) {
+            return false;
+        }
+        signing.lock();
+        try {
+            if (clock.instant().isBefore(crlSignedAt.plus(crlValidity.dividedBy(2)))) {
+                return false;
+            }
+            signed = Math.max(signed, refreshCrl());
+            return true;
+        } finally {
+            signing.unlock();
+        }
+    }
+
+    /** How often {@link #refreshIfDue} should be called: a tenth of the validity, at most a minute. */
+    public Duration refreshCheckInterval() {
+        Duration tenth = crlValidity.dividedBy(10);
+        return tenth.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : tenth;
+    }
+
     /** Signs and publishes a CRL from the store; returns the revocation generation the read covers. */
     private long refreshCrl() {
         record Read(long number, long covers, List<CertificateRecord> revoked) {
@@ -140,7 +176,9 @@ public final class Revocations {
         });
         List<RevokedSerial> entries = read.revoked().stream().map(r -> new RevokedSerial(
                 new BigInteger(r.serialHex(), 16), r.revokedAt().orElseThrow(), r.reasonCode())).toList();
-        crl.set(ca.crl(entries, read.number(), clock.instant(), CRL_VALIDITY));
+        Instant now = clock.instant();
+        crl.set(ca.crl(entries, read.number(), now, crlValidity));
+        crlSignedAt = now;
         return read.covers();
     }
 

@@ -8,8 +8,8 @@ public final class PowerControls {
     private PowerControls() {}
 
     public static PowerControl none() {
-        return node -> FenceStep.Result.failed("no power driver configured (fencing.power-driver): "
-                + node.name() + " was not powered off, so this fence is not confirmed");
+        return node -> FenceStep.Result.skipped("skipped: no power driver configured (fencing.power-driver): "
+                + node.name() + " was not powered off");
     }
 
     /**
@@ -28,8 +28,14 @@ public final class PowerControls {
             boolean hasPort = colon > 0 && address.indexOf(':') == colon || address.startsWith("[") && address.contains("]:");
             String host = hasPort ? address.substring(0, colon).replace("[", "").replace("]", "") : address;
             int port = hasPort ? Integer.parseInt(address.substring(colon + 1)) : 623;
-            var target = new dev.drawbridge.controller.power.BmcTarget(host, port, cfg.bmcUsername(),
-                    dev.drawbridge.controller.power.Secret.of(password(cfg)))
+            String password;
+            try {
+                password = password(node, cfg);
+            } catch (IllegalStateException e) {
+                return FenceStep.Result.failed(e.getMessage() + ": " + node.name() + " was not powered off");
+            }
+            var target = new dev.drawbridge.controller.power.BmcTarget(host, port,
+                    node.bmcUsername().orElse(cfg.bmcUsername()), dev.drawbridge.controller.power.Secret.of(password))
                     .withOption("cipher-suite", cfg.ipmiCipher()).withOption("agent", cfg.fenceAgent());
             var result = dev.drawbridge.controller.power.PowerDrivers.offAndConfirm(driver, target, cfg.powerOffTimeout());
             return switch (result) {
@@ -41,7 +47,25 @@ public final class PowerControls {
         };
     }
 
-    private static String password(dev.drawbridge.controller.config.FencingConfig cfg) {
+    /**
+     * The node's own BMC password when it has a reference ({@code file:/path} or {@code env:NAME}), else the fleet's
+     * {@code fencing.bmc-password-file}. The reference is stored; the password is read only here, when fencing.
+     */
+    static String password(dev.drawbridge.controller.inventory.Node node,
+                           dev.drawbridge.controller.config.FencingConfig cfg) {
+        if (node.bmcPasswordRef().isPresent()) {
+            String ref = node.bmcPasswordRef().get();
+            if (ref.startsWith("env:")) {
+                return java.util.Optional.ofNullable(System.getenv(ref.substring(4))).orElseThrow(() ->
+                        new IllegalStateException("the BMC password variable " + ref.substring(4) + " is not set"));
+            }
+            try {
+                return java.nio.file.Files.readString(java.nio.file.Path.of(ref.substring(5))).strip();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot read the BMC password file " + ref.substring(5) + ": "
+                        + e.getClass().getSimpleName());
+            }
+        }
         if (cfg.bmcPasswordFile().isBlank()) {
             return "";
         }

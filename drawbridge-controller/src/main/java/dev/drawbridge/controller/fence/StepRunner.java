@@ -125,12 +125,16 @@ final class StepRunner {
         return ended.size();
     }
 
-    /** Stores the waiting statuses and the fence's own: failed when any step failed, else done. */
+    /**
+     * Stores the waiting statuses and the fence's own: failed when any step failed or was skipped (a step that had
+     * something to do and did not do it, such as power-off without a power driver), else done.
+     */
     private void finish(String fenceId, List<Ended> unstored) {
         long now = clock.instant().toEpochMilli();
         db.inTransaction(h -> {
             store(h, fenceId, unstored);
-            boolean failed = h.createQuery("SELECT COUNT(*) FROM fence_steps WHERE fence_id = :f AND status = 'failed'")
+            boolean failed = h.createQuery("SELECT COUNT(*) FROM fence_steps WHERE fence_id = :f"
+                            + " AND status IN ('failed', 'skipped')")
                     .bind("f", fenceId).mapTo(Long.class).one() > 0;
             return h.createUpdate("UPDATE fences SET status = :s, finished_at = :at"
                             + " WHERE id = :f AND status = 'running'").bind("s", failed ? "failed" : "done").bind("at", now).bind("f", fenceId).execute();

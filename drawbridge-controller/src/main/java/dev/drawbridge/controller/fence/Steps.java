@@ -37,7 +37,8 @@ final class Steps {
 
     static FenceStep revokeOauth() {
         return step("revoke-oauth", (fence, node, reason) ->
-                FenceStep.Result.skipped("this controller issues no OAuth clients or tokens yet"));
+                // Nothing is left undone: this controller issues no OAuth clients or tokens yet.
+                FenceStep.Result.done("nothing to revoke: no OAuth clients or tokens exist yet"));
     }
 
     static FenceStep powerOff(PowerControl power) {
@@ -51,7 +52,8 @@ final class Steps {
                 return FenceStep.Result.done("no instances on " + node.name());
             }
             long unplaced = moved.stream().filter(i -> i.nodeId().isEmpty()).count();
-            return FenceStep.Result.done(moved.size() + " instance(s) moved, " + unplaced + " left unplaced");
+            return FenceStep.Result.done((moved.size() - unplaced) + " instance(s) moved to trusted hosts, " + unplaced
+                    + " left unplaced (no trusted host with room)");
         });
     }
 
@@ -59,7 +61,7 @@ final class Steps {
     static FenceStep notify(Optional<URI> webhook, CertificateAuthority ca, HttpClient http, Clock clock) {
         return step("notify", (fence, node, reason) -> {
             if (webhook.isEmpty()) {
-                return FenceStep.Result.skipped("no fencing.webhook-url configured");
+                return FenceStep.Result.done("nobody to notify: no fencing.webhook-url configured");
             }
             String body = "{\"event\":\"node.fenced\",\"fence_id\":\"" + fence + "\",\"node_id\":\"" + node.id()
                     + "\",\"node_name\":\"" + node.name() + "\",\"reason\":" + quote(reason) + ",\"at\":\""

@@ -18,17 +18,17 @@ import org.jdbi.v3.core.statement.Update;
 final class JdbiNodeRepository implements NodeRepository {
     private static final String COLUMNS =
             "id, name, macs, labels, bmc_address, agent_address, state, reason, created_at, updated_at, version,"
-            + " system_uuid, mode, last_seen, progress, unreachable";
+            + " system_uuid, mode, last_seen, progress, unreachable, bmc_username, bmc_password_ref";
 
     @Override
     public Node create(Handle h, NewNode n, Instant now) {
         Instant at = Instant.ofEpochMilli(now.toEpochMilli());
         Node node = new Node(UUID.randomUUID().toString(), n.name(), n.macs(), n.labels(), n.bmcAddress(),
                 n.agentAddress(), NodeState.DISCOVERED, Optional.empty(), at, at, 1, n.systemUuid(), n.mode(),
-                Optional.empty(), Optional.empty(), false);
+                Optional.empty(), Optional.empty(), false, n.bmcUsername(), n.bmcPasswordRef());
         try {
             h.createUpdate("INSERT INTO nodes (" + COLUMNS + ") VALUES (:id, :name, :macs, :labels, :bmc, :agent,"
-                            + " :state, NULL, :at, :at, :version, :uuid, :mode, NULL, NULL, 0)")
+                            + " :state, NULL, :at, :at, :version, :uuid, :mode, NULL, NULL, 0, :bmcuser, :bmcref)")
                     .bind("id", node.id())
                     .bind("name", node.name())
                     .bind("macs", Json.write(node.macs()))
@@ -40,6 +40,8 @@ final class JdbiNodeRepository implements NodeRepository {
                     .bind("version", node.version())
                     .bind("uuid", node.systemUuid().orElse(null))
                     .bind("mode", node.mode())
+                    .bind("bmcuser", node.bmcUsername().orElse(null))
+                    .bind("bmcref", node.bmcPasswordRef().orElse(null))
                     .execute();
         } catch (JdbiException e) {
             throw StoreException.from(e);
@@ -92,6 +94,8 @@ final class JdbiNodeRepository implements NodeRepository {
         p.bmcAddress().ifPresent(v -> sql.append(", bmc_address = :bmc"));
         p.agentAddress().ifPresent(v -> sql.append(", agent_address = :agent"));
         p.systemUuid().ifPresent(v -> sql.append(", system_uuid = :uuid"));
+        p.bmcUsername().ifPresent(v -> sql.append(", bmc_username = :bmcuser"));
+        p.bmcPasswordRef().ifPresent(v -> sql.append(", bmc_password_ref = :bmcref"));
         return h.inTransaction(tx -> {
             Update update = tx.createUpdate(sql.append(" WHERE id = :id").toString())
                     .bind("at", now.toEpochMilli())
@@ -101,6 +105,8 @@ final class JdbiNodeRepository implements NodeRepository {
             p.bmcAddress().ifPresent(v -> update.bind("bmc", v));
             p.agentAddress().ifPresent(v -> update.bind("agent", v));
             p.systemUuid().ifPresent(v -> update.bind("uuid", v));
+            p.bmcUsername().ifPresent(v -> update.bind("bmcuser", v));
+            p.bmcPasswordRef().ifPresent(v -> update.bind("bmcref", v));
             return update.execute() == 1 ? find(tx, id) : Optional.<Node>empty();
         });
     }
@@ -144,7 +150,8 @@ final class JdbiNodeRepository implements NodeRepository {
                 Optional.ofNullable(rs.getString("reason")), Instant.ofEpochMilli(rs.getLong("created_at")),
                 Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getLong("version"),
                 Optional.ofNullable(rs.getString("system_uuid")), rs.getString("mode"), optionalInstant(rs, "last_seen"),
-                Optional.ofNullable(rs.getString("progress")), rs.getInt("unreachable") != 0);
+                Optional.ofNullable(rs.getString("progress")), rs.getInt("unreachable") != 0,
+                Optional.ofNullable(rs.getString("bmc_username")), Optional.ofNullable(rs.getString("bmc_password_ref")));
     }
 
     private static Optional<Instant> optionalInstant(ResultSet rs, String column) throws SQLException {

@@ -13,7 +13,7 @@ public record Node(String id, String name, List<String> macs, Map<String, String
                    Optional<String> bmcAddress, Optional<String> agentAddress, NodeState state,
                    Optional<String> reason, Instant createdAt, Instant updatedAt, long version,
                    Optional<String> systemUuid, String mode, Optional<Instant> lastSeen, Optional<String> progress,
-                   boolean unreachable) {
+                   boolean unreachable, Optional<String> bmcUsername, Optional<String> bmcPasswordRef) {
     public Node {
         macs = List.copyOf(macs);
         labels = Map.copyOf(labels);

@@ -47,6 +47,23 @@ public final class Database implements AutoCloseable {
     }
 
     /** Opens the store and brings its schema up to date; fails with {@link StoreException}. */
+    /**
+     * The store file and its WAL and shared-memory files readable by the owner only: SQLite gives the -wal and -shm
+     * files the mode of the database file, so the file is made (or narrowed) to 0600 before SQLite opens it.
+     */
+    private static void ownerOnly(Path file) throws IOException {
+        var mode = java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        if (!Files.exists(file)) {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(mode));
+        }
+        for (String suffix : new String[] {"", "-wal", "-shm"}) {
+            Path p = file.resolveSibling(file.getFileName() + suffix);
+            if (Files.exists(p)) {
+                Files.setPosixFilePermissions(p, mode);
+            }
+        }
+    }
+
     public static Database open(StoreConfig cfg, Path dataDir) {
         Dialect dialect = cfg.url().isEmpty() ? Dialect.SQLITE : Dialect.POSTGRESQL;
         HikariDataSource pool;
@@ -55,6 +72,7 @@ public final class Database implements AutoCloseable {
         try {
             if (dialect == Dialect.SQLITE) {
                 Files.createDirectories(dataDir);
+                ownerOnly(file);
                 pool = DataSources.sqlite(file, cfg.maxPoolSize());
                 description = "sqlite:" + file;
             } else {

@@ -22,7 +22,8 @@ class AuthAndOpsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        c = RunningController.start(dir.resolve("data"));
+        // Many deliberate 401s from one address: raise the failed-authentication limit (AuthThrottleTest covers it).
+        c = RunningController.start(dir.resolve("data"), cfg -> cfg.withApi(cfg.api().withAuthFailuresPerMinute(10_000)));
     }
 
     @AfterAll
@@ -68,6 +69,25 @@ class AuthAndOpsTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(c.dataDir.resolve("admin.token"))))
                 .isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(c.dataDir))).isEqualTo("rwx------");
+        c.get("/v1/nodes"); // the store is open and has written its WAL
+        for (String f : new String[] {"drawbridge.db", "drawbridge.db-wal", "drawbridge.db-shm"}) {
+            if (Files.exists(c.dataDir.resolve(f)) || f.equals("drawbridge.db")) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(c.dataDir.resolve(f))))
+                        .as(f).isEqualTo("rw-------");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a ticket and a payload, each carrying a one-time secret, are answered with Cache-Control: no-store")
+    void secretsAreNotCached() {
+        c.json("POST", "/v1/nodes", java.util.Map.of("name", "no-store-node"));
+        var ticket = c.json("POST", "/v1/nodes/no-store-node/tickets", java.util.Map.of());
+        assertThat(ticket.status()).isEqualTo(201);
+        assertThat(ticket.header("Cache-Control")).isEqualTo("no-store");
+        var payload = c.json("POST", "/v1/nodes/no-store-node/payload", java.util.Map.of("mode", "poll"));
+        assertThat(payload.status()).isEqualTo(201);
+        assertThat(payload.header("Cache-Control")).isEqualTo("no-store");
     }
 
     @Test

@@ -56,6 +56,39 @@ class ConsoleSignCsrTest {
     }
 
     @Test
+    @DisplayName("a console CSR with an IP SAN, an e-mail SAN, 33 SANs or a node's name is refused with 400 and signs nothing")
+    void consoleProfileTakesOnlyBoundedDnsNamesThatAreNoNodes() throws Exception {
+        try (var c = start(cfg -> cfg)) {
+            var node = c.call("POST", "/v1/nodes", "application/json", Json.bytes(Map.of("name", "node-07",
+                    "macs", List.of("52:54:00:12:34:07"))), "Authorization", "Bearer " + c.token);
+            assertThat(node.status()).as(node.text()).isEqualTo(201);
+            var before = StoreSnapshot.of(c.controller.database());
+            List<String> many = new ArrayList<>();
+            for (int i = 0; i < 33; i++) {
+                many.add("DNS:h" + i + ".example");
+            }
+            Map<String, String> refusals = Map.of(
+                    "iPAddress", Csrs.ec(dir, "console-host", "DNS:console-host", "IP:10.0.0.1"),
+                    "rfc822Name", Csrs.ec(dir, "console-host", "email:ops@example.com"),
+                    "at most 32", Csrs.ec(dir, "console-host", many.toArray(String[]::new)),
+                    "node-07", Csrs.ec(dir, "node-07"),
+                    "'NODE-07' is the name of a node", Csrs.ec(dir, "console-host", "DNS:NODE-07"));
+            for (var e : refusals.entrySet()) {
+                var a = sign(c, e.getValue());
+                assertThat(a.status()).as(e.getKey() + ": " + a.text()).isEqualTo(400);
+                assertThat(a.json().path("title").asText()).isEqualTo("Bad CSR");
+                assertThat(a.text()).contains(e.getKey());
+            }
+            var ok = sign(c, Csrs.ec(dir, "console-host", many.subList(0, 32).toArray(String[]::new)));
+            assertThat(ok.status()).as("32 DNS names are allowed: " + ok.text()).isEqualTo(200);
+            var cert = dev.drawbridge.pki.Pem.certificate(ok.json().path("Certificate").asText());
+            assertThat(dev.drawbridge.pki.Profile.of(cert)).contains(dev.drawbridge.pki.Profile.CONSOLE_CLIENT);
+            assertThat(cert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
+            assertThat(StoreSnapshot.of(c.controller.database())).isEqualTo(before);
+        }
+    }
+
+    @Test
     @DisplayName("bad bodies get 400, a CSR the CA refuses gets 400 Bad CSR, and no token gets 401")
     void errorMapping() throws Exception {
         try (var c = start(cfg -> cfg)) {

@@ -71,7 +71,7 @@ class FenceAndPlacementTest {
             assertThat(fence.path("status").asText()).isEqualTo("done");
             assertThat(fence.findValuesAsText("step")).containsExactly("disable-placement", "revoke-certificates",
                     "revoke-oauth", "power-off", "evacuate", "notify");
-            assertThat(fence.findValuesAsText("status")).containsExactly("done", "done", "done", "skipped", "done",
+            assertThat(fence.findValuesAsText("status")).containsExactly("done", "done", "done", "done", "done",
                     "done", "done");
             assertThat(c.get("/v1/nodes/host-a").json().path("state").asText()).isEqualTo("fenced");
             assertThat(c.get("/v1/certificates/" + enrolled.json().path("serial").asText()).json().path("status")
@@ -159,14 +159,16 @@ class FenceAndPlacementTest {
     }
 
     @Test
-    @DisplayName("with no power driver the fence still does every other step but is not confirmed")
+    @DisplayName("with no power driver the fence does every other step, its power-off is skipped and the fence is not done")
     void unconfirmedWithoutPowerDriver() throws Exception {
         try (var c = RunningController.start(dir.resolve("data"))) {
             makeActiveHost(c, "host-c");
             c.json("POST", "/v1/nodes/host-c/fence", Map.of("reason", "test"));
             JsonNode fence = c.get("/v1/nodes/host-c/fences").json().path("items").get(0);
             assertThat(fence.path("status").asText()).isEqualTo("failed");
-            assertThat(fence.path("steps").get(3).path("detail").asText()).contains("not confirmed");
+            assertThat(fence.path("steps").get(3).path("status").asText()).isEqualTo("skipped");
+            assertThat(fence.path("steps").get(3).path("detail").asText())
+                    .startsWith("skipped: no power driver configured");
             assertThat(fence.path("steps").get(4).path("status").asText()).isEqualTo("done");
         }
     }

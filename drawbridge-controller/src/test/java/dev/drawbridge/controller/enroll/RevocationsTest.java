@@ -108,4 +108,37 @@ class RevocationsTest {
         // OCTET STRING wrapping an INTEGER: 04 len 02 len value...
         return new BigInteger(1, java.util.Arrays.copyOfRange(ext, 4, ext.length)).longValue();
     }
+
+    @Test
+    @DisplayName("with no revocation for days the CRL is re-signed at half its validity and openssl never sees it expire")
+    void theCrlIsResignedBeforeItExpires() throws Exception {
+        var testClock = dev.drawbridge.testkit.TestClock.atSystemTime();
+        var revocations = new Revocations(db, ca, NodeRepository.jdbi(), certs, AuditLog.jdbi(), testClock,
+                Duration.ofHours(2));
+        X509CRL first = parse(revocations.crl());
+        assertThat(revocations.refreshIfDue()).as("not due right after signing").isFalse();
+        for (int hour = 1; hour <= 72; hour++) {
+            testClock.advance(Duration.ofHours(1));
+            revocations.refreshIfDue();
+            X509CRL now = parse(revocations.crl());
+            assertThat(now.getNextUpdate().toInstant()).as("hour " + hour).isAfter(testClock.instant());
+        }
+        X509CRL last = parse(revocations.crl());
+        assertThat(last.getThisUpdate()).isAfter(first.getThisUpdate());
+        Path file = dir.resolve("crl.der");
+        java.nio.file.Files.write(file, revocations.crl());
+        var text = dev.drawbridge.testkit.OpenSsl.run(dir, "crl", "-inform", "DER", "-in", file.toString(), "-noout",
+                "-lastupdate", "-nextupdate");
+        assertThat(text.exitCode()).as(text.stderr()).isZero();
+        var fmt = java.time.format.DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss yyyy 'GMT'", java.util.Locale.ROOT)
+                .withZone(java.time.ZoneOffset.UTC);
+        assertThat(text.stdout()).contains("nextUpdate=" + fmt.format(last.getNextUpdate().toInstant()));
+        assertThat(Duration.between(last.getThisUpdate().toInstant(), last.getNextUpdate().toInstant()))
+                .isEqualTo(Duration.ofHours(2));
+        assertThat(revocations.refreshCheckInterval()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    private static X509CRL parse(byte[] der) throws Exception {
+        return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
+    }
 }

@@ -39,7 +39,8 @@ class FenceStepTransactionTest {
     void open() {
         db = Database.open(StoreConfig.defaults(), dir);
         node = db.inTransaction(h -> nodes.create(h, new NewNode("fence-tx", List.of("52:54:00:00:00:09"), Map.of(),
-                Optional.empty(), Optional.empty(), Optional.empty(), "poll"), clock.instant()));
+                Optional.empty(), Optional.empty(), Optional.empty(), "poll", Optional.empty(), Optional.empty()),
+                clock.instant()));
         db.inTransaction(h -> h.execute("UPDATE nodes SET state = 'active'"));
     }
 

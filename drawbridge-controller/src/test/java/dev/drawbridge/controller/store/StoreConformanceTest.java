@@ -99,7 +99,8 @@ abstract class StoreConformanceTest {
     @Test
     void a_created_node_is_found_by_id_and_by_name_and_is_gone_after_delete() {
         NewNode request = new NewNode("node-a", List.of("52:54:00:aa:bb:cc"), Map.of("rack", "r1", "row", "7"),
-                Optional.of("10.0.0.5"), Optional.empty(), Optional.empty(), "poll");
+                Optional.of("10.0.0.5"), Optional.empty(), Optional.empty(), "poll", Optional.of("fencer"),
+                Optional.of("file:/etc/drawbridge/bmc/node-a"));
         Node node = db.inTransaction(h -> nodes.create(h, request, T0));
 
         assertThat(node.state()).isEqualTo(NodeState.DISCOVERED);
@@ -164,7 +165,8 @@ abstract class StoreConformanceTest {
 
         Optional<Node> patched = db.inTransaction(h -> nodes.patch(h, node.id(),
                 new NodePatch(Optional.empty(), Optional.of(Map.of("role", "compute")), Optional.empty(),
-                        Optional.of("[fd00::5]:9999"), Optional.empty()), later));
+                        Optional.of("[fd00::5]:9999"), Optional.empty(), Optional.empty(), Optional.of("env:BMC_NODE_A")),
+                later));
 
         assertThat(patched).hasValueSatisfying(p -> {
             assertThat(p.version()).isEqualTo(2);
@@ -174,6 +176,8 @@ abstract class StoreConformanceTest {
             assertThat(p.agentAddress()).contains("[fd00::5]:9999");
             assertThat(p.macs()).isEqualTo(node.macs());
             assertThat(p.bmcAddress()).isEqualTo(node.bmcAddress());
+            assertThat(p.bmcUsername()).as("a field the patch left out is kept").contains("fencer");
+            assertThat(p.bmcPasswordRef()).contains("env:BMC_NODE_A");
         });
         assertThat(findNode(node.id())).isEqualTo(patched);
         Optional<Node> missing = db.inTransaction(h -> nodes.patch(h, "no-such-id", emptyPatch(), later));
@@ -601,11 +605,12 @@ abstract class StoreConformanceTest {
 
     static NewNode newNode(String name) {
         return new NewNode(name, List.of("52:54:00:00:00:01", "52:54:00:00:00:02"), Map.of("env", "test"),
-                Optional.empty(), Optional.empty(), Optional.empty(), "poll");
+                Optional.empty(), Optional.empty(), Optional.empty(), "poll", Optional.empty(), Optional.empty());
     }
 
     static NodePatch emptyPatch() {
-        return new NodePatch(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        return new NodePatch(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty());
     }
 
     static StoredTicket ticket(String id, String nodeId, Instant expiresAt) {
