@@ -27,6 +27,11 @@ final class Payloads {
         } catch (IOException e) {
             throw new AgentException("cannot read bootstrap payload " + file + ": " + e.getMessage(), e);
         }
+        return parse(compact, file);
+    }
+
+    /** Checks a compact JWS payload; {@code file} names where it came from in the refusal. */
+    static Verified parse(String compact, Path file) {
         String claimed = Jws.unverifiedPayload(compact)
                 .orElseThrow(() -> refuse(file, "it is not a compact JWS"));
         X509Certificate root;

@@ -206,6 +206,9 @@ final class Phases {
                     + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage()
                     : e.getClass().getSimpleName()));
         }
+        if (hw == null) {
+            return new PhaseOutcome.Failed("the hardware report of " + node.name() + "'s agent is empty");
+        }
         Optional<String> missing = missingHardwareField(hw);
         if (missing.isPresent()) {
             return new PhaseOutcome.Failed("the hardware report of " + node.name() + "'s agent is incomplete: "

@@ -44,7 +44,10 @@ final class JdbiTicketRepository implements TicketRepository {
     public boolean consume(Handle h, String id, Instant at) {
         // The condition is re-checked under the row's write lock, so of racing callers exactly one
         // sees a row change; PostgreSQL's READ COMMITTED re-evaluates it after the winner commits.
-        return h.createUpdate("UPDATE enrollment_tickets SET used_at = :at WHERE id = :id AND used_at IS NULL")
+        // The pin key (enough to pass the conductor's key-pinning check) is dropped with the ticket's use: it is
+        // needed only before enrollment, and a copy of the store must not hold live ones for used tickets.
+        return h.createUpdate("UPDATE enrollment_tickets SET used_at = :at, pin_key = NULL WHERE id = :id"
+                        + " AND used_at IS NULL")
                 .bind("at", at.toEpochMilli())
                 .bind("id", id)
                 .execute() == 1;

@@ -93,6 +93,40 @@ final class RunningController implements AutoCloseable {
         }
     }
 
+    /**
+     * A call over a TLS connection that presents a client certificate of {@code profile} issued by this controller's
+     * CA (as a node, a console or another controller would), with the given headers.
+     */
+    Answer callWithCertificate(dev.drawbridge.pki.Profile profile, String method, String path, String... headers)
+            throws Exception {
+        var kpg = java.security.KeyPairGenerator.getInstance("EC");
+        kpg.initialize(256);
+        var kp = kpg.generateKeyPair();
+        var cert = controller.ca().issue(new dev.drawbridge.pki.IssueRequest(profile, "client-" + profile.name()
+                .toLowerCase(java.util.Locale.ROOT), java.util.List.of(), java.util.List.of(), kp.getPublic()));
+        var ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("c", kp.getPrivate(), new char[0], new java.security.cert.Certificate[] {cert.certificate(),
+                controller.ca().root()});
+        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        var trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("root", controller.ca().root());
+        tmf.init(trust);
+        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        HttpClient withCert = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(controller.url() + path))
+                .method(method, HttpRequest.BodyPublishers.ofString("{}")).header("Content-Type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        HttpResponse<byte[]> res = withCert.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new Answer(res.statusCode(), res.headers().map(), res.body());
+    }
+
     /** An authenticated JSON call. */
     Answer json(String method, String path, Object body) {
         return call(method, path, body == null ? null : "application/json", body == null ? null : Json.bytes(body),

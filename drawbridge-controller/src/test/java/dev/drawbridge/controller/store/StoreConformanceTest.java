@@ -176,7 +176,7 @@ abstract class StoreConformanceTest {
             assertThat(p.agentAddress()).contains("[fd00::5]:9999");
             assertThat(p.macs()).isEqualTo(node.macs());
             assertThat(p.bmcAddress()).isEqualTo(node.bmcAddress());
-            assertThat(p.bmcUsername()).as("a field the patch left out is kept").contains("fencer");
+            assertThat(p.bmcUsername()).as("a field the patch left out is kept").isEqualTo(node.bmcUsername());
             assertThat(p.bmcPasswordRef()).contains("env:BMC_NODE_A");
         });
         assertThat(findNode(node.id())).isEqualTo(patched);
@@ -190,14 +190,19 @@ abstract class StoreConformanceTest {
         StoredTicket ticket = ticket("t-race", node.id(), T0.plusSeconds(3600));
         db.inTransaction(h -> {
             tickets.insert(h, ticket);
+            tickets.setPinKey(h, "t-race", new byte[] {1, 2, 3});
             return null;
         });
+        Optional<byte[]> before = db.inTransaction(h -> tickets.pinKey(h, "t-race"));
+        assertThat(before).isPresent();
 
         List<Boolean> results = race(20, i -> db.inTransaction(h -> tickets.consume(h, "t-race", T0.plusSeconds(i))));
 
         assertThat(results).containsOnlyOnce(true);
         assertThat(findTicket("t-race"))
                 .hasValueSatisfying(t -> assertThat(t.usedAt()).isPresent());
+        Optional<byte[]> after = db.inTransaction(h -> tickets.pinKey(h, "t-race"));
+        assertThat(after).as("a used ticket keeps no pin key").isEmpty();
     }
 
     @Test
