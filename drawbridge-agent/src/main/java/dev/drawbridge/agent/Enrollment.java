@@ -39,13 +39,14 @@ final class Enrollment {
     }
 
     /**
-     * A new key every time, kept in memory only until its certificate is installed. With a renewal nonce, an
+     * A key kept in memory only until its certificate is installed: a new one unless a key is already pending, so a
+     * conductor that asks again (after a restart, or an answer lost on the way) gets a CSR for the same key, and the
+     * CA can hand back the certificate it already issued instead of issuing a second. With a renewal nonce, an
      * enrolled agent also signs the nonce and the CSR with the key it serves now ({@link RenewalProof}), so the
      * conductor knows the request comes from the holder of the current identity, not only over its connection.
      */
     Outcome createCsr(Optional<byte[]> nonce) {
-        KeyPair keys = Keys.generate();
-        pending.set(Optional.of(keys));
+        KeyPair keys = pending.updateAndGet(p -> p.isPresent() ? p : Optional.of(Keys.generate())).orElseThrow();
         String csr = Keys.csr(keys, payload.nodeName());
         TlsIdentity.Current now = tls.current();
         if (nonce.isEmpty() || !now.enrolled()) {

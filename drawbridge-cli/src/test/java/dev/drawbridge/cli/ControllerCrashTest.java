@@ -19,25 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ControllerCrashTest {
     @TempDir Path dir;
 
-    private Process startController(Path data, Path log) throws Exception {
-        Files.deleteIfExists(data.resolve("controller.url"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.drawbridge.cli.Main", "controller", "--data-dir", data.toString(), "--listen", "127.0.0.1:0")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().put("DRAWBRIDGE_CONDUCTOR_POLL_INTERVAL", "500ms");
-        pb.environment().put("DRAWBRIDGE_CONDUCTOR_BUSY_POLL_INTERVAL", "100ms");
-        Process p = pb.start();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!Files.exists(data.resolve("controller.url"))) {
-            if (!p.isAlive() || Instant.now().isAfter(deadline)) {
-                throw new AssertionError("controller did not start: " + Files.readString(log));
-            }
-            Thread.sleep(100);
-        }
-        return p;
-    }
-
     private static JsonNode await(ApiClient api, String name, Predicate<JsonNode> done) throws InterruptedException {
         Instant end = Instant.now().plus(Duration.ofSeconds(90));
         JsonNode n = api.get(NodeCommand.path(name));
@@ -56,7 +37,7 @@ class ControllerCrashTest {
     void resumesDeployAfterKill() throws Exception {
         Path data = dir.resolve("ctl");
         Path log = dir.resolve("controller.log");
-        Process controller = startController(data, log);
+        ControllerProcess controller = ControllerProcess.start(data, log, Map.of());
         try (ImageServer images = new ImageServer("127.0.0.1", 1L << 20)) {
             ApiClient api = ApiClient.from(data, Map.of());
             api.post("/v1/nodes", Map.of("name", "crash-1", "macs", List.of("52:54:00:cc:00:01")));
@@ -74,9 +55,8 @@ class ControllerCrashTest {
                         "image_url", images.url("/slow.img"), "image_sha256", sha));
                 await(api, "crash-1", n -> n.path("progress").path("done").asLong() > 0);
 
-                controller.destroyForcibly();
-                assertThat(controller.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-                controller = startController(data, log);
+                controller.kill();
+                controller = ControllerProcess.start(data, log, Map.of());
                 ApiClient again = ApiClient.from(data, Map.of());
                 assertThat(again.get(NodeCommand.path("crash-1")).path("state").asText()).isEqualTo("deploying");
 
@@ -86,7 +66,7 @@ class ControllerCrashTest {
                 assertThat(ImageServer.sha256(written)).isEqualTo(sha);
             }
         } finally {
-            controller.destroyForcibly();
+            controller.close();
         }
     }
 }

@@ -126,6 +126,15 @@ public final class EnrollmentService {
 
     private Enrollment grant(StoredTicket ticket, Node node, String csrPem, Instant now, String via) {
         Map<String, String> detail = Map.of("ticket", ticket.id(), "node", node.id(), "via", via);
+        if (ticket.usedAt().isPresent() && via.equals("conductor")) {
+            // The conductor asks again after a crash or a lost answer between this grant and saving its result: the
+            // agent keeps its pending key until a certificate is installed, so the same key gets the same
+            // certificate back. A ticket never yields two certificates.
+            Optional<Enrollment> again = sameKey(node, csrPem);
+            if (again.isPresent()) {
+                return again.get();
+            }
+        }
         if (node.state() == NodeState.FENCED) {
             // A ticket made before the fence must not get around readmission.
             EnrollmentRefused e = fenced(node);
@@ -196,6 +205,24 @@ public final class EnrollmentService {
         withReason.put("message", message);
         db.inTransaction(h -> audit.append(h, "enroll", subject, "refused", withReason, now));
         return new EnrollmentRefused(reason, message);
+    }
+
+    /** The unrevoked certificate already issued to {@code node} for the key of {@code csrPem}, if any. */
+    private Optional<Enrollment> sameKey(Node node, String csrPem) {
+        java.security.PublicKey key;
+        try {
+            key = ca.parseCsr(csrPem).publicKey();
+        } catch (CsrRejected e) {
+            return Optional.empty();
+        }
+        return db.read(h -> certificates.byNode(h, node.id())).stream()
+                .filter(c -> c.revokedAt().isEmpty())
+                .map(c -> dev.drawbridge.pki.Pem.certificate(c.pem()))
+                .filter(c -> c.getPublicKey().equals(key))
+                .findFirst()
+                .map(c -> new Enrollment(node.id(), node.name(), new IssuedCertificate(c, c.getSerialNumber(),
+                        c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), dev.drawbridge.pki.Pem.certificate(c)),
+                        List.of(ca.rootPem())));
     }
 
     private static EnrollmentRefused fenced(Node node) {

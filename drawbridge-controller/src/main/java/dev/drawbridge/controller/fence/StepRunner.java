@@ -53,6 +53,7 @@ final class StepRunner {
             } else {
                 unstored.add(new Ended(s.ordinal(), attempt(step, fence, node)));
             }
+            dev.drawbridge.controller.store.CrashPoints.reached("fence:" + step.name());
         }
         latency.record(Duration.between(fence.createdAt(), clock.instant()));
         if (power != null && power.isAlive() && !unstored.isEmpty()) {

@@ -37,7 +37,8 @@ class AuthAndOpsTest {
         JsonNode paths = Json.MAPPER.readTree(getClass().getResourceAsStream("/openapi.json")).path("paths");
         List<String> checked = new ArrayList<>();
         paths.fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(method -> {
-            String path = p.getKey().replace("{id}", "node-x").replace("{serial}", "ab12").replace("{request}", "x");
+            String path = p.getKey().replace("{id}", "node-x").replace("{serial}", "ab12").replace("{request}", "x")
+                    .replace("{group}", "gpu");
             if (!path.startsWith("/v1") || path.startsWith("/v1/ca/") || path.equals("/v1/enroll")
                     || path.startsWith("/v1/agent/")) {
                 return;
