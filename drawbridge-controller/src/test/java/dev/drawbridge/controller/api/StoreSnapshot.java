@@ -6,7 +6,8 @@ import java.util.Map;
 
 /** Every row of the state tables (not the audit trail, which records refusals on purpose). */
 record StoreSnapshot(Map<String, List<Map<String, Object>>> tables) {
-    private static final List<String> TABLES = List.of("nodes", "enrollment_tickets", "certificates", "counters");
+    private static final List<String> TABLES = List.of("nodes", "enrollment_tickets", "certificates", "counters",
+            "instances", "attestations", "fences", "fence_steps", "golden_values");
 
     static StoreSnapshot of(Database db) {
         return new StoreSnapshot(db.inTransaction(h -> {

@@ -1,0 +1,132 @@
+package dev.drawbridge.bench;
+
+import dev.drawbridge.controller.Controller;
+import dev.drawbridge.controller.config.ConfigLoader;
+import dev.drawbridge.controller.config.ControllerConfig;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Slow and hostile clients against a real controller: the latency of a normal authenticated request (a new TLS
+ * connection, GET /v1/nodes) with nobody else connected, then with IDLE connections that completed their handshake
+ * and send nothing plus SLOW slowloris connections that send one header line every 5 s and never finish, and how
+ * many slowloris connections the controller still holds at the end. Prints one JSON line per phase.
+ *
+ * <p>Arguments: idle connections (500), slowloris connections (200), seconds per phase (30).
+ */
+public final class SlowClientsBench {
+    private SlowClientsBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int idle = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+        int slow = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+        Path dir = Files.createTempDirectory("slow-clients");
+        ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.toString())
+                .withListen("127.0.0.1:0");
+        try (Controller c = Controller.start(cfg, Clock.systemUTC())) {
+            URI base = URI.create(c.url());
+            String token = Files.readString(dir.resolve("admin.token")).strip();
+            SSLContext tls = trustAll();
+            report("quiet", normalRequests(tls, base, token, seconds), 0, 0, -1);
+            List<SSLSocket> held = new ArrayList<>();
+            for (int i = 0; i < idle; i++) {
+                SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(base.getHost(), base.getPort());
+                s.startHandshake();
+                held.add(s);
+            }
+            AtomicInteger slowOpen = new AtomicInteger();
+            List<Thread> loris = new ArrayList<>();
+            for (int i = 0; i < slow; i++) {
+                loris.add(Thread.ofVirtual().start(() -> slowloris(tls, base, slowOpen)));
+            }
+            Thread.sleep(2_000);
+            long[] hostile = normalRequests(tls, base, token, seconds);
+            report("hostile", hostile, idle, slow, slowOpen.get());
+            loris.forEach(Thread::interrupt);
+            for (SSLSocket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    /** Sends one header line every 5 s and never ends the header; counts itself open until the server closes it. */
+    private static void slowloris(SSLContext tls, URI base, AtomicInteger open) {
+        try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(base.getHost(), base.getPort())) {
+            s.startHandshake();
+            open.incrementAndGet();
+            try {
+                OutputStream out = s.getOutputStream();
+                out.write("GET /v1/nodes HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+                    Thread.sleep(5_000);
+                    out.write(("X-Slow-" + i + ": a\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+            } finally {
+                open.decrementAndGet();
+            }
+        } catch (Exception e) {
+            // closed by the server, or interrupted at the end
+        }
+    }
+
+    /** One request every 100 ms for {@code seconds}, each on a new TLS connection; the latencies in microseconds. */
+    private static long[] normalRequests(SSLContext tls, URI base, String token, int seconds) throws Exception {
+        List<Long> out = new ArrayList<>();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(base.getHost(), base.getPort())) {
+                s.setSoTimeout(30_000);
+                OutputStream o = s.getOutputStream();
+                o.write(("GET /v1/nodes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                o.flush();
+                InputStream in = s.getInputStream();
+                byte[] status = in.readNBytes(12);
+                if (!new String(status, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200")) {
+                    throw new IllegalStateException("unexpected answer " + new String(status, StandardCharsets.US_ASCII));
+                }
+                in.readAllBytes();
+            }
+            out.add((System.nanoTime() - t0) / 1_000);
+            Thread.sleep(100);
+        }
+        return out.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    private static void report(String phase, long[] us, int idle, int slow, int slowStillOpen) {
+        System.out.printf(Locale.ROOT, "{\"phase\":\"%s\",\"idle\":%d,\"slowloris\":%d,\"requests\":%d,"
+                        + "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"slowloris_still_open\":%d}%n",
+                phase, idle, slow, us.length, us[us.length / 2] / 1000.0, us[(int) (us.length * 0.99)] / 1000.0,
+                us[us.length - 1] / 1000.0, slowStillOpen);
+    }
+
+    private static SSLContext trustAll() throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] c, String a) { }
+            public void checkServerTrusted(X509Certificate[] c, String a) { }
+            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+        }}, null);
+        return ctx;
+    }
+}
