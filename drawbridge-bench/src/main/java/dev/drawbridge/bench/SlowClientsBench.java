@@ -59,6 +59,21 @@ public final class SlowClientsBench {
             Thread.sleep(2_000);
             long[] hostile = normalRequests(tls, base, token, seconds);
             report("hostile", hostile, idle, slow, slowOpen.get());
+            int idleOpen = 0;
+            for (SSLSocket s : held) {
+                s.setSoTimeout(50);
+                try {
+                    if (s.getInputStream().read() >= 0) {
+                        idleOpen++;
+                    }
+                } catch (java.net.SocketTimeoutException e) {
+                    idleOpen++; // nothing to read and not closed: still held by the server
+                } catch (java.io.IOException e) {
+                    // reset: closed
+                }
+            }
+            System.out.printf(Locale.ROOT, "{\"phase\":\"after\",\"seconds\":%d,\"idle_still_open\":%d,"
+                    + "\"slowloris_still_open\":%d}%n", seconds + 2, idleOpen, slowOpen.get());
             loris.forEach(Thread::interrupt);
             for (SSLSocket s : held) {
                 s.close();
@@ -100,17 +115,31 @@ public final class SlowClientsBench {
                 o.write(("GET /v1/nodes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
                         + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 o.flush();
-                InputStream in = s.getInputStream();
-                byte[] status = in.readNBytes(12);
-                if (!new String(status, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200")) {
-                    throw new IllegalStateException("unexpected answer " + new String(status, StandardCharsets.US_ASCII));
-                }
-                in.readAllBytes();
+                readAnswer(s.getInputStream());
             }
             out.add((System.nanoTime() - t0) / 1_000);
             Thread.sleep(100);
         }
         return out.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /** Reads one 200 answer: the head up to the blank line, then Content-Length bytes of body. */
+    private static void readAnswer(InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("the answer ended inside its head: " + head);
+            }
+            head.append((char) b);
+        }
+        String h = head.toString();
+        if (!h.startsWith("HTTP/1.1 200")) {
+            throw new IllegalStateException("unexpected answer " + h.lines().findFirst().orElse(""));
+        }
+        long length = h.lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+                .mapToLong(l -> Long.parseLong(l.substring(15).strip())).findFirst().orElse(0);
+        in.readNBytes((int) length);
     }
 
     private static void report(String phase, long[] us, int idle, int slow, int slowStillOpen) {

@@ -53,6 +53,8 @@ public final class ApiServer implements AutoCloseable {
                 .maxConcurrentRequests(ctx.config().api().maxConcurrentRequests())
                 .shutdownGracePeriod(Duration.ofSeconds(5))
                 .directHandlers(ProblemDirectHandler.all())
+                .idleConnectionTimeout(ctx.config().api().idleConnectionTimeout())
+                .idleConnectionPeriod(Duration.ofSeconds(2))
                 .tls(Tls.builder().sslContext(tls).clientAuth(io.helidon.common.tls.TlsClientAuth.OPTIONAL)
                         .enabledProtocols(PROTOCOLS).enabledCipherSuites(CIPHER_SUITES).sslParameters(parameters())
                         .build())

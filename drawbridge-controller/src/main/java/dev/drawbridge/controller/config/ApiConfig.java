@@ -1,15 +1,19 @@
 package dev.drawbridge.controller.config;
 
+import java.time.Duration;
+
 /**
- * The REST API: the largest request body accepted (bigger ones get 413), the concurrent request cap, and how many
- * failed authentications one source address may make in a minute before it gets 429 until the minute is over.
+ * The REST API: the largest request body accepted (bigger ones get 413), the concurrent request cap, how many
+ * failed authentications one source address may make in a minute before it gets 429 until the minute is over, and
+ * how long a connection may sit idle between requests before the server closes it.
  */
-public record ApiConfig(int maxBodyBytes, int maxConcurrentRequests, int authFailuresPerMinute) {
+public record ApiConfig(int maxBodyBytes, int maxConcurrentRequests, int authFailuresPerMinute,
+                        Duration idleConnectionTimeout) {
     public static ApiConfig defaults() {
-        return new ApiConfig(64 * 1024, 2048, 30);
+        return new ApiConfig(64 * 1024, 2048, 30, Duration.ofSeconds(60));
     }
 
     public ApiConfig withAuthFailuresPerMinute(int value) {
-        return new ApiConfig(maxBodyBytes, maxConcurrentRequests, value);
+        return new ApiConfig(maxBodyBytes, maxConcurrentRequests, value, idleConnectionTimeout);
     }
 }
