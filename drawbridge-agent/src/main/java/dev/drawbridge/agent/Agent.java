@@ -182,5 +182,6 @@ public final class Agent implements AutoCloseable {
     public void close() {
         heartbeat.ifPresent(Heartbeat::close);
         server.stop();
+        runner.close(java.time.Duration.ofSeconds(5));
     }
 }

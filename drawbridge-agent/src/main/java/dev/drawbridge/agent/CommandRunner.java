@@ -32,6 +32,7 @@ final class CommandRunner {
     }
 
     private final Executor executor;
+    private volatile Thread worker;
     private final Clock clock;
     private final int keep;
     private final Map<String, CommandStatus> history = new LinkedHashMap<>();
@@ -95,9 +96,26 @@ final class CommandRunner {
         finished.put(id, new CompletableFuture<>());
         running = Optional.of(id);
         trim();
-        Thread.ofVirtual().name("command-" + name).start(() -> run(id, name, command));
+        worker = Thread.ofVirtual().name("command-" + name).start(() -> run(id, name, command));
         LOG.info("command {} {} started", name, id);
         return status;
+    }
+
+    /**
+     * Stops the command in flight, if any: interrupts it (an image write stops at its next chunk) and waits up to
+     * {@code wait} for it to record how it ended, so nothing writes into the data directory after the agent stopped.
+     */
+    void close(java.time.Duration wait) {
+        Thread w = worker;
+        if (w == null || !w.isAlive()) {
+            return;
+        }
+        w.interrupt();
+        try {
+            w.join(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     synchronized Optional<CommandStatus> get(String id) {

@@ -58,9 +58,15 @@ final class Enrollment {
     }
 
     Outcome install(Command.InstallCertificate cmd) {
+        X509Certificate cert = cmd.certificate();
+        if (pending.get().isEmpty() && tls.current().enrolled() && tls.current().leaf().equals(cert)) {
+            // Installed already: the answer to an earlier install was lost and the conductor sent it again.
+            return Outcome.of(Map.of("installed", true, "serial", cert.getSerialNumber().toString(16),
+                    "not_after", cert.getNotAfter().toInstant().toString(),
+                    "tls_fingerprint", TicketProof.fingerprintHex(cert)));
+        }
         KeyPair keys = pending.get().orElseThrow(() -> new CommandFailed(
                 "no pending key: run " + dev.drawbridge.protocol.Commands.IDENTITY_CREATE_CSR + " first"));
-        X509Certificate cert = cmd.certificate();
         if (!cert.getPublicKey().equals(keys.getPublic())) {
             throw new CommandFailed("the certificate's public key is not the key of the last CSR");
         }

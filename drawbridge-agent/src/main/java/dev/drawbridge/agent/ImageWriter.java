@@ -91,6 +91,9 @@ final class ImageWriter {
             long done = 0;
             int n;
             while ((n = body.readNBytes(buf, 0, buf.length)) > 0) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new java.io.InterruptedIOException("the agent is stopping");
+                }
                 sha.update(buf, 0, n);
                 ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
                 while (b.hasRemaining()) {

@@ -125,6 +125,26 @@ class EnrollmentTest {
     }
 
     @Test
+    void installingTheSameCertificateAgainSucceedsAndAskingForACsrAgainKeepsThePendingKey() throws Exception {
+        TestPki pki = new TestPki(tmp);
+        try (Agent agent = Agent.start(config(pki))) {
+            AgentClient conductor = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
+            String first = conductor.run("identity.create_csr", Map.of()).at("/result/csr").asText();
+            String again = conductor.run("identity.create_csr", Map.of()).at("/result/csr").asText();
+            assertThat(pki.ca.parseCsr(again).publicKey()).as("the same pending key, so the CA can answer the same")
+                    .isEqualTo(pki.ca.parseCsr(first).publicKey());
+            IssuedCertificate issued = pki.ca.issue(new IssueRequest(Profile.NODE, "n1", List.of("n1"), List.of(),
+                    pki.ca.parseCsr(first).publicKey()));
+            Map<String, Object> install = Map.of("certificate", issued.pem(), "chain", List.of(pki.ca.rootPem()));
+            assertThat(conductor.run("identity.install_certificate", install).get("status").asText()).isEqualTo("SUCCEEDED");
+            AgentClient controller = new AgentClient(agent.port(), pki.client(Optional.of(Profile.CONTROLLER)));
+            JsonNode repeat = controller.run("identity.install_certificate", install);
+            assertThat(repeat.get("status").asText()).as("a lost answer's resend: " + repeat).isEqualTo("SUCCEEDED");
+            assertThat(controller.servedCertificate()).isEqualTo(issued.certificate());
+        }
+    }
+
+    @Test
     void aCertificateForAnotherKeyIsRefused() {
         TestPki pki = new TestPki(tmp);
         try (Agent agent = Agent.start(config(pki))) {

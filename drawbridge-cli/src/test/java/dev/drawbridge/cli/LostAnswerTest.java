@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.protocol.Commands;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
@@ -35,6 +36,29 @@ class LostAnswerTest {
             JsonNode certs = fleet.api.get(NodeCommand.path("lost-1") + "/certificates").path("items");
             assertThat(certs).as(certs.toString()).hasSize(1);
             assertThat(certs.get(0).path("status").asText()).isEqualTo("good");
+        }
+    }
+
+    @Test
+    @DisplayName("a renewal whose answer is lost is sent again and renews once, with the same key")
+    void aLostRenewalAnswerRenewsOnce() throws Exception {
+        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", Duration.ofMinutes(60), "none", 0,
+                c -> c.withCa(c.ca().withLifetimes(Duration.ofSeconds(30), c.ca().controllerLifetime())));
+             FleetNode agent = start(fleet, "renew-1", "52:54:00:4b:00:02")) {
+            fleet.act("renew-1", Map.of("action", "manage"));
+            fleet.awaitState("renew-1", "manageable");
+            agent.faults().loseAnswerTo(Commands.IDENTITY_CREATE_CSR);
+
+            fleet.await("renew-1", n -> fleet.api.get(NodeCommand.path("renew-1") + "/certificates")
+                    .path("items").size() >= 2, Duration.ofSeconds(60));
+
+            assertThat(agent.faults().lost()).as("the renewal's CSR answer was really lost").isEqualTo(1);
+            JsonNode items = fleet.api.get(NodeCommand.path("renew-1") + "/certificates").path("items");
+            assertThat(items.size()).as("one renewal, not two: " + items).isEqualTo(2);
+            assertThat(items.findValuesAsText("status")).containsOnly("good");
+            String metrics = new String(fleet.api.getBytes("/metrics"), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(metrics).containsPattern("drawbridge_certificate_renewals_total(\\{[^}]*})? [1-9]");
+            assertThat(fleet.api.get(NodeCommand.path("renew-1")).path("state").asText()).isEqualTo("manageable");
         }
     }
 

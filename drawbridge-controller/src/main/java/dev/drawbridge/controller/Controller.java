@@ -92,7 +92,8 @@ public final class Controller implements AutoCloseable {
             NodeRepository nodes = NodeRepository.jdbi();
             AuditLog audit = AuditLog.jdbi();
             CertificateRepository certs = CertificateRepository.jdbi();
-            TicketRepository tickets = TicketRepository.jdbi();
+            // Pin keys are sealed at rest under a key kept in the data directory, not in the store.
+            TicketRepository tickets = TicketRepository.jdbi(java.util.Base64.getUrlDecoder().decode(dir.secret("store.kek")));
             var enrollment = new EnrollmentService(db, ca, nodes, tickets, certs, audit, clock,
                     config.enrollment().ticketLifetime());
             var revocations = new Revocations(db, ca, nodes, certs, audit, clock, config.ca().crlValidity());

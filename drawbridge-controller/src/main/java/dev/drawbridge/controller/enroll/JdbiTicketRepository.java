@@ -12,6 +12,12 @@ import org.jdbi.v3.core.statement.StatementContext;
 
 /** {@link TicketRepository} over the {@code enrollment_tickets} table. */
 final class JdbiTicketRepository implements TicketRepository {
+    private final PinKeySealer sealer;
+
+    JdbiTicketRepository(PinKeySealer sealer) {
+        this.sealer = sealer;
+    }
+
     private static final HexFormat HEX = HexFormat.of();
 
     @Override
@@ -63,13 +69,13 @@ final class JdbiTicketRepository implements TicketRepository {
     @Override
     public void setPinKey(Handle h, String id, byte[] pinKey) {
         h.createUpdate("UPDATE enrollment_tickets SET pin_key = :key WHERE id = :id")
-                .bind("key", HEX.formatHex(pinKey)).bind("id", id).execute();
+                .bind("key", sealer.seal(id, pinKey)).bind("id", id).execute();
     }
 
     @Override
     public Optional<byte[]> pinKey(Handle h, String id) {
         return h.createQuery("SELECT pin_key FROM enrollment_tickets WHERE id = :id AND pin_key IS NOT NULL")
-                .bind("id", id).mapTo(String.class).findFirst().map(HEX::parseHex);
+                .bind("id", id).mapTo(String.class).findFirst().map(v -> sealer.open(id, v));
     }
 
     private static StoredTicket map(ResultSet rs, StatementContext ctx) throws SQLException {

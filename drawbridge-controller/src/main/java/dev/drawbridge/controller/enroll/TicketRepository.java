@@ -7,9 +7,14 @@ import org.jdbi.v3.core.Handle;
 /** Enrollment tickets in the store; they are deleted with their node. */
 public interface TicketRepository {
 
-    /** The SQL implementation, for both engines. */
+    /** The SQL implementation, for both engines, sealing pin keys under a key that lives only in this process. */
     static TicketRepository jdbi() {
-        return new JdbiTicketRepository();
+        return new JdbiTicketRepository(PinKeySealer.ephemeral());
+    }
+
+    /** The SQL implementation, sealing pin keys at rest under {@code kek} (32 bytes, kept outside the store). */
+    static TicketRepository jdbi(byte[] kek) {
+        return new JdbiTicketRepository(new PinKeySealer(kek));
     }
 
     /** @throws dev.drawbridge.controller.store.StoreConflict when the id is taken */

@@ -195,6 +195,9 @@ abstract class StoreConformanceTest {
         });
         Optional<byte[]> before = db.inTransaction(h -> tickets.pinKey(h, "t-race"));
         assertThat(before).isPresent();
+        String atRest = db.inTransaction(h -> h.createQuery("SELECT pin_key FROM enrollment_tickets WHERE id = 't-race'")
+                .mapTo(String.class).one());
+        assertThat(atRest).as("sealed at rest").startsWith("v1:").doesNotContain("010203");
 
         List<Boolean> results = race(20, i -> db.inTransaction(h -> tickets.consume(h, "t-race", T0.plusSeconds(i))));
 
