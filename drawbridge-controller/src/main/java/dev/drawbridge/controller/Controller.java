@@ -270,7 +270,11 @@ public final class Controller implements AutoCloseable {
         duties.close();
         conductor.ifPresent(Conductor::close);
         server.close();
-        checkpoints.write(); // the head at stop, so a tail removed while stopped shows
+        try {
+            checkpoints.write(); // the head at stop, so a tail removed while stopped shows
+        } catch (RuntimeException e) {
+            LOG.warn("could not write the audit checkpoint at stop: {}", e.toString());
+        }
         db.close();
         LOG.info("controller stopped");
     }
