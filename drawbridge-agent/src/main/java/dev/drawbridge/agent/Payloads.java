@@ -57,10 +57,7 @@ final class Payloads {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
+        Throwable t = dev.drawbridge.protocol.Causes.root(e);
         String m = t.getMessage() == null ? t.toString() : t.getMessage();
         return m.lines().findFirst().orElse(m);
     }

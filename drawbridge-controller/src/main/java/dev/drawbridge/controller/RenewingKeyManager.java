@@ -7,8 +7,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -31,25 +29,23 @@ final class RenewingKeyManager extends X509ExtendedKeyManager {
 
     private final Supplier<Identity> issue;
     private final Clock clock;
-    private final Map<String, Identity> byAlias = new ConcurrentHashMap<>();
     private volatile Generation current;
+    /** The one before: a handshake that chose its alias just before a renewal still finds its key. */
+    private volatile Generation previous;
     private int generation;
 
     RenewingKeyManager(Supplier<Identity> issue, Clock clock) {
         this.issue = issue;
         this.clock = clock;
         this.current = next();
+        this.previous = current;
     }
 
-    private synchronized Generation next() {
+    private Generation next() {
         Instant now = clock.instant();
         Identity id = issue.get();
-        Instant notAfter = id.chain()[0].getNotAfter().toInstant();
-        Duration left = Duration.between(now, notAfter);
-        Generation g = new Generation("controller-" + (++generation), id, now.plus(left.multipliedBy(2).dividedBy(3)));
-        byAlias.put(g.alias(), id);
-        byAlias.keySet().removeIf(a -> !a.equals(g.alias()) && Integer.parseInt(a.substring(11)) < generation - 1);
-        return g;
+        Duration left = Duration.between(now, id.chain()[0].getNotAfter().toInstant());
+        return new Generation("controller-" + (++generation), id, now.plus(left.multipliedBy(2).dividedBy(3)));
     }
 
     /** The alias of the identity to use now, renewing it first when it is due. */
@@ -60,6 +56,7 @@ final class RenewingKeyManager extends X509ExtendedKeyManager {
         }
         synchronized (this) {
             if (current == g) {
+                previous = g;
                 current = next();
                 LOG.info("renewed the controller's TLS certificate: serial {} until {}",
                         current.identity().chain()[0].getSerialNumber().toString(16),
@@ -69,9 +66,10 @@ final class RenewingKeyManager extends X509ExtendedKeyManager {
         }
     }
 
-    /** The certificate in use now (for tests and status). */
-    X509Certificate leaf() {
-        return byAlias.get(alias()).chain()[0];
+    private Identity identity(String alias) {
+        Generation c = current;
+        Generation p = previous;
+        return c.alias().equals(alias) ? c.identity() : p.alias().equals(alias) ? p.identity() : null;
     }
 
     @Override
@@ -106,13 +104,13 @@ final class RenewingKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public X509Certificate[] getCertificateChain(String alias) {
-        Identity id = byAlias.get(alias);
+        Identity id = identity(alias);
         return id == null ? null : id.chain().clone();
     }
 
     @Override
     public PrivateKey getPrivateKey(String alias) {
-        Identity id = byAlias.get(alias);
+        Identity id = identity(alias);
         return id == null ? null : id.key();
     }
 }

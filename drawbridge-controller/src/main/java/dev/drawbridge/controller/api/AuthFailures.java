@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * request until its window ends. Failures are counted on {@code /metrics} by kind (never by source, which would let
  * a caller grow the metrics) and summarised into one audit row per source and minute by {@link #drain}, so a flood
  * of made-up credentials neither grows the store nor goes unrecorded. At most {@link #MAX_SOURCES} sources are
- * tracked; past that the oldest windows are dropped.
+ * tracked; past that, ended windows are dropped and, while all are live, a new address is counted but not tracked.
  */
 final class AuthFailures {
     static final Duration WINDOW = Duration.ofMinutes(1);
@@ -57,8 +57,11 @@ final class AuthFailures {
         Counter.builder("drawbridge.auth.failures").description("failed authentications by kind")
                 .tag("kind", kind).register(registry).increment();
         Instant now = clock.instant();
-        if (windows.size() >= MAX_SOURCES) {
+        if (windows.size() >= MAX_SOURCES && !windows.containsKey(source)) {
             windows.entrySet().removeIf(e -> !now.isBefore(e.getValue().start.plus(WINDOW)));
+            if (windows.size() >= MAX_SOURCES) {
+                return; // counted above; with this many addresses failing at once, new ones are not tracked
+            }
         }
         Window cur = windows.compute(source, (k, w) -> w == null || !now.isBefore(w.start.plus(WINDOW))
                 ? new Window(now) : w);

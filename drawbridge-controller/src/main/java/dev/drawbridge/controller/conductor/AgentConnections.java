@@ -63,7 +63,8 @@ final class AgentConnections implements AutoCloseable {
             throws IOException {
         sweep();
         Connection c = idle.remove(address);
-        if (c != null && (System.nanoTime() - c.idleSince > idleNanos || c.socket.isClosed() || expired(c))) {
+        if (c != null && (System.nanoTime() - c.idleSince > idleNanos || c.socket.isClosed()
+                || System.currentTimeMillis() >= c.validUntil)) {
             c.close();
             c = null;
         }
@@ -107,29 +108,24 @@ final class AgentConnections implements AutoCloseable {
     }
 
     /**
-     * Whether either certificate of a kept connection's session has expired: a connection must not outlive the
-     * certificates it was opened with (the agent's, renewed; or our own, renewed), so it is closed and a new
-     * handshake shows the current ones.
+     * When the first certificate of a session expires, ours or the agent's, in epoch milliseconds: a connection must
+     * not outlive the certificates it was opened with (either may have been renewed since), so it is not reused after.
      */
-    private static boolean expired(Connection c) {
-        SSLSession s = c.socket.getSession();
-        java.util.Date now = new java.util.Date();
+    private static long validUntil(SSLSession s) {
+        long until = Long.MAX_VALUE;
+        java.security.cert.Certificate[] peer;
+        try {
+            peer = s.getPeerCertificates();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            peer = null;
+        }
         for (java.security.cert.Certificate[] side : new java.security.cert.Certificate[][] {s.getLocalCertificates(),
-                peer(s)}) {
-            if (side != null && side.length > 0 && side[0] instanceof java.security.cert.X509Certificate x
-                    && !now.before(x.getNotAfter())) {
-                return true;
+                peer}) {
+            if (side != null && side.length > 0 && side[0] instanceof java.security.cert.X509Certificate x) {
+                until = Math.min(until, x.getNotAfter().getTime());
             }
         }
-        return false;
-    }
-
-    private static java.security.cert.Certificate[] peer(SSLSession s) {
-        try {
-            return s.getPeerCertificates();
-        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-            return null;
-        }
+        return until;
     }
 
     /** Closes the kept connection to {@code address}, if any: the next request makes a new handshake. */
@@ -209,10 +205,13 @@ final class AgentConnections implements AutoCloseable {
         final InputStream in;
         final OutputStream out;
         volatile long idleSince;
+        /** See {@link AgentConnections#validUntil}; read once, after the handshake. */
+        final long validUntil;
 
         Connection(SSLSocket socket, String host) throws IOException {
             this.socket = socket;
             this.host = host;
+            this.validUntil = validUntil(socket.getSession());
             this.in = new BufferedInputStream(socket.getInputStream(), 2048);
             this.out = socket.getOutputStream();
         }

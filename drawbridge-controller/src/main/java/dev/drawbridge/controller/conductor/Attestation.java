@@ -126,7 +126,7 @@ final class Attestation {
     }
 
     /** How long the agent may hold a quote request: half the request timeout, at least a second. */
-    private static java.time.Duration wait(AgentClient client) {
+    static java.time.Duration wait(AgentClient client) {
         java.time.Duration half = client.timeout().dividedBy(2);
         return half.compareTo(java.time.Duration.ofSeconds(1)) < 0 ? java.time.Duration.ofSeconds(1) : half;
     }

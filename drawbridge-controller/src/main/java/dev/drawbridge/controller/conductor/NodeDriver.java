@@ -188,7 +188,7 @@ final class NodeDriver {
         boolean reusable = Profile.of(c).filter(Profile.NODE::equals).isPresent()
                 && c.getSubjectX500Principal().getName().equals("CN=" + w.node().name())
                 && c.getNotAfter().toInstant().isAfter(clock.instant()) // renewed at the next poll when due
-                && !store.revoked(serial) && store.issuedTo(w.node().id(), serial);
+                && !store.revoked(serial) && renewal.issued(w.node().id(), serial);
         if (!reusable) {
             return judged;
         }
@@ -249,7 +249,7 @@ final class NodeDriver {
             return true;
         }
         String serial = c.getSerialNumber().toString(16);
-        if (store.revoked(serial) || !store.issuedTo(w.node().id(), serial)) {
+        if (store.revoked(serial) || !renewal.issued(w.node().id(), serial)) {
             return false;
         }
         store.pin(w.node().id(), r.fingerprint());

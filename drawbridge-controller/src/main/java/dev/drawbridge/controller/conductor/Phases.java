@@ -241,10 +241,7 @@ final class Phases {
             return Optional.of("fields cpus and memory_bytes must not be negative");
         }
         for (int i = 0; i < hw.interfaces().size(); i++) {
-            HardwareInfo.Nic nic = hw.interfaces().get(i);
-            if (nic == null) {
-                return Optional.of("interfaces[" + i + "] is null");
-            }
+            HardwareInfo.Nic nic = hw.interfaces().get(i); // never null: HardwareInfo refuses null entries
             if (nic.mac() == null || nic.mac().isBlank()) {
                 return Optional.of("field interfaces[" + i + "].mac is missing");
             }

@@ -256,13 +256,6 @@ final class ProvisioningStore {
         return revokedSerials.size();
     }
 
-    /** Whether the store records {@code serialHex} as an unrevoked node certificate issued to node {@code id}. */
-    boolean issuedTo(String id, String serialHex) {
-        return db.read(h -> h.createQuery("SELECT COUNT(*) FROM certificates WHERE serial_hex = :s AND node_id = :id"
-                        + " AND revoked_at IS NULL AND profile = 'node'")
-                .bind("s", serialHex).bind("id", id).mapTo(Long.class).one()) > 0;
-    }
-
     void pin(String id, String fingerprint) {
         metrics.wrote("pin");
         changed.add(id);

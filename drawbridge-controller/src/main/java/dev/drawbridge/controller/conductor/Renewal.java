@@ -56,6 +56,11 @@ final class Renewal {
         this.lifetime = lifetime;
     }
 
+    /** Whether {@code serialHex} is an unrevoked node certificate issued to node {@code nodeId} (the CA's record). */
+    boolean issued(String nodeId, String serialHex) {
+        return enrollment.holds(nodeId, serialHex);
+    }
+
     /** Whether a node serving {@code served} is due: less than a third of the configured lifetime is left. */
     boolean due(X509Certificate served, Instant now) {
         return !now.isBefore(served.getNotAfter().toInstant().minus(lifetime.dividedBy(3)));
@@ -140,7 +145,7 @@ final class Renewal {
             throws Failed {
         try {
             Reply r = client.post(node, "/v1/commands", Map.of("name", command, "params", params), true,
-                    Optional.of(Duration.ofSeconds(Math.max(1, client.timeout().toSeconds() / 2))));
+                    Optional.of(Attestation.wait(client)));
             if (!r.ok()) {
                 throw new Failed(command + ": the agent answered HTTP " + r.status() + " "
                         + r.body().path("detail").asText(""));

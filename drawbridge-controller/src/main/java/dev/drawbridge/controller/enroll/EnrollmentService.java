@@ -130,7 +130,12 @@ public final class EnrollmentService {
             // The conductor asks again after a crash or a lost answer between this grant and saving its result: the
             // agent keeps its pending key until a certificate is installed, so the same key gets the same
             // certificate back. A ticket never yields two certificates.
-            Optional<Enrollment> again = sameKey(node, csrPem);
+            Optional<Enrollment> again;
+            try {
+                again = sameKey(node, ca.parseCsr(csrPem).publicKey());
+            } catch (CsrRejected e) {
+                again = Optional.empty(); // refused below with the reason
+            }
             if (again.isPresent()) {
                 return again.get();
             }
@@ -207,14 +212,8 @@ public final class EnrollmentService {
         return new EnrollmentRefused(reason, message);
     }
 
-    /** The unrevoked certificate already issued to {@code node} for the key of {@code csrPem}, if any. */
-    private Optional<Enrollment> sameKey(Node node, String csrPem) {
-        java.security.PublicKey key;
-        try {
-            key = ca.parseCsr(csrPem).publicKey();
-        } catch (CsrRejected e) {
-            return Optional.empty();
-        }
+    /** The unrevoked certificate already issued to {@code node} for {@code key}, if any. */
+    private Optional<Enrollment> sameKey(Node node, java.security.PublicKey key) {
         return db.read(h -> certificates.byNode(h, node.id())).stream()
                 .filter(c -> c.revokedAt().isEmpty())
                 .map(c -> dev.drawbridge.pki.Pem.certificate(c.pem()))
@@ -262,6 +261,12 @@ public final class EnrollmentService {
         if (mismatch.isPresent()) {
             throw refuse(node.name(), detail, Reason.IDENTITY_MISMATCH, mismatch.get());
         }
+        Optional<Enrollment> again = sameKey(node, csr.publicKey());
+        if (again.isPresent()) {
+            // A retry after the install failed or its answer was lost: the agent kept its pending key, so it gets
+            // the certificate already issued for it rather than one more live certificate per attempt.
+            return again.get();
+        }
         IssuedCertificate issued = ca.issue(new IssueRequest(Profile.NODE, node.name(), IdentityCheck.dnsNames(node),
                 IdentityCheck.ipAddresses(node), csr.publicKey()));
         db.inTransaction(h -> {
@@ -270,6 +275,15 @@ public final class EnrollmentService {
                     issued.serialHex(), "previous", currentSerial, "not_after", issued.notAfter().toString()), now);
         });
         return new Enrollment(node.id(), node.name(), issued, List.of(ca.rootPem()));
+    }
+
+    /**
+     * Whether {@code serialHex} is an unrevoked node certificate this CA issued to node {@code nodeId}: how the
+     * conductor recognises an agent that serves a certificate newer than the key it pinned.
+     */
+    public boolean holds(String nodeId, String serialHex) {
+        return db.read(h -> certificates.find(h, serialHex)).filter(c -> c.nodeId().filter(nodeId::equals).isPresent()
+                && c.revokedAt().isEmpty() && c.profile().equalsIgnoreCase(Profile.NODE.name())).isPresent();
     }
 
     /** Records a failed renewal in the audit trail, so an operator sees it long before the certificate expires. */

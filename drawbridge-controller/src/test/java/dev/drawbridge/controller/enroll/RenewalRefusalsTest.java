@@ -71,8 +71,22 @@ class RenewalRefusalsTest {
         return kpg.generateKeyPair();
     }
 
+    @Test
+    @DisplayName("a renewal retried with the same key (its install failed) gets the same certificate, not another")
+    void aRetryWithTheSameKeyGetsTheSameCertificate() throws Exception {
+        KeyPair pendingKey = key();
+        var first = enrollment.renew(node.id(), current.serialHex(), csr("ren-1", pendingKey));
+        var again = enrollment.renew(node.id(), current.serialHex(), csr("ren-1", pendingKey));
+        assertThat(again.certificate().serialHex()).isEqualTo(first.certificate().serialHex());
+        List<CertificateRecord> held = db.read(h -> certs.byNode(h, node.id()));
+        assertThat(held).hasSize(2);
+    }
+
     private static String csr(String cn) throws Exception {
-        KeyPair kp = key();
+        return csr(cn, key());
+    }
+
+    private static String csr(String cn, KeyPair kp) throws Exception {
         var req = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + cn), kp.getPublic())
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()));
         return Pem.encode("CERTIFICATE REQUEST", req.getEncoded());
