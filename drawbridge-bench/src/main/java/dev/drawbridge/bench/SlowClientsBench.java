@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -25,8 +26,9 @@ import javax.net.ssl.X509TrustManager;
 /**
  * Slow and hostile clients against a real controller: the latency of a normal authenticated request (a new TLS
  * connection, GET /v1/nodes) with nobody else connected, then with IDLE connections that completed their handshake
- * and send nothing plus SLOW slowloris connections that send one header line every 5 s and never finish, and how
- * many slowloris connections the controller still holds at the end. Prints one JSON line per phase.
+ * and send nothing plus SLOW slowloris connections that send one header line every 5 s and never finish (each
+ * connects again when the controller closes it), and at the end how many idle connections the controller still
+ * holds, how many slowloris connections it closed and the longest one it let live. Prints one JSON line per phase.
  *
  * <p>Arguments: idle connections (500), slowloris connections (200), seconds per phase (30).
  */
@@ -52,9 +54,11 @@ public final class SlowClientsBench {
                 held.add(s);
             }
             AtomicInteger slowOpen = new AtomicInteger();
+            AtomicInteger slowClosed = new AtomicInteger();
+            AtomicLong slowLongest = new AtomicLong();
             List<Thread> loris = new ArrayList<>();
             for (int i = 0; i < slow; i++) {
-                loris.add(Thread.ofVirtual().start(() -> slowloris(tls, base, slowOpen)));
+                loris.add(Thread.ofVirtual().start(() -> slowloris(tls, base, slowOpen, slowClosed, slowLongest)));
             }
             Thread.sleep(2_000);
             long[] hostile = normalRequests(tls, base, token, seconds);
@@ -73,7 +77,8 @@ public final class SlowClientsBench {
                 }
             }
             System.out.printf(Locale.ROOT, "{\"phase\":\"after\",\"seconds\":%d,\"idle_still_open\":%d,"
-                    + "\"slowloris_still_open\":%d}%n", seconds + 2, idleOpen, slowOpen.get());
+                    + "\"slowloris_open_now\":%d,\"slowloris_closed_by_server\":%d,\"slowloris_longest_ms\":%d}%n",
+                    seconds + 2, idleOpen, slowOpen.get(), slowClosed.get(), slowLongest.get());
             loris.forEach(Thread::interrupt);
             for (SSLSocket s : held) {
                 s.close();
@@ -81,25 +86,38 @@ public final class SlowClientsBench {
         }
     }
 
-    /** Sends one header line every 5 s and never ends the header; counts itself open until the server closes it. */
-    private static void slowloris(SSLContext tls, URI base, AtomicInteger open) {
-        try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(base.getHost(), base.getPort())) {
-            s.startHandshake();
-            open.incrementAndGet();
-            try {
-                OutputStream out = s.getOutputStream();
-                out.write("GET /v1/nodes HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
-                    Thread.sleep(5_000);
-                    out.write(("X-Slow-" + i + ": a\r\n").getBytes(StandardCharsets.US_ASCII));
+    /**
+     * Sends one header line every 5 s and never ends the header; counts itself open until the server closes it, then
+     * counts the closure and how long the connection lived, and connects again, as a persistent attacker would.
+     */
+    private static void slowloris(SSLContext tls, URI base, AtomicInteger open, AtomicInteger closures,
+                                  AtomicLong longestMs) {
+        while (!Thread.currentThread().isInterrupted()) {
+            long opened = System.nanoTime();
+            try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(base.getHost(), base.getPort())) {
+                s.startHandshake();
+                open.incrementAndGet();
+                try {
+                    OutputStream out = s.getOutputStream();
+                    out.write("GET /v1/nodes HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
+                    for (int i = 0; ; i++) {
+                        Thread.sleep(5_000);
+                        out.write(("X-Slow-" + i + ": a\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                } finally {
+                    open.decrementAndGet();
                 }
-            } finally {
-                open.decrementAndGet();
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception closedByServer) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                closures.incrementAndGet();
+                longestMs.accumulateAndGet((System.nanoTime() - opened) / 1_000_000, Math::max);
             }
-        } catch (Exception e) {
-            // closed by the server, or interrupted at the end
         }
     }
 

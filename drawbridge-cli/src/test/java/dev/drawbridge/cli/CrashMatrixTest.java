@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.store.StoreConfig;
+import dev.drawbridge.testkit.PostgresServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The crash matrix: the controller killed with SIGKILL during enrollment, cleaning and deployment, halted between
+ * The crash matrix, on SQLite and on PostgreSQL: the controller killed with SIGKILL during enrollment, cleaning and deployment, halted between
  * each pair of fence steps, and killed during CA issuance under load. After each restart the operation resumes or
- * ends with a reason, SQLite's integrity check passes, the audit chain verifies, every enrollment acknowledged with
+ * ends with a reason, the store's integrity check passes, the audit chain verifies, every enrollment acknowledged with
  * a 201 is in the store, and no ticket has given two certificates.
  */
 class CrashMatrixTest {
@@ -56,22 +57,78 @@ class CrashMatrixTest {
         };
     }
 
-    /** With the controller stopped: SQLite's integrity check and the audit chain against its signed checkpoint. */
-    private void storeIsWhole(String after) {
-        try (Database db = Database.open(StoreConfig.defaults(), data)) {
-            String integrity = db.read(h -> h.createQuery("PRAGMA integrity_check").mapTo(String.class).one());
-            assertThat(integrity).as("integrity after " + after).isEqualTo("ok");
+    /** The store under test: SQLite in the data directory, or a database on a real PostgreSQL server. */
+    private StoreConfig store = StoreConfig.defaults();
+
+    /** The controller's environment: fast fake power, the store, and {@code extra}. */
+    private ControllerProcess start(Map<String, String> extra) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(FAKE_POWER);
+        if (!store.url().isEmpty()) {
+            env.put("DRAWBRIDGE_STORE_URL", store.url());
+            env.put("DRAWBRIDGE_STORE_USER", store.user());
         }
-        int audit = Main.run("audit", "verify", "--data-dir", data.toString());
+        env.putAll(extra);
+        return ControllerProcess.start(data, log, env);
+    }
+
+    /**
+     * With the controller stopped: the store's own integrity check (SQLite's {@code PRAGMA integrity_check}, or on
+     * PostgreSQL amcheck's heap and B-tree checks over every table and index), and the audit chain against its signed
+     * checkpoint.
+     */
+    private void storeIsWhole(String after) throws java.io.IOException {
+        try (Database db = Database.open(store, data)) {
+            if (store.url().isEmpty()) {
+                String integrity = db.read(h -> h.createQuery("PRAGMA integrity_check").mapTo(String.class).one());
+                assertThat(integrity).as("integrity after " + after).isEqualTo("ok");
+            } else {
+                db.inTransaction(h -> h.execute("CREATE EXTENSION IF NOT EXISTS amcheck"));
+                List<String> heap = db.read(h -> h.createQuery("SELECT c.relname || ': ' || v.msg FROM pg_class c, "
+                        + "LATERAL verify_heapam(c.oid) v WHERE c.relkind = 'r' "
+                        + "AND c.relnamespace = 'public'::regnamespace").mapTo(String.class).list());
+                assertThat(heap).as("heap corruption after " + after).isEmpty();
+                int indexes = db.read(h -> h.createQuery("SELECT count(bt_index_check(c.oid, true)) FROM pg_index i "
+                        + "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+                        + "WHERE am.amname = 'btree' AND c.relnamespace = 'public'::regnamespace")
+                        .mapTo(Integer.class).one());
+                assertThat(indexes).as("B-tree indexes checked after " + after).isPositive();
+            }
+        }
+        java.util.List<String> args = new ArrayList<>(List.of("audit", "verify", "--data-dir", data.toString()));
+        if (!store.url().isEmpty()) {
+            Path config = dir.resolve("store.yaml");
+            java.nio.file.Files.writeString(config, "store:\n  url: \"" + store.url() + "\"\n  user: \"" + store.user()
+                    + "\"\n");
+            args.addAll(List.of("--config", config.toString()));
+        }
+        int audit = Main.run(args.toArray(String[]::new));
         assertThat(audit).as("audit verify after " + after).isZero();
     }
 
     @Test
-    @DisplayName("kill -9 during enrollment, cleaning, deployment, between fence steps and during issuance: each resumes")
+    @DisplayName("SQLite: kill -9 during enrollment, cleaning, deployment, between fence steps and during issuance: each resumes")
     void everyOperationSurvivesAKill() throws Exception {
+        matrix();
+    }
+
+    @Test
+    @DisplayName("PostgreSQL: the same crash matrix on a real server, checked with amcheck")
+    void everyOperationSurvivesAKillOnPostgres() throws Exception {
+        PostgresServer pg = PostgresServer.shared();
+        store = StoreConfig.postgres(pg.jdbcUrl(pg.createDatabase("crash_matrix")), pg.user(), "");
+        matrix();
+        assertThat(data.resolve("drawbridge.db")).as("the controllers used PostgreSQL, not SQLite").doesNotExist();
+        try (Database db = Database.open(store, data)) {
+            int nodes = db.read(h -> h.createQuery("SELECT count(*) FROM nodes").mapTo(Integer.class).one());
+            assertThat(nodes)
+                    .as("nodes in PostgreSQL").isGreaterThanOrEqualTo(47);
+        }
+    }
+
+    private void matrix() throws Exception {
         data = dir.resolve("ctl");
         log = dir.resolve("controller.log");
-        ControllerProcess c = ControllerProcess.start(data, log, FAKE_POWER);
+        ControllerProcess c = start(Map.of());
         try (ImageServer images = new ImageServer("127.0.0.1", 1L << 20)) {
             ApiClient api = ApiClient.from(data, Map.of());
             api.post("/v1/nodes", Map.of("name", "crash-m", "macs", List.of("52:54:00:cc:00:02")));
@@ -87,7 +144,7 @@ class CrashMatrixTest {
                 Thread.sleep(150);
                 c.kill();
                 storeIsWhole("a kill during enrollment");
-                c = ControllerProcess.start(data, log, FAKE_POWER);
+                c = start(Map.of());
                 api = ApiClient.from(data, Map.of());
                 await(api, NodeCommand.path("crash-m"), state("manageable"));
                 JsonNode certs = api.get(NodeCommand.path("crash-m") + "/certificates").path("items");
@@ -98,7 +155,7 @@ class CrashMatrixTest {
                 await(api, NodeCommand.path("crash-m"), n -> n.path("state").asText().equals("cleaning"));
                 c.kill();
                 storeIsWhole("a kill during cleaning");
-                c = ControllerProcess.start(data, log, FAKE_POWER);
+                c = start(Map.of());
                 api = ApiClient.from(data, Map.of());
                 await(api, NodeCommand.path("crash-m"), state("available"));
 
@@ -109,7 +166,7 @@ class CrashMatrixTest {
                 await(api, NodeCommand.path("crash-m"), n -> n.path("progress").path("done").asLong() > 0);
                 c.kill();
                 storeIsWhole("a kill during deployment");
-                c = ControllerProcess.start(data, log, FAKE_POWER);
+                c = start(Map.of());
                 api = ApiClient.from(data, Map.of());
                 await(api, NodeCommand.path("crash-m"), state("active"));
             }
@@ -120,8 +177,7 @@ class CrashMatrixTest {
                 String name = "fence-" + i;
                 api.post("/v1/nodes", Map.of("name", name, "bmc_address", "127.0.3." + (i + 1) + ":623"));
                 c.kill();
-                c = ControllerProcess.start(data, log, Map.of("DRAWBRIDGE_FENCING_POWER_DRIVER", "fake",
-                        "DRAWBRIDGE_TEST_HALT_AT", "fence:" + step));
+                c = start(Map.of("DRAWBRIDGE_TEST_HALT_AT", "fence:" + step));
                 api = ApiClient.from(data, Map.of());
                 try {
                     api.post(NodeCommand.path(name) + "/fence", Map.of("reason", "crash matrix: halt after " + step));
@@ -130,7 +186,7 @@ class CrashMatrixTest {
                 }
                 assertThat(c.awaitExit(Duration.ofSeconds(30))).as("halted after " + step).isEqualTo(137);
                 storeIsWhole("a halt after fence step " + step);
-                c = ControllerProcess.start(data, log, FAKE_POWER);
+                c = start(Map.of());
                 api = ApiClient.from(data, Map.of());
                 JsonNode fence = await(api, NodeCommand.path(name) + "/fences", f -> f.path("items").size() == 1
                         && !f.path("items").get(0).path("status").asText().equals("running")).path("items").get(0);
@@ -169,7 +225,7 @@ class CrashMatrixTest {
             }
             assertThat(acked).as("some enrollments were acknowledged before the kill").isNotEmpty();
             storeIsWhole("a kill during issuance");
-            c = ControllerProcess.start(data, log, FAKE_POWER);
+            c = start(Map.of());
             api = ApiClient.from(data, Map.of());
             Set<String> withTwo = ConcurrentHashMap.newKeySet();
             for (String[] job : jobs) {

@@ -257,6 +257,10 @@ public final class Controller implements AutoCloseable {
         return dataDir;
     }
 
+    public ApiServer apiServer() {
+        return server;
+    }
+
     public CertificateAuthority ca() {
         return ca;
     }

@@ -2,6 +2,7 @@ package dev.drawbridge.controller.api;
 
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.HttpRouting;
 import io.micrometer.core.instrument.Timer;
 import java.net.InetSocketAddress;
@@ -37,14 +38,18 @@ public final class ApiServer implements AutoCloseable {
     private final ApiContext ctx;
     private final AuthFailures failures;
 
-    private ApiServer(WebServer server, ApiContext ctx, AuthFailures failures) {
+    private final HeadDeadline headDeadline;
+
+    private ApiServer(WebServer server, ApiContext ctx, AuthFailures failures, HeadDeadline headDeadline) {
         this.server = server;
         this.ctx = ctx;
         this.failures = failures;
+        this.headDeadline = headDeadline;
     }
 
     public static ApiServer start(ApiContext ctx, InetSocketAddress listen, SSLContext tls) {
         AuthFailures failures = new AuthFailures(ctx.metrics(), ctx.clock(), ctx.config().api().authFailuresPerMinute());
+        HeadDeadline headDeadline = new HeadDeadline(ctx.config().api().requestHeadTimeout(), ctx.metrics());
         WebServer server = WebServer.builder()
                 .host(listen.getHostString())
                 .port(listen.getPort())
@@ -55,13 +60,15 @@ public final class ApiServer implements AutoCloseable {
                 .directHandlers(ProblemDirectHandler.all())
                 .idleConnectionTimeout(ctx.config().api().idleConnectionTimeout())
                 .idleConnectionPeriod(Duration.ofSeconds(2))
+                .protocolsDiscoverServices(false)
+                .addProtocol(Http1Config.builder().addReceiveListener(headDeadline).build())
                 .tls(Tls.builder().sslContext(tls).clientAuth(io.helidon.common.tls.TlsClientAuth.OPTIONAL)
                         .enabledProtocols(PROTOCOLS).enabledCipherSuites(CIPHER_SUITES).sslParameters(parameters())
                         .build())
                 .routing(r -> routing(r, ctx, failures))
                 .build()
                 .start();
-        return new ApiServer(server, ctx, failures);
+        return new ApiServer(server, ctx, failures, headDeadline);
     }
 
     /**
@@ -131,5 +138,11 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        headDeadline.close();
+    }
+
+    /** Connections whose request head is being read right now. */
+    int readingHeads() {
+        return headDeadline.reading();
     }
 }

@@ -29,7 +29,7 @@ final class ProblemDirectHandler implements DirectHandler {
             case 413 -> "the request body is larger than the server accepts";
             case 414 -> "the request line is too long; send shorter paths and query strings";
             case 431 -> "the request headers are too large";
-            case 505 -> "only HTTP/1.1 and HTTP/2 are served";
+            case 505 -> "only HTTP/1.1 is served";
             default -> code >= 500 ? "the server could not handle this request; see its log"
                     : "the request is malformed (its request line, a header, or the path's encoding)";
         };
