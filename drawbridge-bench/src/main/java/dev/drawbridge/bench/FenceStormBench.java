@@ -748,11 +748,11 @@ public final class FenceStormBench {
 
     /**
      * The cost of one placement decision on this fleet, alone, on an idle store after the storm: the host query of
-     * {@code Capacity.claim} ({@link Placement#hostQuery()}), and, for comparison, the query it replaced, which
+     * {@code Capacity.claim} ({@link dev.drawbridge.controller.inventory.PlacementColumns#CHOOSE}), and, for comparison, the query it replaced, which
      * summed every host's instances for each decision.
      */
     static final class PlacementQuery {
-        private static final String SQL = Placement.hostQuery();
+        private static final String SQL = dev.drawbridge.controller.inventory.PlacementColumns.CHOOSE;
 
         private static final String SUMMING = """
                 SELECT n.id FROM nodes n

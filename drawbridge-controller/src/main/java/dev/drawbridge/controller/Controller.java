@@ -6,22 +6,24 @@ import dev.drawbridge.controller.api.ApiServer;
 import dev.drawbridge.controller.conductor.Conductor;
 import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.config.CaConfig;
-import dev.drawbridge.controller.config.FencingConfig;
-import dev.drawbridge.controller.fence.FenceService;
-import dev.drawbridge.controller.fence.PowerControl;
-import dev.drawbridge.controller.fence.PowerControls;
-import dev.drawbridge.controller.placement.Placement;
-import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.controller.config.ConfigException;
 import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.controller.config.FencingConfig;
 import dev.drawbridge.controller.enroll.CertificateRepository;
 import dev.drawbridge.controller.enroll.ConsoleSigning;
 import dev.drawbridge.controller.enroll.EnrollmentService;
+import dev.drawbridge.controller.enroll.IssuedCertificates;
 import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.enroll.TicketRepository;
+import dev.drawbridge.controller.fence.FenceService;
+import dev.drawbridge.controller.fence.PowerControl;
+import dev.drawbridge.controller.fence.PowerControls;
 import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.Inventory;
 import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CaKeyStore;
 import dev.drawbridge.pki.CaKeyStores;
 import dev.drawbridge.pki.CaSettings;
@@ -111,14 +113,14 @@ public final class Controller implements AutoCloseable {
                     power(config.fencing()), placement, webhook(config.fencing()), ca, clock), verdicts, clock, metrics);
             ServerIdentity identity = ServerIdentity.create(ca, listen.getHostString());
             Optional<Conductor> conductor = config.conductor().enabled()
-                    ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets,
+                    ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets, certs,
                     identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics,
                     ekCas(config.attestation()), config.fencing().unreachableAfter(), config.ca().nodeLifetime()))
                     : Optional.empty();
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, conductor);
-            var ctx = new ApiContext(config, db, nodes, audit, certs, ca, enrollment, revocations, console, actions,
-                    verdicts, placement, fences, token, metrics, clock);
+            var ctx = new ApiContext(config, new Inventory(db, nodes, audit, clock), new IssuedCertificates(db, nodes, certs),
+                    ca, enrollment, revocations, console, actions, verdicts, placement, fences, token, metrics, clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             conductor.ifPresent(Conductor::start);
             fences.resumeAll();

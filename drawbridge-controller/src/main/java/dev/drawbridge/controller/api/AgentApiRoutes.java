@@ -1,11 +1,11 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.pki.Profile;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import dev.drawbridge.controller.inventory.Node;
-import dev.drawbridge.pki.Profile;
 import java.security.cert.X509Certificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +38,7 @@ final class AgentApiRoutes implements HttpService {
         }
         Node node = caller(req);
         if (req.path().path().endsWith("/heartbeat")) {
-            ctx.db().inTransaction(h -> h.createUpdate("UPDATE nodes SET last_seen = :at, unreachable = 0 WHERE id = :id")
-                    .bind("at", ctx.clock().instant().toEpochMilli()).bind("id", node.id()).execute());
+            ctx.inventory().heartbeat(node.id());
         }
         Json.send(res, 200, Json.object().put("node_id", node.id()).put("node_name", node.name())
                 .put("state", node.state().wire()));
@@ -57,11 +56,9 @@ final class AgentApiRoutes implements HttpService {
             throw new ApiException(403, "not-a-node", "Not a node certificate", "only node certificates may call here");
         }
         String name = cert.getSubjectX500Principal().getName().replaceFirst("^CN=", "");
-        Node node = ctx.db().inTransaction(h -> ctx.nodes().find(h, name)).filter(n -> n.name().equals(name))
+        Node node = ctx.inventory().find(name).filter(n -> n.name().equals(name))
                 .orElseThrow(() -> new ApiException(403, "unknown-node", "Unknown node", "no node named by this certificate"));
-        boolean revoked = ctx.db().inTransaction(h -> ctx.certificates().find(h, cert.getSerialNumber().toString(16)))
-                .map(r -> r.revokedAt().isPresent()).orElse(true);
-        if (revoked) {
+        if (!ctx.certificates().current(cert.getSerialNumber().toString(16))) {
             throw new ApiException(403, "certificate-revoked", "Certificate revoked", "this certificate is revoked or unknown");
         }
         if (!node.mode().equals("callback")) {

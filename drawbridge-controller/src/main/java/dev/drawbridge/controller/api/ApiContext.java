@@ -2,20 +2,18 @@ package dev.drawbridge.controller.api;
 
 import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.config.ControllerConfig;
-import dev.drawbridge.controller.enroll.CertificateRepository;
 import dev.drawbridge.controller.enroll.ConsoleSigning;
 import dev.drawbridge.controller.enroll.EnrollmentService;
+import dev.drawbridge.controller.enroll.IssuedCertificates;
 import dev.drawbridge.controller.enroll.Revocations;
-import dev.drawbridge.controller.inventory.AuditLog;
-import dev.drawbridge.controller.inventory.NodeRepository;
-import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.inventory.Inventory;
 import dev.drawbridge.pki.CertificateAuthority;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 
 /** What the routes need, built once by the controller's wiring class. */
-public record ApiContext(ControllerConfig config, Database db, NodeRepository nodes, AuditLog audit,
-                         CertificateRepository certificates, CertificateAuthority ca, EnrollmentService enrollment,
+public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCertificates certificates,
+                         CertificateAuthority ca, EnrollmentService enrollment,
                          Revocations revocations, ConsoleSigning console, NodeActions actions,
                          dev.drawbridge.controller.verify.Verdicts verdicts,
                          dev.drawbridge.controller.placement.Placement placement,

@@ -1,9 +1,10 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.controller.inventory.Inventory;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.micrometer.core.instrument.Timer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -80,16 +81,14 @@ public final class ApiServer implements AutoCloseable {
         if (summaries.isEmpty()) {
             return;
         }
-        var now = ctx.clock().instant();
-        ctx.db().inTransaction(h -> {
-            for (var s : summaries) {
-                var detail = new java.util.LinkedHashMap<String, String>();
-                s.kinds().forEach((k, v) -> detail.put(k, Integer.toString(v)));
-                detail.put("throttled", Boolean.toString(s.throttled()));
-                ctx.audit().append(h, "auth.failed", s.source(), "refused", detail, now);
-            }
-            return null;
-        });
+        var rows = new java.util.ArrayList<Inventory.AuditEntry>();
+        for (var s : summaries) {
+            var detail = new java.util.LinkedHashMap<String, String>();
+            s.kinds().forEach((k, v) -> detail.put(k, Integer.toString(v)));
+            detail.put("throttled", Boolean.toString(s.throttled()));
+            rows.add(new Inventory.AuditEntry("auth.failed", s.source(), "refused", detail));
+        }
+        ctx.inventory().record(rows);
     }
 
     /** The HTTP method as a metrics label: the standard ones as they are, anything else as one value. */

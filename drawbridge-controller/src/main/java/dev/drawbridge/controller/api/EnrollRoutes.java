@@ -61,8 +61,7 @@ final class EnrollRoutes implements HttpService {
 
     private void nodeCertificates(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        List<CertificateRecord> certs = ctx.db().inTransaction(h -> ctx.nodes().find(h, id)
-                .map(n -> ctx.certificates().byNode(h, n.id()))).orElseThrow(() -> NodeRoutes.missing(id));
+        List<CertificateRecord> certs = ctx.certificates().ofNode(id).orElseThrow(() -> NodeRoutes.missing(id));
         ObjectNode body = Json.object();
         body.putArray("items");
         certs.forEach(c -> body.withArray("items").add(Views.certificate(c)));
@@ -71,8 +70,7 @@ final class EnrollRoutes implements HttpService {
 
     private void certificate(ServerRequest req, ServerResponse res) {
         String serial = req.path().pathParameters().get("serial");
-        CertificateRecord rec = guard(() -> ctx.db().inTransaction(h -> ctx.certificates().find(h,
-                normalise(serial)))).orElseThrow(() -> ApiException.notFound("no certificate with serial "
+        CertificateRecord rec = guard(() -> ctx.certificates().find(normalise(serial))).orElseThrow(() -> ApiException.notFound("no certificate with serial "
                 + NodeInput.abbreviate(serial)));
         Json.send(res, 200, Views.certificate(rec));
     }

@@ -38,7 +38,7 @@ final class FenceRoutes implements HttpService {
 
     private Node node(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
-        return ctx.db().inTransaction(h -> ctx.nodes().find(h, id)).orElseThrow(() -> NodeRoutes.missing(id));
+        return ctx.inventory().find(id).orElseThrow(() -> NodeRoutes.missing(id));
     }
 
     private void fence(ServerRequest req, ServerResponse res) {
@@ -128,8 +128,7 @@ final class FenceRoutes implements HttpService {
         Node n = node(req);
         int limit = Query.param(req, "limit").map(NodeRoutes::limit).orElse(100);
         ObjectNode body = Json.object().put("current", ctx.verdicts().current(n.id()).wire());
-        body.put("ak_bound_to_ek", ctx.db().inTransaction(h -> h.createQuery("SELECT ak_bound FROM nodes WHERE id = :id")
-                .bind("id", n.id()).mapTo(Integer.class).one()) == 1);
+        body.put("ak_bound_to_ek", ctx.inventory().akBound(n.id()));
         ArrayNode items = body.putArray("items");
         for (AttestationRecord r : ctx.verdicts().history(n.id(), limit)) {
             ObjectNode o = items.addObject().put("id", r.id()).put("at", r.at().toString())
@@ -149,7 +148,7 @@ final class FenceRoutes implements HttpService {
         long mem = positive(f, "memory_mb", 16 * 1024 * 1024);
         try {
             Json.send(res, 201, view(ctx.placement().create(name, cpus, mem, "admin")));
-        } catch (dev.drawbridge.controller.store.StoreConflict e) {
+        } catch (dev.drawbridge.controller.placement.Placement.NameTaken e) {
             throw new ApiException(409, "instance-exists", "Instance exists", "an instance named '" + name + "' exists");
         }
     }

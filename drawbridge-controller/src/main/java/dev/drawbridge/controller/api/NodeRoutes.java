@@ -1,10 +1,10 @@
 package dev.drawbridge.controller.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drawbridge.controller.inventory.Inventory;
 import dev.drawbridge.controller.inventory.NewNode;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
-import dev.drawbridge.controller.store.StoreConflict;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -36,12 +36,8 @@ final class NodeRoutes implements HttpService {
         NewNode input = NodeInput.create(Json.body(req, ctx.config().api().maxBodyBytes()));
         Node node;
         try {
-            node = ctx.db().inTransaction(h -> {
-                Node n = ctx.nodes().create(h, input, ctx.clock().instant());
-                ctx.audit().append(h, "node.create", n.name(), "granted", Map.of("node", n.id()), n.createdAt());
-                return n;
-            });
-        } catch (StoreConflict e) {
+            node = ctx.inventory().create(input);
+        } catch (Inventory.NameTaken e) {
             throw new ApiException(409, "node-exists", "Node exists",
                     "a node named '" + input.name() + "' is already in inventory");
         }
@@ -53,7 +49,7 @@ final class NodeRoutes implements HttpService {
         Optional<NodeState> state = Query.param(req, "state").map(NodeRoutes::state);
         Optional<String> after = Query.param(req, "after");
         int limit = Query.param(req, "limit").map(NodeRoutes::limit).orElse(100);
-        List<Node> page = ctx.db().inTransaction(h -> ctx.nodes().list(h, state, after, limit));
+        List<Node> page = ctx.inventory().list(state, after, limit);
         ObjectNode body = Json.object();
         page.forEach(n -> body.withArray("items").add(Views.node(n)));
         body.withArray("items");
@@ -68,29 +64,21 @@ final class NodeRoutes implements HttpService {
     private void patch(ServerRequest req, ServerResponse res) {
         var input = NodeInput.patch(Json.body(req, ctx.config().api().maxBodyBytes()));
         String id = find(req).id();
-        Node node = ctx.db().inTransaction(h -> {
-            Node n = ctx.nodes().patch(h, id, input, ctx.clock().instant()).orElseThrow(() -> missing(id));
-            ctx.audit().append(h, "node.update", n.name(), "granted", Map.of("node", n.id()), n.updatedAt());
-            return n;
-        });
+        Node node = ctx.inventory().patch(id, input).orElseThrow(() -> missing(id));
         Json.send(res, 200, Views.node(node));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
         Node node = find(req);
-        ctx.db().inTransaction(h -> {
-            if (!ctx.nodes().delete(h, node.id())) {
-                throw missing(node.id());
-            }
-            return ctx.audit().append(h, "node.delete", node.name(), "granted", Map.of("node", node.id()),
-                    ctx.clock().instant());
-        });
+        if (!ctx.inventory().delete(node)) {
+            throw missing(node.id());
+        }
         res.status(204).send();
     }
 
     private Node find(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
-        return ctx.db().inTransaction(h -> ctx.nodes().find(h, id)).orElseThrow(() -> missing(id));
+        return ctx.inventory().find(id).orElseThrow(() -> missing(id));
     }
 
     static ApiException missing(String id) {

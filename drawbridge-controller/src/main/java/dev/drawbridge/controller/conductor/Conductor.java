@@ -1,7 +1,7 @@
 package dev.drawbridge.controller.conductor;
 
-import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
+import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import java.time.Clock;
@@ -90,6 +90,7 @@ public final class Conductor implements AutoCloseable {
                                    dev.drawbridge.controller.inventory.AuditLog audit,
                                    dev.drawbridge.controller.enroll.EnrollmentService enrollment,
                                    dev.drawbridge.controller.enroll.TicketRepository tickets,
+                                   dev.drawbridge.controller.enroll.CertificateRepository certificates,
                                    javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock,
                                    dev.drawbridge.controller.verify.Verdicts verdicts,
                                    dev.drawbridge.controller.fence.FenceService fences,
@@ -97,7 +98,7 @@ public final class Conductor implements AutoCloseable {
                                    java.util.List<java.security.cert.X509Certificate> ekCas,
                                    int fenceUnreachableAfter, Duration nodeLifetime) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
-        ProvisioningStore store = new ProvisioningStore(db, nodes, audit, metrics, verdicts::golden, verdicts::flush);
+        ProvisioningStore store = new ProvisioningStore(db, nodes, certificates, audit, metrics, verdicts::golden, verdicts::flush);
         Attestor attestor = new Attestor();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);

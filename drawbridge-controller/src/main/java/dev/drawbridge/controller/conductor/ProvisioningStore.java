@@ -1,6 +1,8 @@
 package dev.drawbridge.controller.conductor;
 
+import dev.drawbridge.controller.enroll.CertificateRepository;
 import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.ConductorColumns;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
@@ -12,8 +14,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The conductor's own columns of a node: the job, its deadline, the pinned agent key, and the facts
@@ -28,6 +30,7 @@ final class ProvisioningStore {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final Database db;
     private final NodeRepository nodes;
+    private final CertificateRepository certificates;
     private final AuditLog audit;
     private final ConductorMetrics metrics;
     private final Set<String> changed = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -44,7 +47,8 @@ final class ProvisioningStore {
     /** The group golden values, from the one place that stores them ({@code Verdicts}). */
     private final java.util.function.Supplier<Map<String, Map<Integer, String>>> golden;
 
-    ProvisioningStore(Database db, NodeRepository nodes, AuditLog audit, ConductorMetrics metrics,
+    ProvisioningStore(Database db, NodeRepository nodes, CertificateRepository certificates, AuditLog audit,
+                      ConductorMetrics metrics,
                       java.util.function.Supplier<Map<String, Map<Integer, String>>> golden,
                       java.util.function.IntSupplier flushVerdicts) {
         this.golden = golden;
@@ -52,6 +56,7 @@ final class ProvisioningStore {
         this.metrics = metrics;
         this.db = db;
         this.nodes = nodes;
+        this.certificates = certificates;
         this.audit = audit;
     }
 
@@ -70,22 +75,7 @@ final class ProvisioningStore {
      * themselves for ten thousand nodes every 10 s was the controller's largest cost.
      */
     Map<String, Long> prints() {
-        return db.read(h -> {
-            Map<String, Long> out = new HashMap<>();
-            h.createQuery("SELECT id, updated_at, version, unreachable, deadline_at, LENGTH(job),"
-                            + " LENGTH(pinned_fingerprint), LENGTH(ak_public), LENGTH(reference_pcrs),"
-                            + " LENGTH(agent_address), state FROM nodes WHERE agent_address IS NOT NULL")
-                    .map((rs, ctx) -> {
-                        long print = 17;
-                        for (int i = 2; i <= 10; i++) {
-                            long v = rs.getLong(i);
-                            print = print * 1_000_003L + (rs.wasNull() ? -1 : v);
-                        }
-                        print = print * 1_000_003L + rs.getString(11).hashCode();
-                        return Map.entry(rs.getString(1), print);
-                    }).forEach(e -> out.put(e.getKey(), e.getValue()));
-            return out;
-        });
+        return db.read(ConductorColumns::prints);
     }
 
     /**
@@ -98,9 +88,9 @@ final class ProvisioningStore {
         }
         return db.read(h -> {
             Map<String, Work> extra = new HashMap<>();
-            h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE agent_address IS NOT NULL AND id IN (<ids>)")
-                    .bindList("ids", List.copyOf(ids)).map((rs, ctx) -> extra(rs)).forEach(e ->
-                            extra.put(e.getKey(), e.getValue()));
+            for (ConductorColumns.Row r : ConductorColumns.rows(h, ids)) {
+                extra.put(r.id(), work(r));
+            }
             Map<String, Work> out = new HashMap<>();
             for (Node n : nodes.findByIds(h, extra.keySet())) {
                 Work w = extra.get(n.id());
@@ -114,14 +104,12 @@ final class ProvisioningStore {
 
     /** The newest {@code updated_at} in the table: changes made through the node repository move it. */
     long newestChange() {
-        return db.read(h -> h.createQuery("SELECT COALESCE(MAX(updated_at), 0) FROM nodes")
-                .mapTo(Long.class).one());
+        return db.read(ConductorColumns::newestChange);
     }
 
     /** Nodes the node repository changed at or after {@code mark} (ms), so a cached schedule can catch up. */
     List<Map.Entry<String, Long>> changedSince(long mark) {
-        return db.read(h -> h.createQuery("SELECT id, updated_at FROM nodes WHERE updated_at >= :m")
-                .bind("m", mark).map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getLong("updated_at"))).list());
+        return db.read(h -> ConductorColumns.changedSince(h, mark));
     }
 
     /** Ids whose conductor columns this store changed since the last call: the schedule reloads them. */
@@ -143,27 +131,18 @@ final class ProvisioningStore {
         changed.remove(id);
     }
 
-    private static final String COLUMNS = "id, job, deadline_at, pinned_fingerprint, ak_public, ak_qualified_name,"
-            + " reference_pcrs";
-
-    private static Map.Entry<String, Work> extra(java.sql.ResultSet rs) throws java.sql.SQLException {
-        long deadline = rs.getLong("deadline_at");
-        Optional<Instant> d = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(deadline));
-        String ak = rs.getString("ak_public");
-        String qn = rs.getString("ak_qualified_name");
-        String ref = rs.getString("reference_pcrs");
-        Optional<AttestInfo> att = Optional.ofNullable(ak).map(a -> new AttestInfo(KEYS.computeIfAbsent(
-                a + "|" + qn, k -> Attestor.key(a, qn)), reference(ref)));
-        return Map.entry(rs.getString("id"), new Work(null, Optional.ofNullable(rs.getString("job"))
-                .map(Job::parse), d, Optional.ofNullable(rs.getString("pinned_fingerprint")), att));
+    private static Work work(ConductorColumns.Row r) {
+        Optional<AttestInfo> att = r.akPublic().map(a -> new AttestInfo(KEYS.computeIfAbsent(
+                a + "|" + r.akQualifiedName().orElse(null), k -> Attestor.key(a, r.akQualifiedName().orElse(null))),
+                reference(r.referencePcrs().orElse(null))));
+        return new Work(null, r.job().map(Job::parse), r.deadline(), r.pinned(), att);
     }
 
     /** Saves the job's progress (phase, command id) while the node stays in {@code state}. */
     boolean saveJob(String id, NodeState state, Job job) {
         metrics.wrote("job");
         changed.add(id);
-        return db.inTransaction(h -> h.createUpdate("UPDATE nodes SET job = :job WHERE id = :id AND state = :state")
-                .bind("job", job.json()).bind("id", id).bind("state", state.wire()).execute() == 1);
+        return db.inTransaction(h -> ConductorColumns.saveJob(h, id, state.wire(), job.json()));
     }
 
     /** Every group's golden values (group, PCR, hex): a handful of rows, read once per tick. */
@@ -212,17 +191,20 @@ final class ProvisioningStore {
         }
         metrics.wrote("attestation-key");
         changed.add(id);
-        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET capacity_cpus = :cpus, capacity_memory_mb = :mem WHERE id = :id")
-                .bind("cpus", Integer.valueOf(job.params().getOrDefault("cpus", "0")))
-                .bind("mem", Long.valueOf(job.params().getOrDefault("memory_mb", "0"))).bind("id", id).execute());
+        int cpus = Integer.parseInt(job.params().getOrDefault("cpus", "0"));
+        long memoryMb = Long.parseLong(job.params().getOrDefault("memory_mb", "0"));
+        db.inTransaction(h -> {
+            ConductorColumns.saveCapacity(h, id, cpus, memoryMb);
+            return null;
+        });
         if (!job.params().containsKey("ak_public")) {
             return;
         }
-        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET ak_public = :ak, ak_qualified_name = :qn,"
-                        + " reference_pcrs = :ref, ak_bound = :bound WHERE id = :id")
-                .bind("bound", "true".equals(job.params().get("ak_bound")) ? 1 : 0)
-                .bind("ak", job.params().get("ak_public")).bind("qn", job.params().get("ak_qn"))
-                .bind("ref", job.params().get("baseline")).bind("id", id).execute());
+        db.inTransaction(h -> {
+            ConductorColumns.saveAttestationKey(h, id, job.params().get("ak_public"), job.params().get("ak_qn"),
+                    job.params().get("baseline"), "true".equals(job.params().get("ak_bound")));
+            return null;
+        });
     }
 
     /**
@@ -244,9 +226,7 @@ final class ProvisioningStore {
         // fast) must not make every later tick skip revocations stamped at the real time.
         long since = full || newest == Long.MIN_VALUE ? Long.MIN_VALUE
                 : Math.min(newest, System.currentTimeMillis()) - REVOKED_OVERLAP_MS;
-        List<Map.Entry<String, Long>> rows = db.read(h -> h.createQuery("SELECT serial_hex, revoked_at"
-                        + " FROM certificates WHERE revoked_at IS NOT NULL AND revoked_at >= :since")
-                .bind("since", since).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list());
+        List<Map.Entry<String, Long>> rows = db.read(h -> certificates.revokedSince(h, since));
         long max = newest;
         for (Map.Entry<String, Long> r : rows) {
             revokedSerials.add(r.getKey());
@@ -259,17 +239,20 @@ final class ProvisioningStore {
     void pin(String id, String fingerprint) {
         metrics.wrote("pin");
         changed.add(id);
-        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET pinned_fingerprint = :fp WHERE id = :id")
-                .bind("fp", fingerprint).bind("id", id).execute());
+        db.inTransaction(h -> {
+            ConductorColumns.pin(h, id, fingerprint);
+            return null;
+        });
     }
 
     void seen(String id, Instant at, Optional<String> progress) {
         metrics.wrote("seen");
         sightings.remove(id);
         changed.add(id);
-        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET last_seen = :at, unreachable = 0, progress = :p"
-                        + " WHERE id = :id")
-                .bind("at", at.toEpochMilli()).bind("p", progress.orElse(null)).bind("id", id).execute());
+        db.inTransaction(h -> {
+            ConductorColumns.seen(h, id, at.toEpochMilli(), progress);
+            return null;
+        });
     }
 
     /**
@@ -294,27 +277,28 @@ final class ProvisioningStore {
         if (sightings.isEmpty()) {
             return;
         }
-        // In node-id order, as placement locks node rows, so the two never deadlock on PostgreSQL.
-        Map<String, Instant> batch = new java.util.TreeMap<>();
+        Map<String, Long> batch = new HashMap<>();
         for (String id : List.copyOf(sightings.keySet())) {
             Instant at = sightings.remove(id);
             if (at != null) {
-                batch.put(id, at);
+                batch.put(id, at.toEpochMilli());
             }
         }
         metrics.wrote("seen-batch");
         metrics.batched(batch.size());
         db.inTransaction(h -> {
-            var update = h.prepareBatch("UPDATE nodes SET last_seen = :at, unreachable = 0 WHERE id = :id");
-            batch.forEach((id, at) -> update.bind("at", at.toEpochMilli()).bind("id", id).add());
-            return update.execute();
+            ConductorColumns.seenAll(h, batch);
+            return null;
         });
     }
 
     void unreachable(String id) {
         metrics.wrote("unreachable");
         changed.add(id);
-        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET unreachable = 1 WHERE id = :id").bind("id", id).execute());
+        db.inTransaction(h -> {
+            ConductorColumns.unreachable(h, id);
+            return null;
+        });
     }
 
     Optional<Node> transition(Node node, Lifecycle.Event event, Optional<String> reason, Optional<Instant> deadline,

@@ -27,6 +27,9 @@ public interface CertificateRepository {
     /** Every revoked certificate, for the CRL. */
     List<CertificateRecord> revoked(Handle h);
 
+    /** Serials (hex) of certificates revoked at or after {@code since} (epoch ms), with when (epoch ms). */
+    List<java.util.Map.Entry<String, Long>> revokedSince(Handle h, long since);
+
     /** The next CRL number (RFC 5280 section 5.2.3): 1, 2, 3, ..., never handed out twice. */
     long nextCrlNumber(Handle h);
 }

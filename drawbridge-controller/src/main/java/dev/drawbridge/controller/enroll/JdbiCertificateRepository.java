@@ -88,4 +88,11 @@ final class JdbiCertificateRepository implements CertificateRepository {
                 rs.getString("profile"), rs.getString("subject"), Instant.ofEpochMilli(rs.getLong("not_before")),
                 Instant.ofEpochMilli(rs.getLong("not_after")), revokedAt, rs.getInt("reason_code"), rs.getString("pem"));
     }
+
+    @Override
+    public List<java.util.Map.Entry<String, Long>> revokedSince(Handle h, long since) {
+        return h.createQuery("SELECT serial_hex, revoked_at FROM certificates WHERE revoked_at IS NOT NULL"
+                        + " AND revoked_at >= :since")
+                .bind("since", since).map((rs, ctx) -> java.util.Map.entry(rs.getString(1), rs.getLong(2))).list();
+    }
 }

@@ -5,6 +5,7 @@ import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.inventory.PlacementColumns;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.verify.Verdict;
 import dev.drawbridge.controller.verify.Verdicts;
@@ -157,7 +158,7 @@ public final class FenceService {
             }
             Node moved = nodes.transition(h, node.id(), NodeState.FENCED, Lifecycle.Event.READMIT, Optional.empty(),
                     Optional.of(now.plus(deadline)), Optional.of(reissueJob), now).orElseThrow();
-            h.createUpdate("UPDATE nodes SET placement_disabled = 0 WHERE id = :id").bind("id", node.id()).execute();
+            PlacementColumns.placementDisabled(h, node.id(), false);
             audit.append(h, "readmit", node.name(), "granted", Map.of("approved_by", approver, "reason", reason,
                     "attestation", latest.get().id()), now);
             return moved;

@@ -2,6 +2,7 @@ package dev.drawbridge.controller.fence;
 
 import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.PlacementColumns;
 import dev.drawbridge.controller.placement.Instance;
 import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.store.Database;
@@ -21,8 +22,10 @@ final class Steps {
 
     static FenceStep disablePlacement(Database db) {
         return storeOnly("disable-placement", (fence, node, reason) -> {
-            db.inTransaction(h -> h.createUpdate("UPDATE nodes SET placement_disabled = 1 WHERE id = :id")
-                    .bind("id", node.id()).execute());
+            db.inTransaction(h -> {
+                PlacementColumns.placementDisabled(h, node.id(), true);
+                return null;
+            });
             return FenceStep.Result.done("no new instances will be placed on " + node.name());
         });
     }

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.placement;
 
+import dev.drawbridge.controller.inventory.PlacementColumns;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,18 +14,7 @@ import org.jdbi.v3.core.Handle;
  * order, so on PostgreSQL a placing transaction locks host rows late, briefly and always in the same order.
  */
 final class Capacity {
-    /** Free memory exactly as the index {@code nodes_placement} (V7) has it; an equivalent expression would miss it. */
-    private static final String FREE_MB = "COALESCE(n.capacity_memory_mb, 0) - n.used_memory_mb";
-    private static final String FREE_CPUS = "COALESCE(n.capacity_cpus, 0) - n.used_cpus";
-    static final String CHOOSE = "SELECT n.id, n.name, " + FREE_CPUS + " AS free_cpus, " + FREE_MB
-            + " AS free_mb FROM nodes n"
-            + " WHERE n.state = 'active' AND n.placement_disabled = 0 AND n.verdict = 'trusted'"
-            + " AND n.verdict_at >= :fresh AND n.id <> :avoid"
-            + " AND " + FREE_CPUS + " >= :cpus AND " + FREE_MB + " >= :mem"
-            + " ORDER BY " + FREE_MB + " DESC, n.name LIMIT :limit";
     private static final long[] NONE = {0, 0};
-
-    private record Candidate(String id, String name, long freeCpus, long freeMb) {}
 
     private final Handle h;
     /** Per host id: CPUs and MiB this transaction has taken (negative: given back) and not written yet. */
@@ -43,15 +33,11 @@ final class Capacity {
         // The index still shows the hosts this transaction has taken room on with their stored free memory, so each
         // such host can stand ahead of where it now belongs; the right host is among the first (those + 1) rows.
         // Hosts given room back are the avoided origin, never candidates, so the rows never miss one of them.
-        List<Candidate> rows = h.createQuery(CHOOSE)
-                .bind("fresh", freshSince).bind("avoid", avoid.orElse("")).bind("cpus", cpus).bind("mem", memoryMb)
-                .bind("limit", pending.size() + 1)
-                .map((rs, ctx) -> new Candidate(rs.getString("id"), rs.getString("name"), rs.getLong("free_cpus"),
-                        rs.getLong("free_mb")))
-                .list();
-        Candidate best = null;
+        List<PlacementColumns.Room> rows = PlacementColumns.hosts(h, cpus, memoryMb, freshSince, avoid.orElse(""),
+                pending.size() + 1);
+        PlacementColumns.Room best = null;
         long bestFreeMb = 0;
-        for (Candidate c : rows) {
+        for (PlacementColumns.Room c : rows) {
             long[] taken = pending.getOrDefault(c.id(), NONE);
             long freeMb = c.freeMb() - taken[1];
             // Host names are ASCII (host-name rule), where String order is the stores' byte order.
@@ -78,8 +64,7 @@ final class Capacity {
     void write() {
         pending.forEach((id, taken) -> {
             if (taken[0] != 0 || taken[1] != 0) {
-                h.createUpdate("UPDATE nodes SET used_cpus = used_cpus + :cpus, used_memory_mb = used_memory_mb + :mem"
-                        + " WHERE id = :id").bind("cpus", taken[0]).bind("mem", taken[1]).bind("id", id).execute();
+                PlacementColumns.use(h, id, taken[0], taken[1]);
             }
         });
         pending.clear();

@@ -37,15 +37,23 @@ public final class Placement {
         this.verdictMaxAge = verdictMaxAge;
     }
 
-    /**
-     * The query that chooses a host (parameters {@code fresh}, {@code avoid}, {@code cpus}, {@code mem} and
-     * {@code limit}), for benchmarks that time and explain the real thing rather than a copy of it.
-     */
-    public static String hostQuery() {
-        return Capacity.CHOOSE;
+    /** An instance of that name already exists. */
+    public static final class NameTaken extends RuntimeException {
+        NameTaken(String name, Throwable cause) {
+            super("an instance named '" + name + "' exists", cause);
+        }
     }
 
+    /** Places a new instance on a trusted host with room, or leaves it pending; {@link NameTaken} if the name is used. */
     public Instance create(String name, int cpus, long memoryMb, String actor) {
+        try {
+            return place(name, cpus, memoryMb, actor);
+        } catch (dev.drawbridge.controller.store.StoreConflict e) {
+            throw new NameTaken(name, e);
+        }
+    }
+
+    private Instance place(String name, int cpus, long memoryMb, String actor) {
         Instant now = clock.instant();
         return inPlacingTransaction(h -> {
             Capacity capacity = new Capacity(h);

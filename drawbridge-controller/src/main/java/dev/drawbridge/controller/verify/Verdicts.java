@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.VerdictColumns;
 import dev.drawbridge.controller.store.Database;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,15 +67,13 @@ public final class Verdicts {
                 nonceHex);
         db.inTransaction(h -> {
             owed.ifPresent(p -> insertHistory(h, List.of(Map.entry(nodeId, p))));
-            String previous = h.createQuery("SELECT verdict FROM nodes WHERE id = :id").bind("id", nodeId)
-                    .mapTo(String.class).findFirst().orElse("");
+            String previous = VerdictColumns.verdict(h, nodeId).map(VerdictColumns.Stored::verdict).orElse("");
             h.createUpdate("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce, pcrs)"
                             + " VALUES (:id, :node, :at, :verdict, :reasons, :nonce, :pcrs)")
                     .bind("pcrs", provenPcrs.orElse(null))
                     .bind("id", rec.id()).bind("node", nodeId).bind("at", now.toEpochMilli())
                     .bind("verdict", verdict.wire()).bind("reasons", write(reasons)).bind("nonce", nonceHex).execute();
-            h.createUpdate("UPDATE nodes SET verdict = :v, verdict_at = :at WHERE id = :id")
-                    .bind("v", verdict.wire()).bind("at", now.toEpochMilli()).bind("id", nodeId).execute();
+            VerdictColumns.setVerdict(h, nodeId, verdict.wire(), now.toEpochMilli());
             if (!verdict.wire().equals(previous)) {
                 audit.append(h, "attestation", nodeName, verdict.wire(), Map.of("node", nodeId, "reasons",
                         String.join("; ", reasons)), now);
@@ -128,11 +127,8 @@ public final class Verdicts {
         int[] updated;
         try {
             updated = db.inTransaction(h -> {
-                var update = h.prepareBatch("UPDATE nodes SET verdict_at = :at WHERE id = :id AND verdict = :v"
-                        + " AND verdict_at < :at");
-                batch.forEach(e -> update.bind("at", e.getValue().at()).bind("id", e.getKey())
-                        .bind("v", e.getValue().verdict()).add());
-                int[] counts = update.execute();
+                int[] counts = VerdictColumns.refresh(h, batch.stream().map(e -> new VerdictColumns.Refresh(
+                        e.getKey(), e.getValue().verdict(), e.getValue().at())).toList());
                 insertHistory(h, batch);
                 return counts;
             });
@@ -169,15 +165,9 @@ public final class Verdicts {
 
     /** The node's verdict now: its latest, or unknown when there is none or it is older than the maximum age. */
     public Verdict current(String nodeId) {
-        return db.read(h -> h.createQuery("SELECT verdict, verdict_at FROM nodes WHERE id = :id")
-                .bind("id", nodeId).map((rs, ctx) -> {
-                    String v = rs.getString("verdict");
-                    long at = rs.getLong("verdict_at");
-                    if (v == null || rs.wasNull() || clock.instant().minus(maxAge).isAfter(Instant.ofEpochMilli(at))) {
-                        return Verdict.UNKNOWN;
-                    }
-                    return Verdict.valueOf(v.toUpperCase(java.util.Locale.ROOT));
-                }).findFirst().orElse(Verdict.UNKNOWN));
+        return db.read(h -> VerdictColumns.verdict(h, nodeId))
+                .filter(v -> !clock.instant().minus(maxAge).isAfter(Instant.ofEpochMilli(v.at())))
+                .map(v -> Verdict.valueOf(v.verdict().toUpperCase(java.util.Locale.ROOT))).orElse(Verdict.UNKNOWN);
     }
 
     public List<AttestationRecord> history(String nodeId, int limit) {
@@ -209,8 +199,7 @@ public final class Verdicts {
             String pcrs = latest.getValue().orElseThrow(() -> new IllegalStateException("the latest attestation of "
                     + nodeName + " proved no PCR values (bad signature, nonce or digest): nothing to accept"));
             // updated_at moves so the conductor's cached schedule picks up the new reference values at once.
-            h.createUpdate("UPDATE nodes SET reference_pcrs = :p, updated_at = :at WHERE id = :id").bind("p", pcrs)
-                    .bind("at", now.toEpochMilli()).bind("id", nodeId).execute();
+            VerdictColumns.setReference(h, nodeId, pcrs, now.toEpochMilli());
             audit.append(h, "baseline.accept", nodeName, "granted", Map.of("approved_by", approver, "reason", reason,
                     "attestation", latest.getKey(), "pcrs", pcrs), now);
             return Map.of("attestation", latest.getKey(), "pcrs", pcrs);
