@@ -101,8 +101,19 @@ public final class SlowClientsBench {
                     OutputStream out = s.getOutputStream();
                     out.write("GET /v1/nodes HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
+                    // Waits 5 s between header lines by reading, so a close by the server is seen at once.
+                    s.setSoTimeout(5_000);
                     for (int i = 0; ; i++) {
-                        Thread.sleep(5_000);
+                        try {
+                            if (s.getInputStream().read() < 0) {
+                                throw new java.io.EOFException("closed by the server");
+                            }
+                        } catch (java.net.SocketTimeoutException quiet) {
+                            // the server said nothing for 5 s: send the next line
+                        }
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new InterruptedException();
+                        }
                         out.write(("X-Slow-" + i + ": a\r\n").getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                     }

@@ -98,7 +98,7 @@ public final class Conductor implements AutoCloseable {
                                    java.util.List<java.security.cert.X509Certificate> ekCas,
                                    int fenceUnreachableAfter, Duration nodeLifetime) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
-        ProvisioningStore store = new ProvisioningStore(db, nodes, certificates, audit, metrics, verdicts::golden, verdicts::flush);
+        ProvisioningStore store = new ProvisioningStore(db, nodes, certificates, metrics, verdicts::golden, verdicts::flush);
         Attestor attestor = new Attestor();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);

@@ -1,7 +1,6 @@
 package dev.drawbridge.controller.conductor;
 
 import dev.drawbridge.controller.enroll.CertificateRepository;
-import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.ConductorColumns;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
@@ -31,7 +30,6 @@ final class ProvisioningStore {
     private final Database db;
     private final NodeRepository nodes;
     private final CertificateRepository certificates;
-    private final AuditLog audit;
     private final ConductorMetrics metrics;
     private final Set<String> changed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Writes the repeated verdicts waiting to be refreshed; returns how many there were. */
@@ -47,7 +45,7 @@ final class ProvisioningStore {
     /** The group golden values, from the one place that stores them ({@code Verdicts}). */
     private final java.util.function.Supplier<Map<String, Map<Integer, String>>> golden;
 
-    ProvisioningStore(Database db, NodeRepository nodes, CertificateRepository certificates, AuditLog audit,
+    ProvisioningStore(Database db, NodeRepository nodes, CertificateRepository certificates,
                       ConductorMetrics metrics,
                       java.util.function.Supplier<Map<String, Map<Integer, String>>> golden,
                       java.util.function.IntSupplier flushVerdicts) {
@@ -57,7 +55,6 @@ final class ProvisioningStore {
         this.db = db;
         this.nodes = nodes;
         this.certificates = certificates;
-        this.audit = audit;
     }
 
     record Work(Node node, Optional<Job> job, Optional<Instant> deadline, Optional<String> pinned,
@@ -303,17 +300,10 @@ final class ProvisioningStore {
 
     Optional<Node> transition(Node node, Lifecycle.Event event, Optional<String> reason, Optional<Instant> deadline,
                               Optional<Job> job, Instant now) {
-        // The transition and its audit event commit together, before anything is done about them.
+        // The transition and its audit event (written by the repository) commit together, before anything is done.
         metrics.wrote("transition");
         changed.add(node.id());
-        return db.inTransaction(h -> {
-            Optional<Node> moved = nodes.transition(h, node.id(), node.state(), event, reason, deadline,
-                    job.map(Job::json), now);
-            moved.ifPresent(m -> audit.append(h, "node.state", m.name(), event == Lifecycle.Event.FAIL
-                    || event == Lifecycle.Event.TIMEOUT ? "error" : "granted", reason.isPresent()
-                    ? Map.of("from", node.state().wire(), "to", m.state().wire(), "reason", reason.get())
-                    : Map.of("from", node.state().wire(), "to", m.state().wire()), now));
-            return moved;
-        });
+        return db.inTransaction(h -> nodes.transition(h, node.id(), node.state(), event, reason, deadline,
+                job.map(Job::json), now));
     }
 }

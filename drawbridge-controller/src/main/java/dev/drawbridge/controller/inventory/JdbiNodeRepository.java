@@ -4,7 +4,9 @@ import dev.drawbridge.controller.store.StoreException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -16,6 +18,8 @@ import org.jdbi.v3.core.statement.Update;
 
 /** {@link NodeRepository} in portable SQL over the {@code nodes} table. */
 final class JdbiNodeRepository implements NodeRepository {
+    /** Every state change is audited in the transaction that makes it. */
+    private final AuditLog audit = AuditLog.jdbi();
     private static final String COLUMNS =
             "id, name, macs, labels, bmc_address, agent_address, state, reason, created_at, updated_at, version,"
             + " system_uuid, mode, last_seen, progress, unreachable, bmc_username, bmc_password_ref";
@@ -129,7 +133,18 @@ final class JdbiNodeRepository implements NodeRepository {
                 .bind("id", id)
                 .bind("from", from.wire())
                 .execute();
-        return n == 1 ? find(h, id) : Optional.empty();
+        if (n != 1) {
+            return Optional.empty();
+        }
+        Node moved = find(h, id).orElseThrow();
+        Map<String, String> detail = new LinkedHashMap<>();
+        detail.put("from", from.wire());
+        detail.put("to", to.wire());
+        detail.put("event", event.name().toLowerCase(Locale.ROOT));
+        reason.ifPresent(r -> detail.put("reason", r));
+        audit.append(h, "node.state", moved.name(), event == Lifecycle.Event.FAIL || event == Lifecycle.Event.TIMEOUT
+                ? "error" : "granted", detail, now);
+        return Optional.of(moved);
     }
 
     @Override

@@ -40,9 +40,10 @@ public interface NodeRepository {
     boolean delete(Handle h, String id);
 
     /**
-     * Moves a node by the {@link Lifecycle} table from {@code from}, setting its reason, deadline and job;
-     * empty when the node is no longer in {@code from}. Throws IllegalStateException when the table has no
-     * such move. The only way a node's state changes.
+     * Moves a node by the {@link Lifecycle} table from {@code from}, setting its reason, deadline and job, and appends
+     * the {@code node.state} audit event (from, to, event, reason) in the same transaction; empty when the node is no
+     * longer in {@code from}. Throws IllegalStateException when the table has no such move. The only way a node's
+     * state changes.
      */
     Optional<Node> transition(Handle h, String id, NodeState from, Lifecycle.Event event, Optional<String> reason,
                               Optional<Instant> deadline, Optional<String> job, Instant now);
