@@ -81,7 +81,7 @@ public final class NodeActions {
             if (node.agentAddress().isEmpty()) {
                 throw new Refused("node " + node.name() + " has no agent_address: set it before " + action, false);
             }
-            Job job = Job.start(action, params(node, action, input));
+            Job job = Job.start(Job.Action.parse(action), params(node, action, input));
             Node n = nodes.transition(h, node.id(), node.state(), event, Optional.empty(),
                     Optional.of(now.plus(deadline(to))), Optional.of(job.json()), now)
                     .orElseThrow(() -> new Refused("node " + node.name() + " changed state meanwhile; try again", true));
@@ -95,7 +95,7 @@ public final class NodeActions {
 
     /** The job a readmitted node runs: a new key and certificate over mTLS, as fencing revoked the old ones. */
     public String reissueJob() {
-        return Job.start("reissue", Map.of()).json();
+        return Job.start(Job.Action.REISSUE, Map.of()).json();
     }
 
     public Duration enrollingDeadline() {

@@ -91,9 +91,9 @@ final class NodeDriver {
             return;
         }
         Job job = w.job().get();
-        boolean enrolled = node.state() != NodeState.ENROLLING || job.phase().equals("verify")
-                || job.action().equals("reissue");
-        if (job.phase().equals("verify")) {
+        boolean enrolled = node.state() != NodeState.ENROLLING || job.phase() == Job.Phase.VERIFY
+                || job.action() == Job.Action.REISSUE;
+        if (job.phase() == Job.Phase.VERIFY) {
             // A kept connection may still carry the agent's previous certificate (revoked, after a readmission):
             // handshake again so the check, and the key pinned from it, are of the certificate just installed.
             client.drop(node);
@@ -120,7 +120,7 @@ final class NodeDriver {
         Node node = w.node();
         Phases.Request req = phases.request(node, job);
         Reply r = client.post(node, "/v1/commands", Map.of("name", req.command(), "params", req.params()), enrolled);
-        if (job.phase().equals("install") && servesIssued(job, r)) {
+        if (job.phase() == Job.Phase.INSTALL && servesIssued(job, r)) {
             // Installed already: an earlier submit reached the agent but its answer did not reach us (a timeout
             // under load). The agent now serves exactly the certificate we issued it, so the phase is done.
             return job.nextPhase().<PhaseOutcome>map(PhaseOutcome.Advanced::new).orElse(new PhaseOutcome.Done());
@@ -147,7 +147,7 @@ final class NodeDriver {
     private PhaseOutcome follow(Work w, Job job, boolean enrolled) throws Unreachable {
         Node node = w.node();
         Reply r = client.get(node, "/v1/commands/" + job.commandId().get(), enrolled);
-        if (r.status() == 403 && job.phase().equals("install")) {
+        if (r.status() == 403 && job.phase() == Job.Phase.INSTALL) {
             // The agent switched to its new certificate and now wants our client certificate.
             return job.nextPhase().<PhaseOutcome>map(PhaseOutcome.Advanced::new).orElse(new PhaseOutcome.Done());
         }
@@ -156,7 +156,7 @@ final class NodeDriver {
             return wrongKey.get();
         }
         if (r.status() == 404) {
-            return new PhaseOutcome.Advanced(new Job(job.action(), job.phase(), Optional.empty(), job.params()));
+            return new PhaseOutcome.Advanced(job.retry());
         }
         if (!r.ok()) {
             throw new Unreachable("agent answered " + r.status() + " for command " + job.commandId().get());
@@ -179,7 +179,7 @@ final class NodeDriver {
      * agent's payload was used by that enrollment.
      */
     private PhaseOutcome reuseIdentity(Work w, Job job, Reply r, PhaseOutcome judged) {
-        if (!job.action().equals("manage") || !job.phase().equals("hardware")
+        if (job.action() != Job.Action.MANAGE || job.phase() != Job.Phase.HARDWARE
                 || !(judged instanceof PhaseOutcome.Advanced a) || r.peer().isEmpty()) {
             return judged;
         }

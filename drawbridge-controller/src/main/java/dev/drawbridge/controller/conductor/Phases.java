@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.conductor;
 
+import dev.drawbridge.controller.conductor.Job.Phase;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.enroll.EnrollmentRefused;
 import dev.drawbridge.controller.enroll.EnrollmentService;
@@ -49,11 +50,11 @@ final class Phases {
     Optional<PhaseOutcome> skip(Job job) {
         boolean noTpm = job.params().containsKey("no_tpm");
         if (job.params().containsKey("reuse_identity")
-                && (job.phase().equals("prove") || job.phase().equals("csr") || job.phase().equals("install"))) {
+                && (job.phase() == Phase.PROVE || job.phase() == Phase.CSR || job.phase() == Phase.INSTALL)) {
             return Optional.of(next(job)); // the agent keeps the identity it was enrolled with (NodeDriver)
         }
-        if (job.phase().equals("baseline") && noTpm
-                || job.phase().equals("credential") && (noTpm || !job.params().containsKey("ek_public"))) {
+        if (job.phase() == Phase.BASELINE && noTpm
+                || job.phase() == Phase.CREDENTIAL && (noTpm || !job.params().containsKey("ek_public"))) {
             return Optional.of(next(job));
         }
         return Optional.empty();
@@ -61,7 +62,7 @@ final class Phases {
 
     /** Judges a FAILED command: an agent without a TPM may still be managed (it just never becomes trusted). */
     PhaseOutcome failed(Job job, String error) {
-        if (job.phase().equals("ak") && error.contains("no TPM")) {
+        if (job.phase() == Phase.AK && error.contains("no TPM")) {
             return next(job.with("no_tpm", "true"));
         }
         return new PhaseOutcome.Failed(job.phase() + " failed: " + error);
@@ -72,25 +73,25 @@ final class Phases {
 
     Request request(Node node, Job job) {
         return switch (job.phase()) {
-            case "hardware" -> new Request(Commands.HARDWARE_GET_INFO, Map.of(), job);
-            case "prove" -> {
+            case HARDWARE -> new Request(Commands.HARDWARE_GET_INFO, Map.of(), job);
+            case PROVE -> {
                 byte[] nonce = new byte[32];
                 random.nextBytes(nonce);
                 String b64 = Base64.getUrlEncoder().withoutPadding().encodeToString(nonce);
                 yield new Request(Commands.IDENTITY_PROVE_TICKET, Map.of("nonce", b64), job.with("nonce", b64));
             }
-            case "set_info" -> new Request(Commands.NODE_SET_INFO, Map.of("node_id", node.id(), "node_name",
+            case SET_INFO -> new Request(Commands.NODE_SET_INFO, Map.of("node_id", node.id(), "node_name",
                     node.name(), "labels", node.labels()), job);
-            case "csr" -> new Request(Commands.IDENTITY_CREATE_CSR, Map.of(), job);
-            case "install" -> new Request(Commands.IDENTITY_INSTALL_CERTIFICATE, Map.of("certificate",
+            case CSR -> new Request(Commands.IDENTITY_CREATE_CSR, Map.of(), job);
+            case INSTALL -> new Request(Commands.IDENTITY_INSTALL_CERTIFICATE, Map.of("certificate",
                     job.param("certificate"), "chain", List.of(job.param("root"))), job);
-            case "erase" -> new Request(Commands.CLEAN_ERASE_DEVICES, Map.of("devices",
+            case ERASE -> new Request(Commands.CLEAN_ERASE_DEVICES, Map.of("devices",
                     List.of(job.param("devices").split(","))), job);
-            case "write" -> new Request(Commands.DEPLOY_WRITE_IMAGE, Map.of("url", job.param("image_url"),
+            case WRITE -> new Request(Commands.DEPLOY_WRITE_IMAGE, Map.of("url", job.param("image_url"),
                     "sha256", job.param("image_sha256"), "target", job.param("target")), job);
-            case "reboot" -> new Request(Commands.POWER_REBOOT, Map.of(), job);
-            case "ak" -> new Request(Commands.ATTESTATION_GET_AK, Map.of(), job);
-            case "credential" -> {
+            case REBOOT -> new Request(Commands.POWER_REBOOT, Map.of(), job);
+            case AK -> new Request(Commands.ATTESTATION_GET_AK, Map.of(), job);
+            case CREDENTIAL -> {
                 // TPM2_MakeCredential for the EK and the AK's Name: only the TPM holding both can recover the secret.
                 byte[] secret = new byte[32];
                 random.nextBytes(secret);
@@ -102,12 +103,13 @@ final class Phases {
                         Base64.getEncoder().encodeToString(made.toTpm2ToolsFile())),
                         job.with("credential_secret", Base64.getEncoder().encodeToString(secret)));
             }
-            case "baseline" -> {
+            case BASELINE -> {
                 byte[] nonce = attestor.nonce();
                 yield new Request(Commands.ATTESTATION_QUOTE, Attestor.request(nonce), job.with("nonce",
                         Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)));
             }
-            default -> throw new IllegalStateException("no request for phase " + job.phase());
+            case VERIFY -> throw new IllegalStateException("the verify phase sends no command (NodeDriver checks the"
+                    + " served certificate itself)");
         };
     }
 
@@ -117,9 +119,9 @@ final class Phases {
      */
     PhaseOutcome succeeded(Node node, Job job, JsonNode result, String fingerprint) {
         return switch (job.phase()) {
-            case "hardware" -> hardware(node, job, result);
-            case "prove" -> prove(node, job, result, fingerprint);
-            case "ak" -> {
+            case HARDWARE -> hardware(node, job, result);
+            case PROVE -> prove(node, job, result, fingerprint);
+            case AK -> {
                 Job j = job.with("ak_public", result.path("ak_public").asText())
                         .with("ak_qn", result.path("ak_qualified_name").asText());
                 Optional<String> ekProblem = ekCertificateProblem(result);
@@ -128,14 +130,14 @@ final class Phases {
                 }
                 yield next(result.hasNonNull("ek_public") ? j.with("ek_public", result.path("ek_public").asText()) : j);
             }
-            case "credential" -> {
+            case CREDENTIAL -> {
                 boolean bound = dev.drawbridge.attestation.Credentials.check(Base64.getDecoder().decode(
                         job.param("credential_secret")), Base64.getDecoder().decode(result.path("secret").asText("")));
                 yield bound ? next(job.with("credential_secret", "").with("ak_bound", "true"))
                         : new PhaseOutcome.Failed("the attestation key is not bound to this TPM's endorsement key:"
                         + " credential activation returned the wrong secret");
             }
-            case "baseline" -> {
+            case BASELINE -> {
                 var verdict = attestor.judge(node.id(), result, Attestor.key(job.param("ak_public"), job.param("ak_qn")),
                         Base64.getUrlDecoder().decode(job.param("nonce")), Map.of());
                 if (verdict instanceof dev.drawbridge.attestation.Verdict.Trusted t) {
@@ -147,9 +149,9 @@ final class Phases {
                 }
                 yield new PhaseOutcome.Failed("the baseline quote did not verify: " + Attestor.reasons(verdict));
             }
-            case "csr" -> {
+            case CSR -> {
                 try {
-                    var granted = job.action().equals("reissue")
+                    var granted = job.action() == Job.Action.REISSUE
                             ? enrollment.reissue(node.id(), result.path("csr").asText())
                             : enrollment.enrollProven(node.id(), job.param("ticket_id"), result.path("csr").asText());
                     yield next(job.with("certificate", granted.certificate().pem()).with("root", granted.chain().get(0)));

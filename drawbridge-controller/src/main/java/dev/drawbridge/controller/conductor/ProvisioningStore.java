@@ -21,6 +21,7 @@ import java.util.Set;
  * last learnt from the agent. State changes still go through {@link NodeRepository#transition} only.
  */
 final class ProvisioningStore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProvisioningStore.class);
     private static final Set<NodeState> LOOKED_AFTER = EnumSet.of(NodeState.ENROLLING, NodeState.MANAGEABLE,
             NodeState.CLEANING, NodeState.AVAILABLE, NodeState.DEPLOYING, NodeState.ACTIVE, NodeState.RESCUING,
             NodeState.RESCUE, NodeState.FENCED);
@@ -132,7 +133,16 @@ final class ProvisioningStore {
         Optional<AttestInfo> att = r.akPublic().map(a -> new AttestInfo(KEYS.computeIfAbsent(
                 a + "|" + r.akQualifiedName().orElse(null), k -> Attestor.key(a, r.akQualifiedName().orElse(null))),
                 reference(r.referencePcrs().orElse(null))));
-        return new Work(null, r.job().map(Job::parse), r.deadline(), r.pinned(), att);
+        Optional<Job> job;
+        try {
+            job = r.job().map(Job::parse);
+        } catch (IllegalStateException e) {
+            // A job this build cannot read (written by another version, or damaged): the node fails with no job
+            // recorded, and the log names the node and what was stored.
+            LOG.error("node {}: {}", r.id(), e.getMessage());
+            job = Optional.empty();
+        }
+        return new Work(null, job, r.deadline(), r.pinned(), att);
     }
 
     /** Saves the job's progress (phase, command id) while the node stays in {@code state}. */

@@ -124,7 +124,7 @@ class AgentRepliesFuzzTest {
         fields.put("disks", i -> list(i, d -> object(d, Map.of("name", AgentRepliesFuzzTest::text,
                 "size_bytes", AgentRepliesFuzzTest::number, "path", AgentRepliesFuzzTest::text,
                 "root", x -> BooleanNode.valueOf(x.consumeBoolean())))));
-        judge(Job.start("manage", Map.of()), object(in, fields), "");
+        judge(Job.start(Job.Action.MANAGE, Map.of()), object(in, fields), "");
     }
 
     /** A ticket proof: the ticket id (the node's own one, or not) and a proof of any shape. */
@@ -135,7 +135,8 @@ class AgentRepliesFuzzTest {
         fields.put("proof", i -> TextNode.valueOf(i.consumeBoolean()
                 ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(i.consumeBytes(40))
                 : i.consumeString(64)));
-        Job prove = new Job("manage", "prove", Optional.empty(), Map.of("nonce", "AAAAAAAAAAAAAAAAAAAAAA"));
+        Job prove = new Job(Job.Action.MANAGE, Job.Phase.PROVE, Optional.empty(),
+                Map.of("nonce", "AAAAAAAAAAAAAAAAAAAAAA"));
         String fingerprint = in.consumeBoolean() ? "00" : java.util.HexFormat.of().formatHex(in.consumeBytes(32));
         judge(prove, object(in, fields), fingerprint);
     }

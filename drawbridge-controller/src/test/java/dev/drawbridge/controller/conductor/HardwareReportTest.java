@@ -29,7 +29,7 @@ class HardwareReportTest {
     })
     void aBadReportFailsTheNodeNamingTheField(String why, String json, String named) throws Exception {
         Phases phases = new Phases(null, (n, t) -> Optional.empty(), null, List.of());
-        Job job = Job.start("manage", Map.of());
+        Job job = Job.start(Job.Action.MANAGE, Map.of());
         PhaseOutcome o = phases.succeeded(NODE, job, Wire.JSON.readTree(json), "");
         assertThat(o).isInstanceOf(PhaseOutcome.Failed.class);
         String reason = ((PhaseOutcome.Failed) o).reason();
