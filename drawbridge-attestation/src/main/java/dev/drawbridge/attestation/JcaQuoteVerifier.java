@@ -55,7 +55,11 @@ final class JcaQuoteVerifier implements QuoteVerifier {
             // Unauthenticated values say nothing about the machine, so only compare authenticated ones.
             checkReference(attest.pcrSelect(), pcrs, exp.reference(), reasons);
         }
-        return reasons.isEmpty() ? new Verdict.Trusted(attest, pcrs) : new Verdict.Failed(reasons);
+        if (reasons.isEmpty()) {
+            return new Verdict.Trusted(attest, pcrs);
+        }
+        boolean onlyReference = reasons.stream().allMatch(r -> r.code() == FailureCode.REFERENCE_MISMATCH);
+        return new Verdict.Failed(reasons, onlyReference ? Optional.of(pcrs) : Optional.empty());
     }
 
     private static void fail(List<Verdict.Reason> reasons, FailureCode code, String detail) {

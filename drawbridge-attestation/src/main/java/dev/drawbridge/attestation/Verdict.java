@@ -9,12 +9,21 @@ public sealed interface Verdict {
     record Trusted(TpmsAttest attest, PcrValues pcrs) implements Verdict {}
 
     /** The quote failed; {@code reasons} is never empty. */
-    record Failed(List<Reason> reasons) implements Verdict {
+    record Failed(List<Reason> reasons, java.util.Optional<PcrValues> proven) implements Verdict {
+        /**
+         * {@code proven}: the PCR values the quote still proved, present only when every reason is a reference
+         * mismatch (signature, nonce, clock, selection and digest were good, so the values are the machine's real
+         * ones, to show or to accept as a new baseline).
+         */
         public Failed {
             reasons = List.copyOf(reasons);
             if (reasons.isEmpty()) {
                 throw new IllegalArgumentException("a failed verdict needs a reason");
             }
+        }
+
+        public Failed(List<Reason> reasons) {
+            this(reasons, java.util.Optional.empty());
         }
 
         public boolean has(FailureCode code) {

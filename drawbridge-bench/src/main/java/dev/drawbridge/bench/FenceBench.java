@@ -258,7 +258,7 @@ public final class FenceBench {
             verdicts.record(id, name, dev.drawbridge.controller.verify.Verdict.UNTRUSTED, reasons,
                     HexFormat.of().formatHex(nonce));
             long t1 = System.nanoTime();
-            Fence fence = fences.fence(id, "attestation", "attestation failed: " + String.join("; ", reasons), "conductor");
+            Fence fence = fences.fence(id, dev.drawbridge.controller.fence.Trigger.ATTESTATION, "attestation failed: " + String.join("; ", reasons), "conductor");
             long t2 = System.nanoTime();
 
             double timerMs = (timer.totalTime(TimeUnit.NANOSECONDS) - timerBefore) / 1e6;

@@ -98,9 +98,9 @@ import org.jdbi.v3.core.Handle;
  *
  * <p><b>The storm.</b> Victims are drawn at random (seeded) from the fleet. Each victim gets a software-TPM quote
  * whose PCR 7 no longer matches the reference, made before the release. Then one virtual thread per victim waits on
- * a latch; at the release each runs what {@code Attestation.attest} does for a failed quote: verify it, verify
- * again without reference values for the PCRs it proved ({@code Attestor.proven}), {@code Verdicts.recordRoutine}
- * of the untrusted verdict, then {@code FenceService.fence(id, "attestation", reason, "conductor")}. Per victim,
+ * a latch; at the release each runs what {@code Attestation.attest} does for a failed quote: judge it once with
+ * {@code QuoteJudge.judge} (which returns the PCRs it proved with the verdict), {@code Verdicts.recordRoutine}
+ * of the untrusted verdict, then {@code FenceService.fence(id, ATTESTATION, reason, "conductor")}. Per victim,
  * from the release: <i>fenced</i> (the fence transaction committed: node {@code fenced}, fence record and steps),
  * <i>planned</i> (the evacuate step's placement transaction committed, every instance given a host or left
  * {@code unplaced} with a reason, and the step's status stored), and <i>returned</i> ({@code fence()} came back:
@@ -354,6 +354,8 @@ public final class FenceStormBench {
         final QuoteVerifier verifier = QuoteVerifier.create();
         final SoftwareTpm tpm = SoftwareTpm.create();
         final ReferenceValues reference;
+        final Map<Integer, String> referenceHex = new TreeMap<>();
+        final dev.drawbridge.controller.verify.QuoteJudge judge = new dev.drawbridge.controller.verify.QuoteJudge();
         final SecureRandom random = new SecureRandom();
 
         Rig(Controller controller, Duration verdictMaxAge, URI webhook) {
@@ -382,6 +384,7 @@ public final class FenceStormBench {
                 golden.put(p, tpm.pcr(p));
             }
             this.reference = ReferenceValues.of(HashAlg.SHA256, golden);
+            golden.forEach((pcr, value) -> referenceHex.put(pcr, HexFormat.of().formatHex(value)));
             tpm.extend(7, HashAlg.SHA256.digest("a boot loader nobody approved".getBytes(
                     java.nio.charset.StandardCharsets.US_ASCII)));
         }
@@ -430,27 +433,22 @@ public final class FenceStormBench {
 
         /** What Attestation.attest does when a quote fails, for a node that is not fenced yet. */
         private void failAndFence(Probe p) throws Exception {
-            Expectations exp = Expectations.of(tpm.attestationKey(), p.nonce, SELECTION, reference);
-            var v = verifier.verify(p.quote, exp);
-            if (!(v instanceof dev.drawbridge.attestation.Verdict.Failed failed)) {
+            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+            var v = judge.judge(p.host.id(), Optional.of(new dev.drawbridge.protocol.QuoteResult(
+                    b64.encodeToString(p.quote.attest()), b64.encodeToString(p.quote.signature()),
+                    b64.encodeToString(p.quote.pcrs()))), tpm.attestationKey(), p.nonce, referenceHex);
+            if (v.trusted()) {
                 throw new IllegalStateException("the tampered quote verified");
             }
-            List<String> reasons = failed.reasons().stream().map(r -> r.code() + ": " + r.detail()).toList();
-            Optional<String> proven = Optional.empty();
-            if (failed.reasons().stream().allMatch(r -> r.code() == FailureCode.REFERENCE_MISMATCH)) {
-                var again = verifier.verify(p.quote, Expectations.of(tpm.attestationKey(), p.nonce, SELECTION,
-                        ReferenceValues.none()));
-                if (again instanceof dev.drawbridge.attestation.Verdict.Trusted t) {
-                    Map<Integer, String> pcrs = new TreeMap<>();
-                    t.pcrs().bank(HashAlg.SHA256).forEach((pcr, value) -> pcrs.put(pcr, HexFormat.of().formatHex(value)));
-                    proven = Optional.of(JSON.writeValueAsString(pcrs));
-                }
-            }
+            List<String> reasons = v.reasons();
+            Optional<String> proven = v.proven().isPresent() ? Optional.of(JSON.writeValueAsString(v.proven().get()))
+                    : Optional.empty();
             p.verified = System.nanoTime();
             verdicts.recordRoutine(p.host.id(), p.host.name(), Verdict.UNTRUSTED, reasons,
                     HexFormat.of().formatHex(p.nonce), proven);
             p.verdict = System.nanoTime();
-            fences.fence(p.host.id(), "attestation", "attestation failed: " + String.join("; ", reasons), "conductor");
+            fences.fence(p.host.id(), dev.drawbridge.controller.fence.Trigger.ATTESTATION,
+                    "attestation failed: " + String.join("; ", reasons), "conductor");
             p.returned = System.nanoTime();
         }
     }

@@ -3,6 +3,7 @@ package dev.drawbridge.controller.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.fence.Fence;
+import dev.drawbridge.controller.fence.Trigger;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.placement.Instance;
 import dev.drawbridge.controller.verify.AttestationRecord;
@@ -44,7 +45,7 @@ final class FenceRoutes implements HttpService {
     private void fence(ServerRequest req, ServerResponse res) {
         Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("reason"));
         String reason = f.text("reason", REASON_MAX);
-        Fence fence = ctx.fences().fence(node(req).id(), "operator", reason, "admin");
+        Fence fence = ctx.fences().fence(node(req).id(), Trigger.OPERATOR, reason, "admin");
         Json.send(res, 201, view(fence));
     }
 

@@ -1,13 +1,13 @@
 package dev.drawbridge.controller.conductor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.drawbridge.attestation.FailureCode;
-import dev.drawbridge.attestation.Verdict;
 import dev.drawbridge.controller.conductor.AgentClient.Reply;
 import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.controller.verify.Verdicts;
+import dev.drawbridge.protocol.QuoteResult;
 import dev.drawbridge.protocol.Commands;
 import java.util.HexFormat;
 import java.util.List;
@@ -29,14 +29,14 @@ final class Attestation {
         void fence(String nodeId, String reason);
     }
 
-    private final Attestor attestor;
+    private final QuoteJudge judge;
     private final Verdicts verdicts;
     private final Fencer fencer;
     private final ConductorMetrics metrics;
 
-    Attestation(Attestor attestor, Verdicts verdicts, Fencer fencer, ConductorMetrics metrics) {
+    Attestation(QuoteJudge judge, Verdicts verdicts, Fencer fencer, ConductorMetrics metrics) {
         this.metrics = metrics;
-        this.attestor = attestor;
+        this.judge = judge;
         this.verdicts = verdicts;
         this.fencer = fencer;
     }
@@ -55,9 +55,9 @@ final class Attestation {
                    java.util.function.BiPredicate<Work, Reply> belongs) throws Unreachable {
         var info = w.attestation().orElseThrow();
         for (int attempt = 0; attempt < 2; attempt++) {
-            byte[] nonce = attestor.nonce();
+            byte[] nonce = judge.nonce();
             Reply post = client.post(w.node(), "/v1/commands", Map.of("name", Commands.ATTESTATION_QUOTE, "params",
-                    Attestor.request(nonce)), true, Optional.of(wait(client)));
+                    QuoteJudge.request(nonce)), true, Optional.of(wait(client)));
             if (attempt == 0 && !answered.check(post)) {
                 return false;
             }
@@ -71,41 +71,32 @@ final class Attestation {
             if (result == null) {
                 return false;
             }
-            Verdict v = result.has("error") ? new Verdict.Failed(List.of(new Verdict.Reason(FailureCode.MALFORMED,
-                    "the agent could not quote: " + result.path("error").asText())))
-                    : attestor.judge(w.node().id(), result, info.key(), nonce, info.reference());
-            boolean race = v instanceof Verdict.Failed f && f.reasons().stream()
-                    .allMatch(r -> r.code() == FailureCode.PCR_DIGEST_MISMATCH);
-            if (race && attempt == 0) {
+            QuoteJudge.Judgement v = result.has("error") ? QuoteJudge.agentError(result.path("error").asText())
+                    : judge.judge(w.node().id(), QuoteResult.from(result), info.key(), nonce, info.reference());
+            if (v.race() && attempt == 0) {
                 continue;
             }
             dev.drawbridge.controller.verify.Verdict verdict = v.trusted() ? dev.drawbridge.controller.verify.Verdict.TRUSTED
                     : dev.drawbridge.controller.verify.Verdict.UNTRUSTED;
-            Optional<String> proven = v.trusted() ? Optional.of(json(((Verdict.Trusted) v)))
-                    : result.has("error") ? Optional.empty()
-                    : attestor.proven(result, info.key(), nonce, v).map(Attestation::json);
+            Optional<String> proven = v.proven().map(Attestation::json);
             if (w.node().state() == NodeState.FENCED) {
                 // Readmission looks for a verdict made after the fence: a fenced node's verdicts are all kept.
                 metrics.wrote("verdict");
-                verdicts.record(w.node().id(), w.node().name(), verdict, Attestor.reasons(v),
+                verdicts.record(w.node().id(), w.node().name(), verdict, v.reasons(),
                         HexFormat.of().formatHex(nonce), proven);
             } else {
-                if (verdicts.recordRoutine(w.node().id(), w.node().name(), verdict, Attestor.reasons(v),
+                if (verdicts.recordRoutine(w.node().id(), w.node().name(), verdict, v.reasons(),
                         HexFormat.of().formatHex(nonce), proven)) {
                     metrics.wrote("verdict");
                 }
             }
             if (!v.trusted() && w.node().state() != NodeState.FENCED) {
-                LOG.warn("node {} failed attestation: {}", w.node().name(), Attestor.reasons(v));
-                fencer.fence(w.node().id(), "attestation failed: " + String.join("; ", Attestor.reasons(v)));
+                LOG.warn("node {} failed attestation: {}", w.node().name(), v.reasons());
+                fencer.fence(w.node().id(), "attestation failed: " + String.join("; ", v.reasons()));
             }
             return v.trusted();
         }
         return false;
-    }
-
-    private static String json(Verdict.Trusted t) {
-        return json(Attestor.baseline(t));
     }
 
     private static String json(Map<Integer, String> pcrs) {

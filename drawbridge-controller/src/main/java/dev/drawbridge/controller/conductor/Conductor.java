@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.conductor;
 
+import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.inventory.Lifecycle;
@@ -99,12 +100,12 @@ public final class Conductor implements AutoCloseable {
                                    int fenceUnreachableAfter, Duration nodeLifetime) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
         ProvisioningStore store = new ProvisioningStore(db, nodes, certificates, metrics, verdicts::golden, verdicts::flush);
-        Attestor attestor = new Attestor();
+        QuoteJudge attestor = new QuoteJudge();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);
         AgentClient client = new AgentClient(pinning, mutual, cfg.requestTimeout());
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
-                "attestation", reason, "conductor"), metrics);
+                dev.drawbridge.controller.fence.Trigger.ATTESTATION, reason, "conductor"), metrics);
         Renewal renewal = new Renewal(enrollment, attestor, store, metrics, clock, nodeLifetime);
         Conductor c = new Conductor(cfg, store, new NodeDriver(client, phases, store, clock, attestation, renewal),
                 clock, metrics);
@@ -338,7 +339,7 @@ public final class Conductor implements AutoCloseable {
                     : node.state().busy() ? cfg.busyPollInterval().multipliedBy(1L << Math.min(n, 6)) : backoff));
             if (fenceUnreachableAfter > 0 && n == fenceUnreachableAfter && node.state() != dev.drawbridge.controller
                     .inventory.NodeState.FENCED) {
-                fences.ifPresent(f -> f.fence(node.id(), "unreachable", "agent silent for " + n + " polls", "policy"));
+                fences.ifPresent(f -> f.fence(node.id(), dev.drawbridge.controller.fence.Trigger.UNREACHABLE, "agent silent for " + n + " polls", "policy"));
             }
             if (n == cfg.unreachableAfter() && !node.unreachable()) {
                 LOG.warn("node {} is unreachable after {} polls: {}", node.name(), n, e.getMessage());

@@ -1,6 +1,8 @@
 package dev.drawbridge.controller.conductor;
 
 import dev.drawbridge.controller.conductor.Job.Phase;
+import dev.drawbridge.controller.verify.QuoteJudge;
+import dev.drawbridge.protocol.QuoteResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.enroll.EnrollmentRefused;
 import dev.drawbridge.controller.enroll.EnrollmentService;
@@ -25,7 +27,7 @@ import java.util.Optional;
 final class Phases {
     private final EnrollmentService enrollment;
     private final TicketKeys ticketKeys;
-    private final Attestor attestor;
+    private final QuoteJudge judge;
     private final SecureRandom random = new SecureRandom();
 
     /** Looks up the proof key of a ticket made for a node. */
@@ -35,12 +37,12 @@ final class Phases {
 
     private final java.util.List<java.security.cert.X509Certificate> ekCas;
 
-    Phases(EnrollmentService enrollment, TicketKeys ticketKeys, Attestor attestor,
+    Phases(EnrollmentService enrollment, TicketKeys ticketKeys, QuoteJudge judge,
            java.util.List<java.security.cert.X509Certificate> ekCas) {
         this.ekCas = java.util.List.copyOf(ekCas);
         this.enrollment = enrollment;
         this.ticketKeys = ticketKeys;
-        this.attestor = attestor;
+        this.judge = judge;
     }
 
     /**
@@ -104,8 +106,8 @@ final class Phases {
                         job.with("credential_secret", Base64.getEncoder().encodeToString(secret)));
             }
             case BASELINE -> {
-                byte[] nonce = attestor.nonce();
-                yield new Request(Commands.ATTESTATION_QUOTE, Attestor.request(nonce), job.with("nonce",
+                byte[] nonce = judge.nonce();
+                yield new Request(Commands.ATTESTATION_QUOTE, QuoteJudge.request(nonce), job.with("nonce",
                         Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)));
             }
             case VERIFY -> throw new IllegalStateException("the verify phase sends no command (NodeDriver checks the"
@@ -138,16 +140,16 @@ final class Phases {
                         + " credential activation returned the wrong secret");
             }
             case BASELINE -> {
-                var verdict = attestor.judge(node.id(), result, Attestor.key(job.param("ak_public"), job.param("ak_qn")),
-                        Base64.getUrlDecoder().decode(job.param("nonce")), Map.of());
-                if (verdict instanceof dev.drawbridge.attestation.Verdict.Trusted t) {
+                var verdict = judge.judge(node.id(), QuoteResult.from(result), QuoteJudge.key(job.param("ak_public"),
+                        job.param("ak_qn")), Base64.getUrlDecoder().decode(job.param("nonce")), Map.of());
+                if (verdict.trusted()) {
                     try {
-                        yield next(job.with("baseline", Wire.JSON.writeValueAsString(Attestor.baseline(t))));
+                        yield next(job.with("baseline", Wire.JSON.writeValueAsString(verdict.proven().orElseThrow())));
                     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                         throw new IllegalStateException(e);
                     }
                 }
-                yield new PhaseOutcome.Failed("the baseline quote did not verify: " + Attestor.reasons(verdict));
+                yield new PhaseOutcome.Failed("the baseline quote did not verify: " + verdict.reasons());
             }
             case CSR -> {
                 try {

@@ -2,6 +2,7 @@ package dev.drawbridge.controller.conductor;
 
 import dev.drawbridge.controller.enroll.CertificateRepository;
 import dev.drawbridge.controller.inventory.ConductorColumns;
+import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
@@ -131,7 +132,7 @@ final class ProvisioningStore {
 
     private static Work work(ConductorColumns.Row r) {
         Optional<AttestInfo> att = r.akPublic().map(a -> new AttestInfo(KEYS.computeIfAbsent(
-                a + "|" + r.akQualifiedName().orElse(null), k -> Attestor.key(a, r.akQualifiedName().orElse(null))),
+                a + "|" + r.akQualifiedName().orElse(null), k -> QuoteJudge.key(a, r.akQualifiedName().orElse(null))),
                 reference(r.referencePcrs().orElse(null))));
         Optional<Job> job;
         try {

@@ -1,5 +1,7 @@
 package dev.drawbridge.controller.conductor;
 
+import dev.drawbridge.controller.verify.QuoteJudge;
+import dev.drawbridge.protocol.QuoteResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.attestation.Verdict;
 import dev.drawbridge.controller.conductor.AgentClient.Reply;
@@ -39,17 +41,17 @@ import org.slf4j.LoggerFactory;
 final class Renewal {
     private static final Logger LOG = LoggerFactory.getLogger(Renewal.class);
     private final EnrollmentService enrollment;
-    private final Attestor attestor;
+    private final QuoteJudge judge;
     private final ProvisioningStore store;
     private final ConductorMetrics metrics;
     private final Clock clock;
     private final Duration lifetime;
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
-    Renewal(EnrollmentService enrollment, Attestor attestor, ProvisioningStore store, ConductorMetrics metrics,
+    Renewal(EnrollmentService enrollment, QuoteJudge judge, ProvisioningStore store, ConductorMetrics metrics,
             Clock clock, Duration lifetime) {
         this.enrollment = enrollment;
-        this.attestor = attestor;
+        this.judge = judge;
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
@@ -102,7 +104,7 @@ final class Renewal {
 
     private X509Certificate attempt(Work w, AgentClient client, X509Certificate served) throws Failed {
         Node node = w.node();
-        byte[] nonce = attestor.nonce();
+        byte[] nonce = judge.nonce();
         JsonNode csrResult = run(client, node, Commands.IDENTITY_CREATE_CSR,
                 Map.of("nonce", Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)));
         String csr = csrResult.path("csr").asText("");
@@ -127,11 +129,12 @@ final class Renewal {
         }
         if (w.attestation().isPresent()) {
             byte[] akNonce = RenewalProof.akNonce(nonce, newKey);
-            JsonNode quote = run(client, node, Commands.ATTESTATION_QUOTE, Attestor.request(akNonce));
+            JsonNode quote = run(client, node, Commands.ATTESTATION_QUOTE, QuoteJudge.request(akNonce));
             var info = w.attestation().get();
-            Verdict v = attestor.judge(node.id(), quote, info.key(), akNonce, info.reference());
+            QuoteJudge.Judgement v = judge.judge(node.id(), QuoteResult.from(quote), info.key(), akNonce,
+                    info.reference());
             if (!v.trusted()) {
-                throw new Failed("the quote over the new key did not verify: " + String.join("; ", Attestor.reasons(v)));
+                throw new Failed("the quote over the new key did not verify: " + String.join("; ", v.reasons()));
             }
         }
         var granted = enrollment.renew(node.id(), servedSerial, csr);

@@ -63,7 +63,7 @@ public final class FenceService {
     }
 
     /** Fences a node (idempotent: a node already being fenced returns its running fence) and runs the steps. */
-    public Fence fence(String nodeIdOrName, String trigger, String reason, String actor) {
+    public Fence fence(String nodeIdOrName, Trigger trigger, String reason, String actor) {
         Instant now = clock.instant();
         String fenceId = db.inTransaction(h -> {
             Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> new IllegalArgumentException(
@@ -80,14 +80,14 @@ public final class FenceService {
             String id = UUID.randomUUID().toString();
             h.createUpdate("INSERT INTO fences (id, node_id, trigger_kind, reason, actor, status, created_at)"
                             + " VALUES (:id, :n, :t, :r, :a, 'running', :at)")
-                    .bind("id", id).bind("n", node.id()).bind("t", trigger).bind("r", reason).bind("a", actor)
+                    .bind("id", id).bind("n", node.id()).bind("t", trigger.wire()).bind("r", reason).bind("a", actor)
                     .bind("at", now.toEpochMilli()).execute();
             for (int i = 0; i < steps.size(); i++) {
                 h.createUpdate("INSERT INTO fence_steps (fence_id, ordinal, step, status, updated_at)"
                                 + " VALUES (:f, :o, :s, 'pending', :at)")
                         .bind("f", id).bind("o", i).bind("s", steps.get(i).name()).bind("at", now.toEpochMilli()).execute();
             }
-            audit.append(h, "fence", node.name(), "granted", Map.of("fence", id, "trigger", trigger, "reason", reason,
+            audit.append(h, "fence", node.name(), "granted", Map.of("fence", id, "trigger", trigger.wire(), "reason", reason,
                     "actor", actor), now);
             return id;
         });

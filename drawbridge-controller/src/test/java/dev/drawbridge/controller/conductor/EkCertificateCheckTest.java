@@ -68,14 +68,14 @@ class EkCertificateCheckTest {
         X509Certificate rootCert = cert("maker root", root, "maker root", root, true);
         X509Certificate ekCert = cert("unknown", ek, "maker root", root, false);
         X509Certificate foreign = cert("unknown", ek, "other root", other, false);
-        Phases phases = new Phases(null, (n, t) -> Optional.empty(), new Attestor(), List.of(rootCert));
+        Phases phases = new Phases(null, (n, t) -> Optional.empty(), new dev.drawbridge.controller.verify.QuoteJudge(), List.of(rootCert));
 
         assertThat(phases.ekCertificateProblem(result(ekCert, ek.getPublic()))).isEmpty();
         assertThat(phases.ekCertificateProblem(result(foreign, ek.getPublic()))).hasValueSatisfying(p ->
                 assertThat(p).contains("CHAIN_DOES_NOT_BUILD"));
         assertThat(phases.ekCertificateProblem(result(ekCert, rsa().getPublic()))).hasValueSatisfying(p ->
                 assertThat(p).contains("KEY_MISMATCH"));
-        assertThat(new Phases(null, (n, t) -> Optional.empty(), new Attestor(), List.of())
+        assertThat(new Phases(null, (n, t) -> Optional.empty(), new dev.drawbridge.controller.verify.QuoteJudge(), List.of())
                 .ekCertificateProblem(result(foreign, ek.getPublic()))).as("no CAs configured: unchecked").isEmpty();
         assertThat(Pem.certificate(ekCert.getEncoded()).getSubjectX500Principal().getName()).isEqualTo("CN=unknown");
     }

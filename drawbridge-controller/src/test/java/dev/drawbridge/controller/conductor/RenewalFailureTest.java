@@ -65,7 +65,7 @@ class RenewalFailureTest {
         registry = new SimpleMeterRegistry();
         EnrollmentService enrollment = new EnrollmentService(db, ca, NodeRepository.jdbi(), TicketRepository.jdbi(),
                 CertificateRepository.jdbi(), AuditLog.jdbi(), Clock.systemUTC(), Duration.ofHours(1));
-        renewal = new Renewal(enrollment, new Attestor(), null, new ConductorMetrics(registry), Clock.systemUTC(),
+        renewal = new Renewal(enrollment, new dev.drawbridge.controller.verify.QuoteJudge(), null, new ConductorMetrics(registry), Clock.systemUTC(),
                 Duration.ofSeconds(60));
         client = new AgentClient(SSLContext.getDefault(), SSLContext.getDefault(), Duration.ofSeconds(1));
     }

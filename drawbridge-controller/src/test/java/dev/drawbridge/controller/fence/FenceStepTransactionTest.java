@@ -63,7 +63,7 @@ class FenceStepTransactionTest {
         FenceStep before = step("before", false, n -> FenceStep.Result.done("called out"));
         FenceStep outside = step("outside", false, n -> FenceStep.Result.skipped("nothing to call"));
 
-        Fence fence = service(List.of(before, markThenFail, inStore, outside)).fence(node.id(), "operator", "test",
+        Fence fence = service(List.of(before, markThenFail, inStore, outside)).fence(node.id(), Trigger.OPERATOR, "test",
                 "tester");
 
         assertThat(fence.status()).isEqualTo("failed");
@@ -87,7 +87,7 @@ class FenceStepTransactionTest {
             return FenceStep.Result.done("seen " + seen);
         });
 
-        Fence fence = service(List.of(check)).fence(node.id(), "operator", "test", "tester");
+        Fence fence = service(List.of(check)).fence(node.id(), Trigger.OPERATOR, "test", "tester");
 
         assertThat(fence.status()).isEqualTo("done");
         assertThat(fence.steps().get(0).detail()).contains("seen 1");
@@ -109,7 +109,7 @@ class FenceStepTransactionTest {
         FenceService fences = service(List.of(step("revoke", false, n -> FenceStep.Result.done("revoked")), power,
                 notify));
 
-        Thread fencing = Thread.ofVirtual().start(() -> fences.fence(node.id(), "operator", "slow bmc", "tester"));
+        Thread fencing = Thread.ofVirtual().start(() -> fences.fence(node.id(), Trigger.OPERATOR, "slow bmc", "tester"));
         List<String> seen = List.of();
         for (int i = 0; i < 500 && !seen.equals(List.of("done", "pending", "done")); i++) {
             Thread.sleep(10);
