@@ -24,7 +24,7 @@ final class Client implements Runnable {
 
     private final int id;
     private final int stride;
-    private final Target target;
+    private final LoadTarget target;
     private final byte[][] requests;
     private Window window; // set by the coordinator before it opens the go latch, which publishes it
     private final CountDownLatch ready;
@@ -41,7 +41,7 @@ final class Client implements Runnable {
     String protocol = "";
     private Connection conn;
 
-    Client(int id, int stride, Target target, byte[][] requests, CountDownLatch ready, CountDownLatch go) {
+    Client(int id, int stride, LoadTarget target, byte[][] requests, CountDownLatch ready, CountDownLatch go) {
         this.id = id;
         this.stride = stride;
         this.target = target;

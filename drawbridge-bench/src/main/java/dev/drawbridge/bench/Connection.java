@@ -34,7 +34,7 @@ final class Connection implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static Connection open(Target target) throws IOException {
+    static Connection open(LoadTarget target) throws IOException {
         Socket s;
         if (target.tls()) {
             SSLSocket ssl = (SSLSocket) target.sslContext().getSocketFactory().createSocket();

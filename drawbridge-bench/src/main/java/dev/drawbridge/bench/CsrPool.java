@@ -51,13 +51,13 @@ final class CsrPool {
             KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
             kpg.initialize(new ECGenParameterSpec("secp256r1"));
             KeyPair kp = kpg.generateKeyPair();
-            byte[] name = Der.sequence(Der.set(Der.sequence(Der.OID_COMMON_NAME, Der.utf8(commonName))));
+            byte[] name = CsrDer.sequence(CsrDer.set(CsrDer.sequence(CsrDer.OID_COMMON_NAME, CsrDer.utf8(commonName))));
             byte[] noAttributes = {(byte) 0xA0, 0x00};
-            byte[] info = Der.sequence(new byte[] {0x02, 0x01, 0x00}, name, kp.getPublic().getEncoded(), noAttributes);
+            byte[] info = CsrDer.sequence(new byte[] {0x02, 0x01, 0x00}, name, kp.getPublic().getEncoded(), noAttributes);
             Signature s = Signature.getInstance("SHA256withECDSA");
             s.initSign(kp.getPrivate());
             s.update(info);
-            byte[] csr = Der.sequence(info, Der.sequence(Der.OID_ECDSA_WITH_SHA256), Der.bitString(s.sign()));
+            byte[] csr = CsrDer.sequence(info, CsrDer.sequence(CsrDer.OID_ECDSA_WITH_SHA256), CsrDer.bitString(s.sign()));
             return "-----BEGIN CERTIFICATE REQUEST-----\n"
                     + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(csr)
                     + "\n-----END CERTIFICATE REQUEST-----\n";

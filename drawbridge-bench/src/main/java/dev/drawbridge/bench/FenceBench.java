@@ -156,13 +156,13 @@ public final class FenceBench {
 
     private void refreshSpares() {
         for (String name : List.of("spare-a", "spare-b")) {
-            verdicts.record(nodeId(name), name, dev.drawbridge.controller.verify.Verdict.TRUSTED, List.of(), "00");
+            verdicts.record(nodeId(name), name, dev.drawbridge.controller.verify.Trust.TRUSTED, List.of(), "00");
         }
     }
 
     private void untrustSpares() {
         for (String name : List.of("spare-a", "spare-b")) {
-            verdicts.record(nodeId(name), name, dev.drawbridge.controller.verify.Verdict.UNTRUSTED,
+            verdicts.record(nodeId(name), name, dev.drawbridge.controller.verify.Trust.UNTRUSTED,
                     List.of("bench set-up: keep new instances off the spares"), "00");
         }
     }
@@ -178,7 +178,7 @@ public final class FenceBench {
             sql("UPDATE nodes SET state = 'active', capacity_cpus = 1, capacity_memory_mb = 1024,"
                     + " bmc_address = '127.0.2.1:623' WHERE name = '" + name + "'");
             String id = nodeId(name);
-            verdicts.record(id, name, dev.drawbridge.controller.verify.Verdict.TRUSTED, List.of(), "00");
+            verdicts.record(id, name, dev.drawbridge.controller.verify.Trust.TRUSTED, List.of(), "00");
             JsonNode inst = call("POST", "/v1/instances", Map.of("name", "inst-" + name, "cpus", 1, "memory_mb", 1024),
                     201);
             if (!inst.path("node_id").asText().equals(id)) {
@@ -255,7 +255,7 @@ public final class FenceBench {
             }
             List<String> reasons = ((dev.drawbridge.attestation.Verdict.Failed) verdict).reasons().stream()
                     .map(r -> r.code() + ": " + r.detail()).toList();
-            verdicts.record(id, name, dev.drawbridge.controller.verify.Verdict.UNTRUSTED, reasons,
+            verdicts.record(id, name, dev.drawbridge.controller.verify.Trust.UNTRUSTED, reasons,
                     HexFormat.of().formatHex(nonce));
             long t1 = System.nanoTime();
             Fence fence = fences.fence(id, dev.drawbridge.controller.fence.Trigger.ATTESTATION, "attestation failed: " + String.join("; ", reasons), "conductor");

@@ -29,7 +29,7 @@ import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.store.Dialect;
 import dev.drawbridge.controller.store.StoreConfig;
-import dev.drawbridge.controller.verify.Verdict;
+import dev.drawbridge.controller.verify.Trust;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CertificateAuthority;
 import dev.drawbridge.pki.IssueRequest;
@@ -444,7 +444,7 @@ public final class FenceStormBench {
             Optional<String> proven = v.proven().isPresent() ? Optional.of(JSON.writeValueAsString(v.proven().get()))
                     : Optional.empty();
             p.verified = System.nanoTime();
-            verdicts.recordRoutine(p.host.id(), p.host.name(), Verdict.UNTRUSTED, reasons,
+            verdicts.recordRoutine(p.host.id(), p.host.name(), Trust.UNTRUSTED, reasons,
                     HexFormat.of().formatHex(p.nonce), proven);
             p.verdict = System.nanoTime();
             fences.fence(p.host.id(), dev.drawbridge.controller.fence.Trigger.ATTESTATION,
@@ -565,7 +565,7 @@ public final class FenceStormBench {
             certificates(controller.ca(), db, audit, hosts);
             Verdicts verdicts = new Verdicts(db, audit, Clock.systemUTC(), Duration.ofDays(1));
             for (Host host : hosts) {
-                verdicts.record(host.id(), host.name(), Verdict.TRUSTED, List.of(), HexFormat.of().formatHex(
+                verdicts.record(host.id(), host.name(), Trust.TRUSTED, List.of(), HexFormat.of().formatHex(
                         UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
             }
             instances(db, audit, hosts, instancesPerNode);

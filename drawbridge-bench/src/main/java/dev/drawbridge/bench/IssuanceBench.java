@@ -26,7 +26,7 @@ public final class IssuanceBench {
         long made = System.nanoTime();
         byte[][] requests = Requests.build(o, CsrPool.load(o.csrs(), o.csrCache()));
         double csrSeconds = (System.nanoTime() - made) / 1e9;
-        Target target = Target.of(o.url(), o.caFile(), o.verifyHost());
+        LoadTarget target = LoadTarget.of(o.url(), o.caFile(), o.verifyHost());
 
         int before = Math.max(TcpTable.establishedTo(target.port()), 0);
         CountDownLatch ready = new CountDownLatch(o.clients());

@@ -85,7 +85,7 @@ public final class Controller implements AutoCloseable {
         dev.drawbridge.pki.ProviderStatus crypto = CryptoProviders.install();
         DataDir dir = new DataDir(Path.of(config.dataDir()));
         dir.create();
-        InetSocketAddress listen = Listen.parse(config.listen());
+        InetSocketAddress listen = ListenAddress.parse(config.listen());
         AdminToken token = new AdminToken(dir.secret("admin.token"));
         Database db = Database.open(config.store(), dir.root());
         try {

@@ -114,7 +114,7 @@ public final class ApiServer implements AutoCloseable {
             }
         });
         r.register(new OpsRoutes(ctx), new NodeRoutes(ctx), new EnrollRoutes(ctx), new CaRoutes(ctx), new ActionRoutes(ctx),
-                new AgentApiRoutes(ctx), new FenceRoutes(ctx));
+                new AgentApiRoutes(ctx), new FenceRoutes(ctx), new InstanceRoutes(ctx));
         if (ctx.config().managementConsole().enabled()) {
             r.register(new ConsoleRoutes(ctx));
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.fence.Fence;
 import dev.drawbridge.controller.fence.Trigger;
 import dev.drawbridge.controller.inventory.Node;
-import dev.drawbridge.controller.placement.Instance;
 import dev.drawbridge.controller.verify.AttestationRecord;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -14,7 +13,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
 import java.util.Set;
 
-/** Fencing, readmission, attestation history and instances. */
+/** Fencing, readmission, baselines and golden values, and attestation history. */
 final class FenceRoutes implements HttpService {
     private final ApiContext ctx;
 
@@ -30,11 +29,7 @@ final class FenceRoutes implements HttpService {
                 .post("/v1/nodes/{id}/baseline", this::acceptBaseline)
                 .put("/v1/groups/{group}/golden", this::setGolden)
                 .get("/v1/groups/{group}/golden", this::golden)
-                .get("/v1/nodes/{id}/attestations", this::attestations)
-                .post("/v1/instances", this::createInstance)
-                .get("/v1/instances", this::instances)
-                .get("/v1/instances/{id}", this::instance)
-                .delete("/v1/instances/{id}", this::deleteInstance);
+                .get("/v1/nodes/{id}/attestations", this::attestations);
     }
 
     private Node node(ServerRequest req) {
@@ -137,54 +132,6 @@ final class FenceRoutes implements HttpService {
             r.reasons().forEach(o.putArray("reasons")::add);
         }
         Json.send(res, 200, body);
-    }
-
-    private void createInstance(ServerRequest req, ServerResponse res) {
-        Fields f = Fields.of(Json.body(req, ctx.config().api().maxBodyBytes()), Set.of("name", "cpus", "memory_mb"));
-        String name = f.string("name");
-        if (!name.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
-            throw ApiException.badRequest("'name' must be a lower-case name of letters, digits and '-'");
-        }
-        int cpus = positive(f, "cpus", 1024);
-        long mem = positive(f, "memory_mb", 16 * 1024 * 1024);
-        try {
-            Json.send(res, 201, view(ctx.placement().create(name, cpus, mem, "admin")));
-        } catch (dev.drawbridge.controller.placement.Placement.NameTaken e) {
-            throw new ApiException(409, "instance-exists", "Instance exists", "an instance named '" + name + "' exists");
-        }
-    }
-
-    private static int positive(Fields f, String field, int max) {
-        long v = f.wholeNumber(field);
-        if (v < 1 || v > max) {
-            throw ApiException.badRequest("'" + field + "' must be a whole number from 1 to " + max);
-        }
-        return (int) v;
-    }
-
-    private void instances(ServerRequest req, ServerResponse res) {
-        ObjectNode body = Json.object();
-        ArrayNode items = body.putArray("items");
-        ctx.placement().list().forEach(i -> items.add(view(i)));
-        Json.send(res, 200, body);
-    }
-
-    private void instance(ServerRequest req, ServerResponse res) {
-        String id = req.path().pathParameters().get("id");
-        Json.send(res, 200, view(ctx.placement().find(id).orElseThrow(() -> ApiException.notFound("no instance '"
-                + NodeInput.abbreviate(id) + "'"))));
-    }
-
-    /** Deletes an instance and gives its room back to its host; answers with what was deleted. */
-    private void deleteInstance(ServerRequest req, ServerResponse res) {
-        String id = req.path().pathParameters().get("id");
-        Json.send(res, 200, view(ctx.placement().delete(id, "admin").orElseThrow(() -> ApiException.notFound(
-                "no instance '" + NodeInput.abbreviate(id) + "'; GET /v1/instances lists them"))));
-    }
-
-    static ObjectNode view(Instance i) {
-        return Json.object().put("id", i.id()).put("name", i.name()).put("cpus", i.cpus()).put("memory_mb", i.memoryMb())
-                .put("node_id", i.nodeId().orElse(null)).put("state", i.state()).put("reason", i.reason().orElse(null));
     }
 
     static ObjectNode view(Fence f) {

@@ -76,8 +76,8 @@ final class Attestation {
             if (v.race() && attempt == 0) {
                 continue;
             }
-            dev.drawbridge.controller.verify.Verdict verdict = v.trusted() ? dev.drawbridge.controller.verify.Verdict.TRUSTED
-                    : dev.drawbridge.controller.verify.Verdict.UNTRUSTED;
+            dev.drawbridge.controller.verify.Trust verdict = v.trusted() ? dev.drawbridge.controller.verify.Trust.TRUSTED
+                    : dev.drawbridge.controller.verify.Trust.UNTRUSTED;
             Optional<String> proven = v.proven().map(Attestation::json);
             if (w.node().state() == NodeState.FENCED) {
                 // Readmission looks for a verdict made after the fence: a fenced node's verdicts are all kept.
@@ -110,7 +110,7 @@ final class Attestation {
     /** Records an untrusted verdict for a reason outside the TPM and fences the node. */
     void distrust(Work w, String reason) {
         metrics.wrote("verdict");
-        verdicts.record(w.node().id(), w.node().name(), dev.drawbridge.controller.verify.Verdict.UNTRUSTED,
+        verdicts.record(w.node().id(), w.node().name(), dev.drawbridge.controller.verify.Trust.UNTRUSTED,
                 List.of(reason), "");
         LOG.warn("node {} is untrusted: {}", w.node().name(), reason);
         fencer.fence(w.node().id(), reason);

@@ -3,7 +3,6 @@ package dev.drawbridge.controller.conductor;
 import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.protocol.QuoteResult;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.drawbridge.attestation.Verdict;
 import dev.drawbridge.controller.conductor.AgentClient.Reply;
 import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;

@@ -7,7 +7,7 @@ import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.inventory.PlacementColumns;
 import dev.drawbridge.controller.store.Database;
-import dev.drawbridge.controller.verify.Verdict;
+import dev.drawbridge.controller.verify.Trust;
 import dev.drawbridge.controller.verify.Verdicts;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -151,8 +151,8 @@ public final class FenceService {
             Instant fencedAt = h.createQuery("SELECT MAX(created_at) FROM fences WHERE node_id = :n").bind("n", node.id())
                     .mapTo(Long.class).findFirst().map(Instant::ofEpochMilli).orElse(Instant.EPOCH);
             var latest = verdicts.latestSince(node.id(), fencedAt);
-            if (latest.isEmpty() || latest.get().verdict() != Verdict.TRUSTED
-                    || verdicts.current(node.id()) != Verdict.TRUSTED) {
+            if (latest.isEmpty() || latest.get().verdict() != Trust.TRUSTED
+                    || verdicts.current(node.id()) != Trust.TRUSTED) {
                 throw new IllegalStateException("node " + node.name() + " has no passing attestation since it was fenced"
                         + latest.map(r -> " (latest: " + r.verdict().wire() + " " + r.reasons() + ")").orElse(""));
             }

@@ -18,7 +18,7 @@ final class AuditChain {
 
     static String hash(String prevHash, long seq, Instant at, String kind, String subject, String outcome,
                        Map<String, String> detail) {
-        String canonical = Json.write(List.of(seq, at.toEpochMilli(), kind, subject, outcome, new TreeMap<>(detail)));
+        String canonical = JsonColumns.write(List.of(seq, at.toEpochMilli(), kind, subject, outcome, new TreeMap<>(detail)));
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(sha256.digest((prevHash + canonical).getBytes(StandardCharsets.UTF_8)));

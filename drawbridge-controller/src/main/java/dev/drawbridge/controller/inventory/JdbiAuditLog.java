@@ -33,7 +33,7 @@ final class JdbiAuditLog implements AuditLog {
                     .bind("kind", kind)
                     .bind("subject", subject)
                     .bind("outcome", outcome)
-                    .bind("detail", Json.write(detail))
+                    .bind("detail", JsonColumns.write(detail))
                     .bind("prev", event.prevHash())
                     .bind("hash", hash)
                     .execute();
@@ -57,7 +57,7 @@ final class JdbiAuditLog implements AuditLog {
 
     private static AuditEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
         return new AuditEvent(rs.getLong("seq"), Instant.ofEpochMilli(rs.getLong("occurred_at")), rs.getString("kind"),
-                rs.getString("subject"), rs.getString("outcome"), Json.stringMap(rs.getString("detail")),
+                rs.getString("subject"), rs.getString("outcome"), JsonColumns.stringMap(rs.getString("detail")),
                 rs.getString("prev_hash"), rs.getString("hash"));
     }
 

@@ -35,8 +35,8 @@ final class JdbiNodeRepository implements NodeRepository {
                             + " :state, NULL, :at, :at, :version, :uuid, :mode, NULL, NULL, 0, :bmcuser, :bmcref)")
                     .bind("id", node.id())
                     .bind("name", node.name())
-                    .bind("macs", Json.write(node.macs()))
-                    .bind("labels", Json.write(node.labels()))
+                    .bind("macs", JsonColumns.write(node.macs()))
+                    .bind("labels", JsonColumns.write(node.labels()))
                     .bind("bmc", node.bmcAddress().orElse(null))
                     .bind("agent", node.agentAddress().orElse(null))
                     .bind("state", node.state().wire())
@@ -104,8 +104,8 @@ final class JdbiNodeRepository implements NodeRepository {
             Update update = tx.createUpdate(sql.append(" WHERE id = :id").toString())
                     .bind("at", now.toEpochMilli())
                     .bind("id", id);
-            p.macs().ifPresent(v -> update.bind("macs", Json.write(v)));
-            p.labels().ifPresent(v -> update.bind("labels", Json.write(v)));
+            p.macs().ifPresent(v -> update.bind("macs", JsonColumns.write(v)));
+            p.labels().ifPresent(v -> update.bind("labels", JsonColumns.write(v)));
             p.bmcAddress().ifPresent(v -> update.bind("bmc", v));
             p.agentAddress().ifPresent(v -> update.bind("agent", v));
             p.systemUuid().ifPresent(v -> update.bind("uuid", v));
@@ -158,8 +158,8 @@ final class JdbiNodeRepository implements NodeRepository {
     }
 
     private static Node map(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Node(rs.getString("id"), rs.getString("name"), Json.strings(rs.getString("macs")),
-                Json.stringMap(rs.getString("labels")), Optional.ofNullable(rs.getString("bmc_address")),
+        return new Node(rs.getString("id"), rs.getString("name"), JsonColumns.strings(rs.getString("macs")),
+                JsonColumns.stringMap(rs.getString("labels")), Optional.ofNullable(rs.getString("bmc_address")),
                 Optional.ofNullable(rs.getString("agent_address")),
                 NodeState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT)),
                 Optional.ofNullable(rs.getString("reason")), Instant.ofEpochMilli(rs.getLong("created_at")),

@@ -25,7 +25,7 @@ final class FenceAgentDriver implements PowerDriver {
 
     @Override
     public PowerState status(BmcTarget target) {
-        Command.Result result = run(target, "status");
+        BmcProcess.Result result = run(target, "status");
         return switch (result.exitCode()) {
             case 0 -> PowerState.ON;
             case 2 -> PowerState.OFF;
@@ -44,13 +44,13 @@ final class FenceAgentDriver implements PowerDriver {
     }
 
     private void check(BmcTarget target, String action) {
-        Command.Result result = run(target, action);
+        BmcProcess.Result result = run(target, action);
         if (result.exitCode() != 0) {
             throw failure(target, action, result);
         }
     }
 
-    private Command.Result run(BmcTarget target, String action) {
+    private BmcProcess.Result run(BmcTarget target, String action) {
         String agent = target.option("agent").orElse("fence_ipmilan");
         if (!Path.of(agent).getFileName().toString().startsWith("fence_")) {
             throw new PowerException("not a fence agent: " + agent);
@@ -65,10 +65,10 @@ final class FenceAgentDriver implements PowerDriver {
                 "lanplus=" + target.option("lanplus").orElse("1"),
                 "cipher=" + target.option("cipher-suite").orElse(IpmitoolDriver.DEFAULT_CIPHER_SUITE),
                 "power_wait=0") + "\n";
-        return Command.run(List.of(agent), Map.of(), stdin, timeout);
+        return BmcProcess.run(List.of(agent), Map.of(), stdin, timeout);
     }
 
-    private static PowerException failure(BmcTarget target, String action, Command.Result result) {
+    private static PowerException failure(BmcTarget target, String action, BmcProcess.Result result) {
         // Python agents print a DeprecationWarning on every run; it says nothing about the BMC.
         String reason = result.stderr().lines()
                 .filter(line -> !line.isBlank())

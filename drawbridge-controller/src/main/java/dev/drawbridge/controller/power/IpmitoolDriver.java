@@ -51,7 +51,7 @@ final class IpmitoolDriver implements PowerDriver {
                 "-p", Integer.toString(target.port()), "-U", target.username(), "-E",
                 "-C", target.option("cipher-suite").orElse(DEFAULT_CIPHER_SUITE),
                 "-N", "1", "-R", "1", "chassis", "power", action);
-        Command.Result result = Command.run(argv, Map.of("IPMI_PASSWORD", target.password().reveal()), "", timeout);
+        BmcProcess.Result result = BmcProcess.run(argv, Map.of("IPMI_PASSWORD", target.password().reveal()), "", timeout);
         if (result.exitCode() != 0) {
             // ipmitool exits 1 for every failure, so its stderr is the only account of what went wrong.
             throw new PowerException("ipmitool power " + action + " on " + where(target) + " failed: "

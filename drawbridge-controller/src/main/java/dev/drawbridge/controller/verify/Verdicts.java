@@ -52,12 +52,12 @@ public final class Verdicts {
         this.maxAge = maxAge;
     }
 
-    public AttestationRecord record(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex) {
+    public AttestationRecord record(String nodeId, String nodeName, Trust verdict, List<String> reasons, String nonceHex) {
         return record(nodeId, nodeName, verdict, reasons, nonceHex, Optional.empty());
     }
 
     /** Records a verdict with the PCR values its quote proved (JSON of PCR index to hex), when it proved any. */
-    public AttestationRecord record(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex,
+    public AttestationRecord record(String nodeId, String nodeName, Trust verdict, List<String> reasons, String nonceHex,
                                     Optional<String> provenPcrs) {
         Instant now = clock.instant();
         routine.remove(nodeId);
@@ -90,7 +90,7 @@ public final class Verdicts {
      * this controller started, is recorded in full before this returns, so a node that turns untrusted is on
      * record before anything acts on it. Returns whether a full record was written.
      */
-    public boolean recordRoutine(String nodeId, String nodeName, Verdict verdict, List<String> reasons, String nonceHex,
+    public boolean recordRoutine(String nodeId, String nodeName, Trust verdict, List<String> reasons, String nonceHex,
                                  Optional<String> provenPcrs) {
         Streak streak = routine.get(nodeId);
         if (streak != null && streak.verdict().equals(verdict.wire())) {
@@ -164,10 +164,10 @@ public final class Verdicts {
     }
 
     /** The node's verdict now: its latest, or unknown when there is none or it is older than the maximum age. */
-    public Verdict current(String nodeId) {
+    public Trust current(String nodeId) {
         return db.read(h -> VerdictColumns.verdict(h, nodeId))
                 .filter(v -> !clock.instant().minus(maxAge).isAfter(Instant.ofEpochMilli(v.at())))
-                .map(v -> Verdict.valueOf(v.verdict().toUpperCase(java.util.Locale.ROOT))).orElse(Verdict.UNKNOWN);
+                .map(v -> Trust.valueOf(v.verdict().toUpperCase(java.util.Locale.ROOT))).orElse(Trust.UNKNOWN);
     }
 
     public List<AttestationRecord> history(String nodeId, int limit) {
@@ -175,7 +175,7 @@ public final class Verdicts {
                         + " WHERE node_id = :id ORDER BY at DESC LIMIT :limit")
                 .bind("id", nodeId).bind("limit", limit)
                 .map((rs, ctx) -> new AttestationRecord(rs.getString("id"), rs.getString("node_id"),
-                        Instant.ofEpochMilli(rs.getLong("at")), Verdict.valueOf(rs.getString("verdict")
+                        Instant.ofEpochMilli(rs.getLong("at")), Trust.valueOf(rs.getString("verdict")
                         .toUpperCase(java.util.Locale.ROOT)), read(rs.getString("reasons")), rs.getString("nonce")))
                 .list());
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.drawbridge.controller.config.ControllerConfig;
-import dev.drawbridge.controller.verify.Verdict;
+import dev.drawbridge.controller.verify.Trust;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.Jws;
 import java.net.InetSocketAddress;
@@ -57,11 +57,11 @@ class FenceAndPlacementTest {
             makeActiveHost(c, "host-a");
             makeActiveHost(c, "host-b");
             var v = verdicts(c);
-            v.record(id(c, "host-a"), "host-a", Verdict.TRUSTED, List.of(), "00");
+            v.record(id(c, "host-a"), "host-a", Trust.TRUSTED, List.of(), "00");
             var first = c.json("POST", "/v1/instances", Map.of("name", "web-1", "cpus", 2, "memory_mb", 2048));
             assertThat(first.status()).as(first.text()).isEqualTo(201);
             assertThat(first.json().path("node_id").asText()).isEqualTo(id(c, "host-a"));
-            v.record(id(c, "host-b"), "host-b", Verdict.TRUSTED, List.of(), "01");
+            v.record(id(c, "host-b"), "host-b", Trust.TRUSTED, List.of(), "01");
             var enrolled = c.enroll(c.ticket("host-a", null), Csrs.ec(dir, "host-a"));
             assertThat(enrolled.status()).isEqualTo(201);
 
@@ -84,7 +84,7 @@ class FenceAndPlacementTest {
             var early = c.json("POST", "/v1/nodes/host-a/readmit", Map.of("approved_by", "alice", "reason", "fixed"));
             assertThat(early.status()).isEqualTo(409);
             c.clock.advance(Duration.ofSeconds(1));
-            v.record(id(c, "host-a"), "host-a", Verdict.TRUSTED, List.of(), "02");
+            v.record(id(c, "host-a"), "host-a", Trust.TRUSTED, List.of(), "02");
             var readmitted = c.json("POST", "/v1/nodes/host-a/readmit", Map.of("approved_by", "alice", "reason", "fixed"));
             assertThat(readmitted.status()).as(readmitted.text()).isEqualTo(200);
             assertThat(readmitted.json().path("state").asText()).isEqualTo("enrolling");
@@ -180,14 +180,14 @@ class FenceAndPlacementTest {
             makeActiveHost(c, "host-d");
             makeActiveHost(c, "host-e");
             var v = verdicts(c);
-            v.record(id(c, "host-d"), "host-d", Verdict.TRUSTED, List.of(), "00");
-            v.record(id(c, "host-e"), "host-e", Verdict.UNTRUSTED, List.of("PCR 7 differs"), "00");
+            v.record(id(c, "host-d"), "host-d", Trust.TRUSTED, List.of(), "00");
+            v.record(id(c, "host-e"), "host-e", Trust.UNTRUSTED, List.of("PCR 7 differs"), "00");
             c.clock.advance(Duration.ofSeconds(31));
             var stale = c.json("POST", "/v1/instances", Map.of("name", "db-1", "cpus", 1, "memory_mb", 512));
             assertThat(stale.json().path("state").asText()).isEqualTo("unplaced");
             assertThat(stale.json().path("reason").asText()).contains("fresh trusted verdict");
             assertThat(c.get("/v1/nodes/host-d/attestations").json().path("current").asText()).isEqualTo("unknown");
-            v.record(id(c, "host-d"), "host-d", Verdict.TRUSTED, List.of(), "01");
+            v.record(id(c, "host-d"), "host-d", Trust.TRUSTED, List.of(), "01");
             var placed = c.json("POST", "/v1/instances", Map.of("name", "db-2", "cpus", 1, "memory_mb", 512));
             assertThat(placed.json().path("node_id").asText()).isEqualTo(id(c, "host-d"));
             var tooBig = c.json("POST", "/v1/instances", Map.of("name", "db-3", "cpus", 64, "memory_mb", 512));
@@ -202,7 +202,7 @@ class FenceAndPlacementTest {
     void deleteInstanceFreesRoom() throws Exception {
         try (var c = RunningController.start(dir.resolve("data"))) {
             makeActiveHost(c, "host-f");
-            verdicts(c).record(id(c, "host-f"), "host-f", Verdict.TRUSTED, List.of(), "00");
+            verdicts(c).record(id(c, "host-f"), "host-f", Trust.TRUSTED, List.of(), "00");
             var big = c.json("POST", "/v1/instances", Map.of("name", "big-1", "cpus", 6, "memory_mb", 8192));
             assertThat(big.json().path("node_id").asText()).isEqualTo(id(c, "host-f"));
             var noRoom = c.json("POST", "/v1/instances", Map.of("name", "big-2", "cpus", 6, "memory_mb", 8192));

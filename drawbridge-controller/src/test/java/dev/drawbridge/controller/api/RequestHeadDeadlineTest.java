@@ -55,8 +55,9 @@ class RequestHeadDeadlineTest {
     void idleConnectionIsClosed() throws Exception {
         try (var c = start(); SSLSocket idle = connect(c)) {
             long ms = millisUntilClosed(idle, System.nanoTime());
-            assertThat(ms).as("closed after the 4 s idle timeout (checked every 2 s)")
-                    .isGreaterThanOrEqualTo(IDLE_TIMEOUT.toMillis() - 100).isLessThan(15_000);
+            // Helidon measures idle time on its own clock, which ticks once a second, and checks every 2 s.
+            assertThat(ms).as("closed about the 4 s idle timeout, not before it is near")
+                    .isGreaterThanOrEqualTo(IDLE_TIMEOUT.toMillis() - 1_500).isLessThan(15_000);
         }
     }
 

@@ -4,8 +4,8 @@ import dev.drawbridge.controller.config.ConfigException;
 import java.net.InetSocketAddress;
 
 /** Parses {@code HOST:PORT} and {@code [IPv6]:PORT} listen addresses; port 0 picks a free port. */
-public final class Listen {
-    private Listen() {}
+public final class ListenAddress {
+    private ListenAddress() {}
 
     public static InetSocketAddress parse(String text) {
         String host;

@@ -3,11 +3,11 @@ package dev.drawbridge.bench;
 import java.io.ByteArrayOutputStream;
 
 /** Just enough DER (X.690 §8, §10) to frame a PKCS#10 request without a crypto library on the class path. */
-final class Der {
+final class CsrDer {
     static final byte[] OID_COMMON_NAME = {0x06, 0x03, 0x55, 0x04, 0x03};
     static final byte[] OID_ECDSA_WITH_SHA256 = {0x06, 0x08, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x04, 0x03, 0x02};
 
-    private Der() {}
+    private CsrDer() {}
 
     static byte[] sequence(byte[]... parts) {
         return tagged(0x30, concat(parts));

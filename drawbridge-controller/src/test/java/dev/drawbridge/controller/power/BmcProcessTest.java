@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class CommandTest {
+class BmcProcessTest {
     @TempDir
     Path dir;
 
@@ -23,7 +23,7 @@ class CommandTest {
         Path pidFile = dir.resolve("child.pid");
         long start = System.nanoTime();
 
-        assertThatThrownBy(() -> Command.run(List.of("sh", "-c", "sleep 30 & echo $! > " + pidFile + "; wait"),
+        assertThatThrownBy(() -> BmcProcess.run(List.of("sh", "-c", "sleep 30 & echo $! > " + pidFile + "; wait"),
                 Map.of(), "", Duration.ofMillis(500)))
                 .isInstanceOf(PowerException.class)
                 .hasMessageContaining("did not finish within 500 ms");
@@ -46,7 +46,7 @@ class CommandTest {
 
     @Test
     void secrets_reach_the_tool_through_the_environment_and_stdin() {
-        Command.Result result = Command.run(List.of("sh", "-c", "read line; echo \"$IPMI_PASSWORD $line\""),
+        BmcProcess.Result result = BmcProcess.run(List.of("sh", "-c", "read line; echo \"$IPMI_PASSWORD $line\""),
                 Map.of("IPMI_PASSWORD", "from-env"), "from-stdin\n", Duration.ofSeconds(5));
 
         assertThat(result.exitCode()).isZero();

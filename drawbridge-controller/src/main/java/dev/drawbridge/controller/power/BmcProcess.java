@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
  * hung ipmitool would otherwise hold a poll task forever. Secrets go in through the environment or stdin,
  * never argv, because argv is visible to every user of the machine in /proc.
  */
-final class Command {
+final class BmcProcess {
     record Result(int exitCode, String stdout, String stderr) {}
 
-    private Command() {}
+    private BmcProcess() {}
 
     static Result run(List<String> argv, Map<String, String> environment, String stdin, Duration timeout) {
         ProcessBuilder builder = new ProcessBuilder(argv);

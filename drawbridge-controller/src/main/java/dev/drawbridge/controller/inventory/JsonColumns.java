@@ -9,13 +9,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** JSON columns (MACs, labels, audit detail). Maps are written with sorted keys so equal values store equally. */
-final class Json {
+final class JsonColumns {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
     private static final TypeReference<TreeMap<String, String>> STRING_MAP = new TypeReference<>() {};
 
-    private Json() {}
+    private JsonColumns() {}
 
     static String write(Object value) {
         try {

@@ -13,8 +13,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /** Where the load goes: host, port, and a TLS context trusting the given CA file (or plain HTTP). */
-record Target(String host, int port, boolean tls, SSLContext sslContext, boolean verifyHost) {
-    static Target of(URI url, Path caFile, boolean verifyHost) {
+record LoadTarget(String host, int port, boolean tls, SSLContext sslContext, boolean verifyHost) {
+    static LoadTarget of(URI url, Path caFile, boolean verifyHost) {
         boolean tls = url.getScheme().equalsIgnoreCase("https");
         int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
         try {
@@ -23,7 +23,7 @@ record Target(String host, int port, boolean tls, SSLContext sslContext, boolean
                 ctx = SSLContext.getInstance("TLS");
                 ctx.init(null, caFile == null ? null : trust(caFile).getTrustManagers(), null);
             }
-            return new Target(url.getHost(), port, tls, ctx, verifyHost);
+            return new LoadTarget(url.getHost(), port, tls, ctx, verifyHost);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("cannot set up TLS trust from " + caFile + ": " + e.getMessage(), e);
         }
