@@ -25,7 +25,6 @@ import dev.drawbridge.controller.store.StoreConfig;
 import dev.drawbridge.controller.verify.Verdicts;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,9 +32,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,8 +45,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Fence latency in a real controller, in process: from a failed quote verification to every fence step but
@@ -77,7 +72,7 @@ import javax.net.ssl.TrustManagerFactory;
  * [--paths conductor,api]}. Prints a JSON line per path.
  */
 public final class FenceBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.drawbridge.protocol.Wire.JSON;
     private static final Pattern SUM = Pattern.compile("(?m)^drawbridge_fence_latency_seconds_sum(?:\\{[^}]*\\})? (\\S+)$");
     private static final Pattern COUNT = Pattern.compile("(?m)^drawbridge_fence_latency_seconds_count(?:\\{[^}]*\\})? (\\S+)$");
 
@@ -90,7 +85,7 @@ public final class FenceBench {
     private FenceBench(Controller controller, Path dataDir) throws Exception {
         this.controller = controller;
         this.token = Files.readString(dataDir.resolve("admin.token")).strip();
-        this.http = HttpClient.newBuilder().sslContext(trusting(Files.readString(dataDir.resolve("ca.pem"))))
+        this.http = HttpClient.newBuilder().sslContext(TrustingTls.of(Files.readString(dataDir.resolve("ca.pem"))))
                 .version(HttpClient.Version.HTTP_1_1).build();
         this.verdicts = new Verdicts(controller.database(), AuditLog.jdbi(), Clock.systemUTC(), Duration.ofSeconds(30));
     }
@@ -420,18 +415,6 @@ public final class FenceBench {
     static double at(double[] sorted, double q) {
         int rank = (int) Math.ceil(q * sorted.length);
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
-    }
-
-    private static SSLContext trusting(String pem) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("root", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 
     static void quietLogs() {

@@ -1,8 +1,6 @@
 package dev.drawbridge.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.drawbridge.attestation.Expectations;
-import dev.drawbridge.attestation.FailureCode;
 import dev.drawbridge.attestation.HashAlg;
 import dev.drawbridge.attestation.PcrSelection;
 import dev.drawbridge.attestation.Quote;
@@ -121,7 +119,7 @@ import org.jdbi.v3.core.Handle;
  * Prints one JSON line per run, then a summary.
  */
 public final class FenceStormBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.drawbridge.protocol.Wire.JSON;
     private static final int BATCH = 500;
     private static final int HOST_CPUS = 64;
     private static final long HOST_MEMORY_MB = 262_144;

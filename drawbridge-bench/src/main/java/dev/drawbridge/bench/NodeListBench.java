@@ -11,8 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,8 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * {@code GET /v1/nodes?state=...} on a large inventory: a real controller on SQLite with N nodes (a quarter of
@@ -68,7 +64,7 @@ public final class NodeListBench {
                         .bind("s", STATES[k]).bind("k", k).execute());
             }
             System.err.printf("inventory of %d nodes made in %d ms%n", n, (System.nanoTime() - t0) / 1_000_000);
-            HttpClient http = HttpClient.newBuilder().sslContext(trust(Files.readString(c.dataDir().file("ca.pem"))))
+            HttpClient http = HttpClient.newBuilder().sslContext(TrustingTls.of(Files.readString(c.dataDir().file("ca.pem"))))
                     .version(HttpClient.Version.HTTP_1_1).build();
             String token = Files.readString(c.dataDir().file("admin.token")).strip();
             List<Double> pages = new ArrayList<>();
@@ -108,17 +104,5 @@ public final class NodeListBench {
 
     private static double pct(List<Double> sorted, double p) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
-    }
-
-    private static SSLContext trust(String pem) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("root", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes())));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 }

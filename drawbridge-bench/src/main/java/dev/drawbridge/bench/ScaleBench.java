@@ -243,7 +243,7 @@ public final class ScaleBench {
         private final String token;
 
         Metrics(Path ctlDir, int port) throws Exception {
-            this.http = HttpClient.newBuilder().sslContext(ScaleOptions.trusting(ctlDir.resolve("ca.pem"))).build();
+            this.http = HttpClient.newBuilder().sslContext(TrustingTls.of(Files.readString(ctlDir.resolve("ca.pem")))).build();
             this.uri = URI.create("https://127.0.0.1:" + port + "/metrics");
             this.token = Files.readString(ctlDir.resolve("admin.token")).strip();
         }

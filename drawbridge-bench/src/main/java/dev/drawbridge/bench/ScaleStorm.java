@@ -39,7 +39,7 @@ final class ScaleStorm {
     private final int percent;
 
     ScaleStorm(Path ctlDir, int port, List<Path> simDirs, int nodes, int percent) throws Exception {
-        this.http = HttpClient.newBuilder().sslContext(ScaleOptions.trusting(ctlDir.resolve("ca.pem"))).build();
+        this.http = HttpClient.newBuilder().sslContext(TrustingTls.of(Files.readString(ctlDir.resolve("ca.pem")))).build();
         this.base = URI.create("https://127.0.0.1:" + port);
         this.token = Files.readString(ctlDir.resolve("admin.token")).strip();
         this.simDirs = List.copyOf(simDirs);

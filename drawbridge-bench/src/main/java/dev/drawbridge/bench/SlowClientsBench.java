@@ -9,7 +9,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Slow and hostile clients against a real controller: the latency of a normal authenticated request (a new TLS
@@ -45,7 +42,7 @@ public final class SlowClientsBench {
         try (Controller c = Controller.start(cfg, Clock.systemUTC())) {
             URI base = URI.create(c.url());
             String token = Files.readString(dir.resolve("admin.token")).strip();
-            SSLContext tls = trustAll();
+            SSLContext tls = TrustingTls.of(Files.readString(dir.resolve("ca.pem")));
             report("quiet", normalRequests(tls, base, token, seconds), 0, 0, -1);
             List<SSLSocket> held = new ArrayList<>();
             for (int i = 0; i < idle; i++) {
@@ -176,15 +173,5 @@ public final class SlowClientsBench {
                         + "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"slowloris_still_open\":%d}%n",
                 phase, idle, slow, us.length, us[us.length / 2] / 1000.0, us[(int) (us.length * 0.99)] / 1000.0,
                 us[us.length - 1] / 1000.0, slowStillOpen);
-    }
-
-    private static SSLContext trustAll() throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) { }
-            public void checkServerTrusted(X509Certificate[] c, String a) { }
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, null);
-        return ctx;
     }
 }

@@ -97,7 +97,7 @@ final class ConsoleRoutes implements HttpService {
     private static JsonNode tree(byte[] raw) {
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(raw);
+            node = Json.BODY.readTree(raw);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {

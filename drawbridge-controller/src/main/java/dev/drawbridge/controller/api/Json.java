@@ -4,8 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.drawbridge.protocol.Wire;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -13,8 +14,10 @@ import java.io.InputStream;
 
 /** JSON in and out of the API: bodies are size-capped, must say {@code application/json}, and must be an object. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new Jdk8Module())
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    /** The module's one mapping (the protocol's), for writing and for trees. */
+    static final ObjectMapper MAPPER = Wire.JSON;
+    /** Request bodies: a key given twice is refused rather than the last one silently winning. */
+    static final ObjectReader BODY = Wire.JSON.reader().with(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
     private Json() {}
 
@@ -46,7 +49,7 @@ final class Json {
         byte[] raw = Bodies.read(req, maxBytes);
         JsonNode node;
         try {
-            node = MAPPER.readTree(raw);
+            node = BODY.readTree(raw);
         } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
             // Jackson's own limits (nesting depth, number or string length): say which, not how Jackson names it.
             throw ApiException.badRequest("the body is not acceptable JSON: it nests too deeply or holds a number or"

@@ -18,7 +18,7 @@ import javax.net.ssl.SSLContext;
  * GracefulShutdown, because a fenced node must stop now. Trust is the SSLContext given at construction.
  */
 final class RedfishDriver implements PowerDriver {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.drawbridge.protocol.Wire.JSON;
 
     private final HttpClient client;
     private final Duration timeout;

@@ -19,7 +19,7 @@ import java.util.UUID;
  * when it changes) before anything acts on it. Reading a verdict applies its maximum age.
  */
 public final class Verdicts {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.drawbridge.protocol.Wire.JSON;
     private final Database db;
     private final AuditLog audit;
     private final Clock clock;
