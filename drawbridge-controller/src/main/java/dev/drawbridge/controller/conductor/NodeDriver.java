@@ -10,6 +10,7 @@ import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.pki.Profile;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -269,5 +270,23 @@ final class NodeDriver {
                         Optional.empty(), clock.instant());
             }
         }
+    }
+
+    /** Every group's golden values, read once per tick and applied as each poll starts. */
+    Map<String, Map<Integer, String>> golden() {
+        return store.golden();
+    }
+
+    /** A busy node passed its deadline: it moves to error with the phase it was in. */
+    void timeout(Work w, Instant now) {
+        String phase = w.job().map(j -> j.action() + "/" + j.phase()).orElse("no job");
+        store.transition(w.node(), Lifecycle.Event.TIMEOUT, Optional.of("deadline passed in state "
+                + w.node().state().wire() + " (" + phase + ")"), Optional.empty(), Optional.empty(), now);
+        LOG.warn("node {} passed its {} deadline ({})", w.node().name(), w.node().state().wire(), phase);
+    }
+
+    /** Closes the kept-alive connections to agents. */
+    void close() {
+        client.close();
     }
 }
