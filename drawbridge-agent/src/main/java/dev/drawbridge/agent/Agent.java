@@ -1,5 +1,6 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.attestation.SoftwareTpm;
 import dev.drawbridge.protocol.AgentStatus;
 import dev.drawbridge.protocol.BootstrapPayload;
 import io.helidon.common.tls.Tls;
@@ -38,10 +39,10 @@ public final class Agent implements AutoCloseable {
     private final BootstrapPayload payload;
     private final Optional<Heartbeat> heartbeat;
 
-    private final Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm;
+    private final Optional<SoftwareTpm> softwareTpm;
 
     private Agent(Listener server, TlsIdentity tls, CommandRunner runner, BootstrapPayload payload,
-                  Optional<Heartbeat> heartbeat, Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm) {
+                  Optional<Heartbeat> heartbeat, Optional<SoftwareTpm> softwareTpm) {
         this.softwareTpm = softwareTpm;
         this.server = server;
         this.tls = tls;
@@ -72,7 +73,7 @@ public final class Agent implements AutoCloseable {
         TlsIdentity tls = new TlsIdentity(initialIdentity(store, verified), verified.root());
         DeployState deployState = new DeployState(files);
         Enrollment enrollment = new Enrollment(payload, tls, store);
-        Optional<dev.drawbridge.attestation.SoftwareTpm> softwareTpm = Tpms.create(config.tpm());
+        Optional<SoftwareTpm> softwareTpm = Tpms.create(config.tpm());
         CommandExecutor executor = new CommandExecutor(new Hardware(config.hardwareProfile()), files, enrollment,
                 new ImageWriter(TrustStores.jdkDefaultsPlus(verified.root()), deployState), deployState,
                 new Reboot(config.rebootCommand()), () -> tls.current().enrolled(), Tpms.forConfig(config, softwareTpm));
@@ -157,7 +158,7 @@ public final class Agent implements AutoCloseable {
     }
 
     /** The simulated TPM of a simulated node, so a demo or test can change a PCR as an attacker would. */
-    public Optional<dev.drawbridge.attestation.SoftwareTpm> simulatedTpm() {
+    public Optional<SoftwareTpm> simulatedTpm() {
         return softwareTpm;
     }
 
@@ -182,6 +183,6 @@ public final class Agent implements AutoCloseable {
     public void close() {
         heartbeat.ifPresent(Heartbeat::close);
         server.stop();
-        runner.close(java.time.Duration.ofSeconds(5));
+        runner.close(Duration.ofSeconds(5));
     }
 }

@@ -1,10 +1,12 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.attestation.PcrSelection;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** One parsed agent command: each name in {@code Commands} with its params already checked. */
 sealed interface Command {
@@ -19,7 +21,7 @@ sealed interface Command {
     record ProveTicket(byte[] nonce) implements Command {}
 
     /** A new key and its CSR; with a nonce (a renewal), also a signature by the key served now (RenewalProof). */
-    record CreateCsr(java.util.Optional<byte[]> nonce) implements Command {}
+    record CreateCsr(Optional<byte[]> nonce) implements Command {}
 
     record InstallCertificate(X509Certificate certificate, List<X509Certificate> chain) implements Command {
         public InstallCertificate {
@@ -43,5 +45,5 @@ sealed interface Command {
 
     record ActivateCredential(byte[] credential) implements Command {}
 
-    record AttestQuote(byte[] nonce, dev.drawbridge.attestation.PcrSelection selection) implements Command {}
+    record AttestQuote(byte[] nonce, PcrSelection selection) implements Command {}
 }

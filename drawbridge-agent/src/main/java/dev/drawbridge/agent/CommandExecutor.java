@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -21,10 +22,10 @@ final class CommandExecutor implements CommandRunner.Executor {
     private final DeployState deployState;
     private final Reboot reboot;
     private final Supplier<Boolean> enrolled;
-    private final java.util.Optional<Tpm> tpm;
+    private final Optional<Tpm> tpm;
 
     CommandExecutor(Hardware hardware, DataFiles files, Enrollment enrollment, ImageWriter images,
-                    DeployState deployState, Reboot reboot, Supplier<Boolean> enrolled, java.util.Optional<Tpm> tpm) {
+                    DeployState deployState, Reboot reboot, Supplier<Boolean> enrolled, Optional<Tpm> tpm) {
         this.tpm = tpm;
         this.hardware = hardware;
         this.files = files;

@@ -1,6 +1,8 @@
 package dev.drawbridge.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.attestation.HashAlg;
+import dev.drawbridge.attestation.PcrSelection;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.protocol.Commands;
 import dev.drawbridge.protocol.Wire;
@@ -9,9 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Turns {@code {"name", "params"}} into a {@link Command}, or a 400 naming what is wrong. Pure, no side effects. */
@@ -29,7 +34,7 @@ final class CommandParser {
             case Commands.NODE_SET_INFO -> new Command.NodeSetInfo(toMap(params));
             case Commands.IDENTITY_PROVE_TICKET -> new Command.ProveTicket(nonce(text(params, "nonce")));
             case Commands.IDENTITY_CREATE_CSR -> new Command.CreateCsr(params.has("nonce")
-                    ? java.util.Optional.of(nonce(text(params, "nonce"))) : java.util.Optional.empty());
+                    ? Optional.of(nonce(text(params, "nonce"))) : Optional.empty());
             case Commands.IDENTITY_INSTALL_CERTIFICATE -> install(params);
             case Commands.CLEAN_ERASE_DEVICES -> erase(params);
             case Commands.DEPLOY_WRITE_IMAGE -> writeImage(params);
@@ -57,17 +62,17 @@ final class CommandParser {
     }
 
     /** {@code sha256:0,1,2,3,7}: one bank, PCRs 0..23. */
-    private static dev.drawbridge.attestation.PcrSelection pcrs(String value) {
+    private static PcrSelection pcrs(String value) {
         if (!value.matches("sha256:\\d{1,2}(,\\d{1,2}){0,23}")) {
             throw bad("pcrs must look like sha256:0,1,2,3,7");
         }
-        int[] list = java.util.Arrays.stream(value.substring(7).split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] list = Arrays.stream(value.substring(7).split(",")).mapToInt(Integer::parseInt).toArray();
         for (int pcr : list) {
             if (pcr > 23) {
                 throw bad("PCR " + pcr + " does not exist (0..23)");
             }
         }
-        return dev.drawbridge.attestation.PcrSelection.of(dev.drawbridge.attestation.HashAlg.SHA256, list);
+        return PcrSelection.of(HashAlg.SHA256, list);
     }
 
     @SuppressWarnings("unchecked")
@@ -142,7 +147,7 @@ final class CommandParser {
         if (!target.isAbsolute() || target.getParent() == null || !Files.isDirectory(target.getParent())) {
             throw bad("target must be an absolute path in an existing directory");
         }
-        return new Command.WriteImage(url, sha.toLowerCase(java.util.Locale.ROOT), target);
+        return new Command.WriteImage(url, sha.toLowerCase(Locale.ROOT), target);
     }
 
     private static Path existing(String value, String what) {

@@ -1,8 +1,8 @@
 package dev.drawbridge.agent;
 
-import dev.drawbridge.protocol.CommandStatus;
 import dev.drawbridge.protocol.CommandStatus.Progress;
 import dev.drawbridge.protocol.CommandStatus.Status;
+import dev.drawbridge.protocol.CommandStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -105,7 +105,7 @@ final class CommandRunner {
      * Stops the command in flight, if any: interrupts it (an image write stops at its next chunk) and waits up to
      * {@code wait} for it to record how it ended, so nothing writes into the data directory after the agent stopped.
      */
-    void close(java.time.Duration wait) {
+    void close(Duration wait) {
         Thread w = worker;
         if (w == null || !w.isAlive()) {
             return;

@@ -1,8 +1,9 @@
 package dev.drawbridge.agent;
 
-import dev.drawbridge.pki.Profile;
 import dev.drawbridge.pki.Pem;
+import dev.drawbridge.pki.Profile;
 import dev.drawbridge.protocol.BootstrapPayload;
+import dev.drawbridge.protocol.Commands;
 import dev.drawbridge.protocol.RenewalProof;
 import dev.drawbridge.protocol.TicketProof;
 import java.security.KeyPair;
@@ -66,7 +67,7 @@ final class Enrollment {
                     "tls_fingerprint", TicketProof.fingerprintHex(cert)));
         }
         KeyPair keys = pending.get().orElseThrow(() -> new CommandFailed(
-                "no pending key: run " + dev.drawbridge.protocol.Commands.IDENTITY_CREATE_CSR + " first"));
+                "no pending key: run " + Commands.IDENTITY_CREATE_CSR + " first"));
         if (!cert.getPublicKey().equals(keys.getPublic())) {
             throw new CommandFailed("the certificate's public key is not the key of the last CSR");
         }

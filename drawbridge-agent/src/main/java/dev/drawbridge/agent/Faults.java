@@ -1,5 +1,7 @@
 package dev.drawbridge.agent;
 
+import java.time.Duration;
+
 /**
  * Misbehaviour a simulated agent can be told to show, as seen on the wire: silent (connections are accepted and
  * held, nothing is answered: a hung host, not a refused port), slow (every answer held back by a delay), or
@@ -83,8 +85,8 @@ public final class Faults {
      * The longest time without an answer since the last reset: between the reset and the first answer, between
      * two answers, or from the last answer until now.
      */
-    public synchronized java.time.Duration longestGap() {
-        return java.time.Duration.ofNanos(Math.max(longestGapNanos, System.nanoTime() - lastAnswerNanos));
+    public synchronized Duration longestGap() {
+        return Duration.ofNanos(Math.max(longestGapNanos, System.nanoTime() - lastAnswerNanos));
     }
 
     /** Starts counting afresh from now. */

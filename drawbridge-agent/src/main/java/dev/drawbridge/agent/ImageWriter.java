@@ -1,8 +1,10 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.protocol.Causes;
 import dev.drawbridge.protocol.CommandStatus.Progress;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -26,11 +29,11 @@ import javax.net.ssl.SSLContext;
 final class ImageWriter {
     private static final int CHUNK = 1024 * 1024;
     /** Made at the first deploy: a client holds a selector thread, and most agents of a big fleet never deploy. */
-    private final java.util.function.Supplier<HttpClient> http;
+    private final Supplier<HttpClient> http;
     private final DeployState state;
 
     ImageWriter(SSLContext tls, DeployState state) {
-        this.http = new java.util.function.Supplier<>() {
+        this.http = new Supplier<>() {
             private HttpClient client;
 
             @Override
@@ -51,7 +54,7 @@ final class ImageWriter {
             response = http.get().send(HttpRequest.newBuilder(cmd.url()).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new CommandFailed("cannot fetch " + cmd.url() + ": " + dev.drawbridge.protocol.Causes.describe(e), e);
+            throw new CommandFailed("cannot fetch " + cmd.url() + ": " + Causes.describe(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandFailed("interrupted while fetching " + cmd.url());
@@ -73,7 +76,7 @@ final class ImageWriter {
                     "target", cmd.target().toString());
         } catch (IOException e) {
             invalidate(cmd, "write failed: " + e.getMessage());
-            throw new CommandFailed("cannot write image to " + cmd.target() + ": " + dev.drawbridge.protocol.Causes.describe(e), e);
+            throw new CommandFailed("cannot write image to " + cmd.target() + ": " + Causes.describe(e), e);
         }
     }
 
@@ -92,7 +95,7 @@ final class ImageWriter {
             int n;
             while ((n = body.readNBytes(buf, 0, buf.length)) > 0) {
                 if (Thread.currentThread().isInterrupted()) {
-                    throw new java.io.InterruptedIOException("the agent is stopping");
+                    throw new InterruptedIOException("the agent is stopping");
                 }
                 sha.update(buf, 0, n);
                 ByteBuffer b = ByteBuffer.wrap(buf, 0, n);

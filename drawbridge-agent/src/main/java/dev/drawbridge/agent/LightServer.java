@@ -1,5 +1,7 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.protocol.HttpLines;
+import dev.drawbridge.protocol.Wire;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -193,7 +195,7 @@ final class LightServer implements AutoCloseable {
 
     private static String commandName(byte[] body) {
         try {
-            return dev.drawbridge.protocol.Wire.JSON.readTree(body).path("name").asText("");
+            return Wire.JSON.readTree(body).path("name").asText("");
         } catch (IOException e) {
             return "";
         }
@@ -218,7 +220,7 @@ final class LightServer implements AutoCloseable {
     }
 
     private static String line(InputStream in, boolean first) throws IOException {
-        return dev.drawbridge.protocol.HttpLines.read(in, MAX_LINE, first);
+        return HttpLines.read(in, MAX_LINE, first);
     }
 
     private static List<Certificate> peer(SSLSocket ssl) {

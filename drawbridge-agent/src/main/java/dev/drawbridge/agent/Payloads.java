@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.pki.Jws;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.protocol.BootstrapPayload;
+import dev.drawbridge.protocol.Causes;
 import dev.drawbridge.protocol.Wire;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ final class Payloads {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable t = dev.drawbridge.protocol.Causes.root(e);
+        Throwable t = Causes.root(e);
         String m = t.getMessage() == null ? t.toString() : t.getMessage();
         return m.lines().findFirst().orElse(m);
     }

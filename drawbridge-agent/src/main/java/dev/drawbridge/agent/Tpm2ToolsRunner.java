@@ -1,5 +1,6 @@
 package dev.drawbridge.agent;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,8 +74,8 @@ interface Tpm2ToolsRunner {
             }
         }
 
-        private static java.io.File nullFile() {
-            return new java.io.File("/dev/null");
+        private static File nullFile() {
+            return new File("/dev/null");
         }
 
         /** The last lines of stderr, where tpm2-tools puts its "ERROR: ..." summary, on one short line. */

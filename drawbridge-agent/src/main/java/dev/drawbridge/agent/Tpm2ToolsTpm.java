@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -90,7 +91,7 @@ final class Tpm2ToolsTpm implements Tpm {
         try {
             Path ek = work.resolve("ek.pem");
             tools.run(SHORT, List.of("tpm2_readpublic", "-c", EK_HANDLE, "-f", "pem", "-o", ek.toString()));
-            Map<String, Object> info = new java.util.LinkedHashMap<>(Map.of("ak_public", b64.encodeToString(key[0]),
+            Map<String, Object> info = new LinkedHashMap<>(Map.of("ak_public", b64.encodeToString(key[0]),
                     "ak_qualified_name", b64.encodeToString(key[1]), "ek_public", Files.readString(ek)));
             ekCertificate(work).ifPresent(der -> info.put("ek_certificate", b64.encodeToString(der)));
             return info;

@@ -6,10 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.drawbridge.pki.Profile;
 import dev.drawbridge.protocol.HardwareInfo;
+import dev.drawbridge.protocol.TicketProof;
 import dev.drawbridge.protocol.Wire;
+import dev.drawbridge.testkit.OpenSsl;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,9 +52,9 @@ class AgentApiTest {
     @Test
     void theAgentApiSpeaksTls13Only() {
         String at = "127.0.0.1:" + agent.port();
-        var old = dev.drawbridge.testkit.OpenSsl.run(tmp, "s_client", "-connect", at, "-brief", "-tls1_2");
+        var old = OpenSsl.run(tmp, "s_client", "-connect", at, "-brief", "-tls1_2");
         assertThat(old.stderr()).doesNotContain("Protocol version: TLSv1.2");
-        var now = dev.drawbridge.testkit.OpenSsl.run(tmp, "s_client", "-connect", at, "-brief", "-tls1_3");
+        var now = OpenSsl.run(tmp, "s_client", "-connect", at, "-brief", "-tls1_3");
         assertThat(now.stderr()).contains("Protocol version: TLSv1.3");
     }
 
@@ -59,7 +65,7 @@ class AgentApiTest {
         assertThat(status.get("node_name").asText()).isEqualTo("n1");
         assertThat(status.get("mode").asText()).isEqualTo("poll");
         assertThat(status.get("tls_fingerprint").asText())
-                .isEqualTo(dev.drawbridge.protocol.TicketProof.fingerprintHex(client.servedCertificate()));
+                .isEqualTo(TicketProof.fingerprintHex(client.servedCertificate()));
     }
 
     @Test
@@ -73,11 +79,11 @@ class AgentApiTest {
 
     @Test
     void preferWaitAnswersAQuickCommandFinishedInOneRequest() throws Exception {
-        var http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+        var http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .sslContext(pki.client(Optional.of(Profile.CONTROLLER))).build();
-        HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
                         "https://127.0.0.1:" + agent.port() + "/v1/commands")).header("Prefer", "respond-async, wait=5")
-                .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"name\":\"hardware.get_info\"}")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         JsonNode s = Wire.JSON.readTree(r.body());
@@ -90,8 +96,8 @@ class AgentApiTest {
 
     @Test
     void waitPreferenceIsReadAsRfc7240SaysAndCapped() {
-        assertThat(AgentApi.waitPreference(Optional.of("wait=3"))).hasValue(java.time.Duration.ofSeconds(3));
-        assertThat(AgentApi.waitPreference(Optional.of("respond-async, WAIT = \"2\""))).hasValue(java.time.Duration.ofSeconds(2));
+        assertThat(AgentApi.waitPreference(Optional.of("wait=3"))).hasValue(Duration.ofSeconds(3));
+        assertThat(AgentApi.waitPreference(Optional.of("respond-async, WAIT = \"2\""))).hasValue(Duration.ofSeconds(2));
         assertThat(AgentApi.waitPreference(Optional.of("wait=999999"))).hasValue(AgentApi.MAX_WAIT);
         assertThat(AgentApi.waitPreference(Optional.of("wait=0"))).isEmpty();
         assertThat(AgentApi.waitPreference(Optional.of("handling=lenient"))).isEmpty();

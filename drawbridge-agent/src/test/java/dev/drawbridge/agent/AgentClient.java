@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /** A test's view of the agent API over real HTTPS: a fresh client, so no pooled connection outlives a TLS switch. */
 final class AgentClient {
@@ -67,7 +68,7 @@ final class AgentClient {
         HttpResponse<String> res = get("/v1/status");
         try {
             return (X509Certificate) res.sslSession().orElseThrow().getPeerCertificates()[0];
-        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+        } catch (SSLPeerUnverifiedException e) {
             throw new AssertionError(e);
         }
     }

@@ -8,6 +8,7 @@ import dev.drawbridge.pki.Profile;
 import dev.drawbridge.protocol.HardwareInfo;
 import dev.drawbridge.protocol.Wire;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -124,7 +125,7 @@ class CleanAndDeployTest {
     @Test
     void anImageThatCannotBeFetchedNamesTheCause() throws Exception {
         int closed;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        try (ServerSocket s = new ServerSocket(0)) {
             closed = s.getLocalPort();
         }
         JsonNode refused = client.run("deploy.write_image", Map.of("url", "http://127.0.0.1:" + closed + "/os.img",

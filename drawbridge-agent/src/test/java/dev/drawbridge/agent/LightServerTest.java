@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.pki.Profile;
 import dev.drawbridge.protocol.HardwareInfo;
+import dev.drawbridge.protocol.TicketProof;
 import dev.drawbridge.protocol.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLSocket;
@@ -62,7 +64,7 @@ class LightServerTest {
         JsonNode status = AgentClient.tree(client.get("/v1/status"));
         assertThat(status.path("node_name").asText()).isEqualTo("sim-1");
         assertThat(status.path("tls_fingerprint").asText())
-                .isEqualTo(dev.drawbridge.protocol.TicketProof.fingerprintHex(client.servedCertificate()));
+                .isEqualTo(TicketProof.fingerprintHex(client.servedCertificate()));
         JsonNode done = client.run("hardware.get_info", Map.of());
         assertThat(done.at("/result/interfaces/0/mac").asText()).isEqualTo("52:54:00:aa:bb:01");
         HttpResponse<String> missing = client.get("/v1/commands/nope");
@@ -156,7 +158,7 @@ class LightServerTest {
         int length = 0;
         while ((line = in.readLine()) != null && !line.isEmpty()) {
             head.add(line);
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                 length = Integer.parseInt(line.substring(15).trim());
             }
         }

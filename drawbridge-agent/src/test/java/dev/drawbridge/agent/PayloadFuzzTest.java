@@ -1,6 +1,8 @@
 package dev.drawbridge.agent;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.drawbridge.protocol.Wire;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -23,13 +25,13 @@ class PayloadFuzzTest {
     void commandParams(byte[] data) {
         // The command parser takes the controller's JSON: it parses or answers a 400 problem.
         try {
-            var tree = dev.drawbridge.protocol.Wire.JSON.readTree(data);
+            var tree = Wire.JSON.readTree(data);
             if (tree == null || !tree.isObject()) {
                 return;
             }
             CommandParser.parse(tree.path("name").asText(""), tree.has("params") ? tree.get("params")
-                    : dev.drawbridge.protocol.Wire.JSON.createObjectNode());
-        } catch (java.io.IOException | ApiProblem expected) {
+                    : Wire.JSON.createObjectNode());
+        } catch (IOException | ApiProblem expected) {
             // not JSON, or a named 400
         }
     }

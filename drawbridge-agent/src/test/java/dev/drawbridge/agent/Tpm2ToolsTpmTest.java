@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.drawbridge.pki.Profile;
 import dev.drawbridge.attestation.AttestationKey;
 import dev.drawbridge.attestation.Expectations;
 import dev.drawbridge.attestation.FailureCode;
@@ -15,7 +14,9 @@ import dev.drawbridge.attestation.Quote;
 import dev.drawbridge.attestation.QuoteVerifier;
 import dev.drawbridge.attestation.ReferenceValues;
 import dev.drawbridge.attestation.Verdict;
+import dev.drawbridge.pki.Profile;
 import dev.drawbridge.testkit.Swtpm;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -173,7 +174,7 @@ class Tpm2ToolsTpmTest {
                     PcrValues quoted = PcrValues.parse(Files.readAllBytes(pcrFile));
                     List<byte[]> now = new ArrayList<>(swtpm.pcrs(0, 1, 2, 3, 7).values());
                     Files.write(pcrFile, new PcrValues(quoted.selection(), now).encode());
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new AssertionError(e);
                 }
             }

@@ -2,6 +2,7 @@ package dev.drawbridge.attestation;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -249,7 +250,7 @@ public final class Credentials {
         return mac.doFinal();
     }
 
-    private static Cipher oaep(int mode, java.security.Key key) throws GeneralSecurityException {
+    private static Cipher oaep(int mode, Key key) throws GeneralSecurityException {
         Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
         c.init(mode, key, new OAEPParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256,
                 new PSource.PSpecified(IDENTITY_LABEL)));

@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /** {@link QuoteVerifier} over JCA signatures; collects every failed check, not just the first. */
 final class JcaQuoteVerifier implements QuoteVerifier {
@@ -140,7 +141,7 @@ final class JcaQuoteVerifier implements QuoteVerifier {
 
     private static void checkReference(PcrSelection quoted, PcrValues pcrs, ReferenceValues reference,
                                        List<Verdict.Reason> reasons) {
-        for (Map.Entry<HashAlg, java.util.SortedMap<Integer, byte[]>> bank : reference.banks().entrySet()) {
+        for (Map.Entry<HashAlg, SortedMap<Integer, byte[]>> bank : reference.banks().entrySet()) {
             for (Map.Entry<Integer, byte[]> golden : bank.getValue().entrySet()) {
                 int pcr = golden.getKey();
                 Optional<byte[]> actual = quoted.contains(bank.getKey(), pcr) ? pcrs.value(bank.getKey(), pcr) : Optional.empty();

@@ -1,6 +1,7 @@
 package dev.drawbridge.attestation;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -125,7 +126,7 @@ public record PcrSelection(List<Bank> banks) {
                 throw r.fail(f + ".sizeofSelect " + size + " exceeds " + MAX_SELECT);
             }
             banks.add(new Bank(HashAlg.require(hashId, f + ".hash"), size,
-                    fromBitmap(java.util.Arrays.copyOf(bitmap, size))));
+                    fromBitmap(Arrays.copyOf(bitmap, size))));
         }
         return wrap(r, field, banks);
     }
@@ -150,7 +151,7 @@ public record PcrSelection(List<Bank> banks) {
         for (int i = 0; i < MAX_BANKS; i++) {
             if (i < banks.size()) {
                 Bank bank = banks.get(i);
-                w.u16(bank.hash().id()).u8(bank.selectSize()).bytes(java.util.Arrays.copyOf(toBitmap(bank), MAX_SELECT));
+                w.u16(bank.hash().id()).u8(bank.selectSize()).bytes(Arrays.copyOf(toBitmap(bank), MAX_SELECT));
                 w.zeros(1);
             } else {
                 w.zeros(8);

@@ -1,5 +1,6 @@
 package dev.drawbridge.attestation;
 
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SortedMap;
@@ -17,9 +18,9 @@ public record ReferenceValues(Map<HashAlg, SortedMap<Integer, byte[]>> banks) {
                             + value.length + " bytes, not " + hash.digestSize());
                 }
             });
-            copy.put(hash, java.util.Collections.unmodifiableSortedMap(new TreeMap<>(values)));
+            copy.put(hash, Collections.unmodifiableSortedMap(new TreeMap<>(values)));
         });
-        banks = java.util.Collections.unmodifiableMap(copy);
+        banks = Collections.unmodifiableMap(copy);
     }
 
     public static ReferenceValues none() {

@@ -4,6 +4,7 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
@@ -22,7 +23,7 @@ final class Signatures {
         s.update(data);
         try {
             return s.verify(sig);
-        } catch (java.security.SignatureException e) {
+        } catch (SignatureException e) {
             return false; // e.g. a DER or length error: the signature is simply bad
         }
     }

@@ -1,5 +1,6 @@
 package dev.drawbridge.attestation;
 
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -41,7 +42,7 @@ public final class SoftwareTpm {
         byte[] tpmtPublic = TpmtPublic.eccAk((ECPublicKey) ak.getPublic());
         this.akPublic = TpmWriter.bigEndian().tpm2b(tpmtPublic).toByteArray();
         byte[] ekName = TpmName.of(HashAlg.SHA256, HashAlg.SHA256.digest(tpmtPublic, "software EK".getBytes(
-                java.nio.charset.StandardCharsets.US_ASCII)));
+                StandardCharsets.US_ASCII)));
         byte[] ekQualified = TpmName.qualified(HashAlg.SHA256, TpmName.hierarchy(TpmName.TPM_RH_ENDORSEMENT), ekName);
         this.attestationKey = AttestationKey.fromTpm2bPublic(akPublic).qualifiedUnder(ekQualified);
         this.clockBase = clockMillis.getAsLong();

@@ -6,11 +6,13 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECFieldFp;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
 import java.security.spec.RSAPublicKeySpec;
+import java.util.Optional;
 
 /**
  * Reads the parts of a TPMT_PUBLIC (TCG TPM 2.0 Part 2, 12.2.4) needed to verify signatures
@@ -39,7 +41,7 @@ final class TpmtPublic {
         byte[] tpmtPublic = r.bytes(size, "publicArea");
         PublicKey key = parse(tpmtPublic);
         HashAlg nameAlg = HashAlg.require(((tpmtPublic[2] & 0xFF) << 8) | (tpmtPublic[3] & 0xFF), "TPMT_PUBLIC nameAlg");
-        return new AttestationKey(key, java.util.Optional.of(TpmName.of(nameAlg, tpmtPublic)), java.util.Optional.empty());
+        return new AttestationKey(key, Optional.of(TpmName.of(nameAlg, tpmtPublic)), Optional.empty());
     }
 
     /** The JCA public key of a TPMT_PUBLIC of type RSA or ECC; rejects trailing bytes. */
@@ -125,7 +127,7 @@ final class TpmtPublic {
 
     /** Whether x and y are field elements with y^2 = x^3 + ax + b (mod p); JCA does not always check. */
     private static boolean onCurve(ECPoint point, ECParameterSpec spec) {
-        BigInteger p = ((java.security.spec.ECFieldFp) spec.getCurve().getField()).getP();
+        BigInteger p = ((ECFieldFp) spec.getCurve().getField()).getP();
         BigInteger x = point.getAffineX();
         BigInteger y = point.getAffineY();
         if (x.compareTo(p) >= 0 || y.compareTo(p) >= 0) {

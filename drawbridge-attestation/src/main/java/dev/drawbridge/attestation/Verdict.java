@@ -1,6 +1,7 @@
 package dev.drawbridge.attestation;
 
 import java.util.List;
+import java.util.Optional;
 
 /** The outcome of checking a quote: trusted with what was attested, or failed with every reason found. */
 public sealed interface Verdict {
@@ -9,7 +10,7 @@ public sealed interface Verdict {
     record Trusted(TpmsAttest attest, PcrValues pcrs) implements Verdict {}
 
     /** The quote failed; {@code reasons} is never empty. */
-    record Failed(List<Reason> reasons, java.util.Optional<PcrValues> proven) implements Verdict {
+    record Failed(List<Reason> reasons, Optional<PcrValues> proven) implements Verdict {
         /**
          * {@code proven}: the PCR values the quote still proved, present only when every reason is a reference
          * mismatch (signature, nonce, clock, selection and digest were good, so the values are the machine's real
@@ -23,7 +24,7 @@ public sealed interface Verdict {
         }
 
         public Failed(List<Reason> reasons) {
-            this(reasons, java.util.Optional.empty());
+            this(reasons, Optional.empty());
         }
 
         public boolean has(FailureCode code) {

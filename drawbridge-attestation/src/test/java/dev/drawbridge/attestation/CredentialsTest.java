@@ -7,6 +7,7 @@ import dev.drawbridge.attestation.Credentials.MadeCredential;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -78,7 +79,7 @@ class CredentialsTest {
         byte[] bad = file.clone();
         bad[0] = 0;
         assertThatThrownBy(() -> MadeCredential.fromTpm2ToolsFile(bad)).hasMessageContaining("magic");
-        byte[] longer = java.util.Arrays.copyOf(file, file.length + 1);
+        byte[] longer = Arrays.copyOf(file, file.length + 1);
         assertThatThrownBy(() -> MadeCredential.fromTpm2ToolsFile(longer)).hasMessageContaining("trailing");
     }
 
@@ -104,7 +105,7 @@ class CredentialsTest {
         byte[] other = SECRET.clone();
         other[31] ^= 1;
         assertThat(Credentials.check(SECRET, other)).isFalse();
-        assertThat(Credentials.check(SECRET, java.util.Arrays.copyOf(SECRET, 31))).isFalse();
+        assertThat(Credentials.check(SECRET, Arrays.copyOf(SECRET, 31))).isFalse();
         assertThat(Credentials.check(SECRET, null)).isFalse();
         assertThat(Credentials.check(new byte[0], new byte[0])).isFalse();
     }
@@ -118,8 +119,8 @@ class CredentialsTest {
         assertThat(k128).hasSize(16);
         assertThat(k256).hasSize(32);
         // the size in bits is an input, so a shorter key is not a prefix of a longer one
-        assertThat(java.util.Arrays.copyOf(k256, 16)).isNotEqualTo(k128);
+        assertThat(Arrays.copyOf(k256, 16)).isNotEqualTo(k128);
         assertThat(k512).hasSize(64);
-        assertThat(java.util.Arrays.copyOfRange(k512, 32, 64)).isNotEqualTo(java.util.Arrays.copyOf(k512, 32));
+        assertThat(Arrays.copyOfRange(k512, 32, 64)).isNotEqualTo(Arrays.copyOf(k512, 32));
     }
 }

@@ -10,6 +10,7 @@ import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -117,7 +118,7 @@ class EkCertificatesTest {
     void a_tampered_certificate_does_not_verify() throws Exception {
         byte[] der = ek.getEncoded();
         byte[] modulus = ((RSAPublicKey) ek.getPublicKey()).getModulus().toByteArray();
-        int at = indexOf(der, java.util.Arrays.copyOfRange(modulus, 1, 17));
+        int at = indexOf(der, Arrays.copyOfRange(modulus, 1, 17));
         assertThat(at).isPositive();
         der[at + 8] ^= 0x01;
         X509Certificate tampered = Swtpm.certificate(der);

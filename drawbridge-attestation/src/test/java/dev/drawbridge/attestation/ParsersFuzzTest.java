@@ -1,6 +1,8 @@
 package dev.drawbridge.attestation;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Every parser of outside input either parses or throws {@link AttestationException}: never an
@@ -21,7 +23,7 @@ class ParsersFuzzTest {
     void tpmsAttest(byte[] data) {
         parsesOrRejects(() -> {
             TpmsAttest attest = TpmsAttest.parse(data);
-            if (!java.util.Arrays.equals(attest.encode(), data)) {
+            if (!Arrays.equals(attest.encode(), data)) {
                 throw new AssertionError("TPMS_ATTEST did not re-encode to its input");
             }
         });
@@ -31,7 +33,7 @@ class ParsersFuzzTest {
     void tpmtSignature(byte[] data) {
         parsesOrRejects(() -> {
             TpmtSignature sig = TpmtSignature.parse(data);
-            if (!java.util.Arrays.equals(sig.encode(), data)) {
+            if (!Arrays.equals(sig.encode(), data)) {
                 throw new AssertionError("TPMT_SIGNATURE did not re-encode to its input");
             }
         });
@@ -49,7 +51,7 @@ class ParsersFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void akPem(byte[] data) {
-        parsesOrRejects(() -> AttestationKey.fromPem(new String(data, java.nio.charset.StandardCharsets.ISO_8859_1)));
+        parsesOrRejects(() -> AttestationKey.fromPem(new String(data, StandardCharsets.ISO_8859_1)));
     }
 
     @FuzzTest(maxDuration = "30s")
@@ -57,8 +59,8 @@ class ParsersFuzzTest {
         // Split the input into three files: the verifier must give a verdict, never throw.
         int a = data.length / 3;
         int b = 2 * data.length / 3;
-        Quote quote = new Quote(java.util.Arrays.copyOfRange(data, 0, a), java.util.Arrays.copyOfRange(data, a, b),
-                java.util.Arrays.copyOfRange(data, b, data.length));
+        Quote quote = new Quote(Arrays.copyOfRange(data, 0, a), Arrays.copyOfRange(data, a, b),
+                Arrays.copyOfRange(data, b, data.length));
         Verdict v = QuoteVerifier.create().verify(quote, Expectations.of(SEED_TPM.attestationKey(), new byte[8],
                 PcrSelection.of(HashAlg.SHA256, 0), ReferenceValues.none()));
         if (v == null) {

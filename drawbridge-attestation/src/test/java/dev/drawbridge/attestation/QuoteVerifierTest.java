@@ -3,10 +3,12 @@ package dev.drawbridge.attestation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,7 +34,7 @@ class QuoteVerifierTest {
         List<byte[]> forged = new ArrayList<>(values.values());
         forged.set(0, new byte[32]);
         forged.set(0, HashAlg.SHA256.digest("x".getBytes()));
-        byte[] truncated = java.util.Arrays.copyOf(good.attest(), 40);
+        byte[] truncated = Arrays.copyOf(good.attest(), 40);
         return Stream.of(
                 Arguments.of("attestation fails when the nonce differs", c.apply(good,
                         Expectations.of(TPM.attestationKey(), "another".getBytes(), SELECTION, exp.reference())),
@@ -72,7 +74,7 @@ class QuoteVerifierTest {
         assertThat(((Verdict.Failed) verdict).reasons()).allSatisfy(r -> assertThat(r.detail()).isNotBlank());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void attestation_fails_without_throwing_when_the_signature_hash_has_no_JCA_provider() {
         Quote good = TPM.quote(NONCE, SELECTION);
         TpmtSignature.Ecdsa sig = (TpmtSignature.Ecdsa) TpmtSignature.parse(good.signature());

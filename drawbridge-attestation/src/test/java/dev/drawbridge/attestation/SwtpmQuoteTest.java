@@ -6,6 +6,8 @@ import dev.drawbridge.testkit.Swtpm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -195,7 +197,7 @@ class SwtpmQuoteTest {
         byte[] nonce = nonce();
         Quote quote = quote(ECC_AK, SELECTION, nonce);
         PcrValues real = PcrValues.parse(quote.pcrs());
-        java.util.List<byte[]> forged = new java.util.ArrayList<>(real.values());
+        List<byte[]> forged = new ArrayList<>(real.values());
         forged.set(4, HashAlg.SHA256.digest("what the verifier wants to see".getBytes()));
         Quote tampered = new Quote(quote.attest(), quote.signature(), new PcrValues(real.selection(), forged).encode());
         assertThat(failures(verifier.verify(tampered, expect("ecc", nonce))))
@@ -221,7 +223,7 @@ class SwtpmQuoteTest {
         Swtpm.Quoted quoted = tpm.quote(ECC_AK.handle(), ECC_AK.scheme(), SELECTION, nonce);
         TpmsAttest attest = TpmsAttest.parse(quoted.attest());
         String printed = tpm.tpm2("tpm2_print", "-t", "TPMS_ATTEST", quoted.attestFile().toString());
-        Map<String, String> fields = new java.util.HashMap<>();
+        Map<String, String> fields = new HashMap<>();
         for (String line : printed.split("\n")) {
             String[] kv = line.trim().split(":\\s*", 2);
             if (kv.length == 2 && !kv[1].isBlank()) {
@@ -254,7 +256,7 @@ class SwtpmQuoteTest {
         assertThat(PcrValues.parse(rsa.pcrs()).values()).hasSize(10);
     }
 
-    private static java.util.List<FailureCode> failures(Verdict verdict) {
+    private static List<FailureCode> failures(Verdict verdict) {
         assertThat(verdict).isInstanceOf(Verdict.Failed.class);
         return ((Verdict.Failed) verdict).reasons().stream().map(Verdict.Reason::code).toList();
     }

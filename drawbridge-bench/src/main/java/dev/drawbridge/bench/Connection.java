@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
@@ -83,7 +85,7 @@ final class Connection implements AutoCloseable {
             if (name.equalsIgnoreCase("Content-Length")) {
                 length = Long.parseLong(value);
             } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-                chunked = value.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+                chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
             } else if (name.equalsIgnoreCase("Connection")) {
                 closes = value.equalsIgnoreCase("close");
             }
@@ -124,7 +126,7 @@ final class Connection implements AutoCloseable {
 
     private void ensure(int size) {
         if (body.length < size) {
-            body = java.util.Arrays.copyOf(body, Math.max(size, body.length * 2));
+            body = Arrays.copyOf(body, Math.max(size, body.length * 2));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.drawbridge.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -11,7 +12,7 @@ import java.nio.file.Path;
  */
 record Cpu(long nanoTime, long generatorNs, long serverTicks, long machineTicks, long machineIdleTicks) {
     static Cpu sample(long serverPid) {
-        long gen = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        long gen = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
         long server = serverPid > 0 ? processTicks(serverPid) : -1;
         long[] machine = readMachine();

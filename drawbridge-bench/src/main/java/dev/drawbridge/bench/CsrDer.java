@@ -1,6 +1,7 @@
 package dev.drawbridge.bench;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /** Just enough DER (X.690 §8, §10) to frame a PKCS#10 request without a crypto library on the class path. */
 final class CsrDer {
@@ -18,7 +19,7 @@ final class CsrDer {
     }
 
     static byte[] utf8(String s) {
-        return tagged(0x0C, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return tagged(0x0C, s.getBytes(StandardCharsets.UTF_8));
     }
 
     static byte[] bitString(byte[] bytes) {

@@ -2,6 +2,7 @@ package dev.drawbridge.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.drawbridge.attestation.Expectations;
 import dev.drawbridge.attestation.HashAlg;
 import dev.drawbridge.attestation.PcrSelection;
@@ -9,6 +10,7 @@ import dev.drawbridge.attestation.Quote;
 import dev.drawbridge.attestation.QuoteVerifier;
 import dev.drawbridge.attestation.ReferenceValues;
 import dev.drawbridge.attestation.SoftwareTpm;
+import dev.drawbridge.attestation.Verdict;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
@@ -17,14 +19,21 @@ import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.fence.Fence;
 import dev.drawbridge.controller.fence.FenceService;
 import dev.drawbridge.controller.fence.PowerControls;
+import dev.drawbridge.controller.fence.Trigger;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.store.StoreConfig;
+import dev.drawbridge.controller.verify.Trust;
 import dev.drawbridge.controller.verify.Verdicts;
+import dev.drawbridge.protocol.Wire;
+import dev.drawbridge.testkit.PostgresServer;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,14 +46,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fence latency in a real controller, in process: from a failed quote verification to every fence step but
@@ -72,7 +88,7 @@ import java.util.regex.Pattern;
  * [--paths conductor,api]}. Prints a JSON line per path.
  */
 public final class FenceBench {
-    private static final ObjectMapper JSON = dev.drawbridge.protocol.Wire.JSON;
+    private static final ObjectMapper JSON = Wire.JSON;
     private static final Pattern SUM = Pattern.compile("(?m)^drawbridge_fence_latency_seconds_sum(?:\\{[^}]*\\})? (\\S+)$");
     private static final Pattern COUNT = Pattern.compile("(?m)^drawbridge_fence_latency_seconds_count(?:\\{[^}]*\\})? (\\S+)$");
 
@@ -102,22 +118,22 @@ public final class FenceBench {
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dataDir.toString())
                 .withListen("127.0.0.1:0");
         // The notify step posts a signed notice to a webhook: a local receiver that counts them and answers 204.
-        java.util.concurrent.atomic.AtomicInteger notices = new java.util.concurrent.atomic.AtomicInteger();
-        com.sun.net.httpserver.HttpServer hook = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        AtomicInteger notices = new AtomicInteger();
+        HttpServer hook = HttpServer.create(
+                new InetSocketAddress("127.0.0.1", 0), 0);
         hook.createContext("/", ex -> {
             ex.getRequestBody().readAllBytes();
             notices.incrementAndGet();
             ex.sendResponseHeaders(204, -1);
             ex.close();
         });
-        hook.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        hook.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         hook.start();
         webhook = URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/fenced");
         cfg = cfg.withFencing(cfg.fencing().withPowerDriver("fake").withWebhook(webhook.toString()));
         String storeDesc = "sqlite";
         if (store.equals("postgres")) {
-            var pg = dev.drawbridge.testkit.PostgresServer.shared();
+            var pg = PostgresServer.shared();
             String db = pg.createDatabase("fencebench");
             cfg = cfg.withStore(StoreConfig.postgres(pg.jdbcUrl(db), pg.user(), ""));
             storeDesc = "postgres";
@@ -151,13 +167,13 @@ public final class FenceBench {
 
     private void refreshSpares() {
         for (String name : List.of("spare-a", "spare-b")) {
-            verdicts.record(nodeId(name), name, dev.drawbridge.controller.verify.Trust.TRUSTED, List.of(), "00");
+            verdicts.record(nodeId(name), name, Trust.TRUSTED, List.of(), "00");
         }
     }
 
     private void untrustSpares() {
         for (String name : List.of("spare-a", "spare-b")) {
-            verdicts.record(nodeId(name), name, dev.drawbridge.controller.verify.Trust.UNTRUSTED,
+            verdicts.record(nodeId(name), name, Trust.UNTRUSTED,
                     List.of("bench set-up: keep new instances off the spares"), "00");
         }
     }
@@ -173,7 +189,7 @@ public final class FenceBench {
             sql("UPDATE nodes SET state = 'active', capacity_cpus = 1, capacity_memory_mb = 1024,"
                     + " bmc_address = '127.0.2.1:623' WHERE name = '" + name + "'");
             String id = nodeId(name);
-            verdicts.record(id, name, dev.drawbridge.controller.verify.Trust.TRUSTED, List.of(), "00");
+            verdicts.record(id, name, Trust.TRUSTED, List.of(), "00");
             JsonNode inst = call("POST", "/v1/instances", Map.of("name", "inst-" + name, "cpus", 1, "memory_mb", 1024),
                     201);
             if (!inst.path("node_id").asText().equals(id)) {
@@ -222,7 +238,7 @@ public final class FenceBench {
         // One software TPM per run stands in for the victims' TPMs: its PCR 7 no longer has the reference value.
         SoftwareTpm tpm = SoftwareTpm.create();
         PcrSelection selection = PcrSelection.of(HashAlg.SHA256, 0, 1, 2, 3, 7);
-        Map<Integer, byte[]> golden = new java.util.TreeMap<>();
+        Map<Integer, byte[]> golden = new TreeMap<>();
         for (int p : new int[] {0, 1, 2, 3, 7}) {
             golden.put(p, tpm.pcr(p));
         }
@@ -248,12 +264,12 @@ public final class FenceBench {
             if (verdict.trusted()) {
                 throw new IllegalStateException("the tampered quote verified");
             }
-            List<String> reasons = ((dev.drawbridge.attestation.Verdict.Failed) verdict).reasons().stream()
+            List<String> reasons = ((Verdict.Failed) verdict).reasons().stream()
                     .map(r -> r.code() + ": " + r.detail()).toList();
-            verdicts.record(id, name, dev.drawbridge.controller.verify.Trust.UNTRUSTED, reasons,
+            verdicts.record(id, name, Trust.UNTRUSTED, reasons,
                     HexFormat.of().formatHex(nonce));
             long t1 = System.nanoTime();
-            Fence fence = fences.fence(id, dev.drawbridge.controller.fence.Trigger.ATTESTATION, "attestation failed: " + String.join("; ", reasons), "conductor");
+            Fence fence = fences.fence(id, Trigger.ATTESTATION, "attestation failed: " + String.join("; ", reasons), "conductor");
             long t2 = System.nanoTime();
 
             double timerMs = (timer.totalTime(TimeUnit.NANOSECONDS) - timerBefore) / 1e6;
@@ -346,7 +362,7 @@ public final class FenceBench {
         return new double[] {Double.parseDouble(s.group(1)), Double.parseDouble(c.group(1))};
     }
 
-    private final Map<String, String> ids = new java.util.HashMap<>();
+    private final Map<String, String> ids = new HashMap<>();
 
     private String nodeId(String name) {
         return ids.computeIfAbsent(name, n -> call("GET", "/v1/nodes/" + n, null, 200).path("id").asText());
@@ -375,7 +391,7 @@ public final class FenceBench {
         }
         try {
             return JSON.readTree(res.body());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(method + " " + path + ": not JSON", e);
         }
     }
@@ -394,8 +410,8 @@ public final class FenceBench {
                 b.header("Content-Type", "application/json");
             }
             return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(method + " " + path, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -418,7 +434,7 @@ public final class FenceBench {
     }
 
     static void quietLogs() {
-        org.slf4j.Logger root = org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
         if (root instanceof ch.qos.logback.classic.Logger l) {
             l.setLevel(ch.qos.logback.classic.Level.WARN);
         }
@@ -426,8 +442,8 @@ public final class FenceBench {
 
     static void deleteTree(Path dir) {
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
             // temp directory: leave it
         }
     }

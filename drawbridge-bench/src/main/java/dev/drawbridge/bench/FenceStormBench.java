@@ -1,6 +1,7 @@
 package dev.drawbridge.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.drawbridge.attestation.HashAlg;
 import dev.drawbridge.attestation.PcrSelection;
 import dev.drawbridge.attestation.Quote;
@@ -16,6 +17,7 @@ import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.fence.FenceService;
 import dev.drawbridge.controller.fence.FenceStep;
 import dev.drawbridge.controller.fence.PowerControls;
+import dev.drawbridge.controller.fence.Trigger;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.NewNode;
@@ -23,21 +25,28 @@ import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodePatch;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.inventory.PlacementColumns;
 import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.store.Dialect;
 import dev.drawbridge.controller.store.StoreConfig;
+import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.controller.verify.Trust;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CertificateAuthority;
 import dev.drawbridge.pki.IssueRequest;
 import dev.drawbridge.pki.IssuedCertificate;
 import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.QuoteResult;
+import dev.drawbridge.protocol.Wire;
+import dev.drawbridge.testkit.PostgresServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
@@ -46,7 +55,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -64,6 +76,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
@@ -119,7 +132,7 @@ import org.jdbi.v3.core.Handle;
  * Prints one JSON line per run, then a summary.
  */
 public final class FenceStormBench {
-    private static final ObjectMapper JSON = dev.drawbridge.protocol.Wire.JSON;
+    private static final ObjectMapper JSON = Wire.JSON;
     private static final int BATCH = 500;
     private static final int HOST_CPUS = 64;
     private static final long HOST_MEMORY_MB = 262_144;
@@ -164,7 +177,7 @@ public final class FenceStormBench {
         }
 
         AtomicInteger notices = new AtomicInteger();
-        com.sun.net.httpserver.HttpServer hook = com.sun.net.httpserver.HttpServer.create(
+        HttpServer hook = HttpServer.create(
                 new InetSocketAddress("127.0.0.1", 0), 0);
         hook.createContext("/", ex -> {
             ex.getRequestBody().readAllBytes();
@@ -200,7 +213,7 @@ public final class FenceStormBench {
                 .withListen("127.0.0.1:0");
         cfg = cfg.withFencing(cfg.fencing().withPowerDriver("fake").withWebhook(webhook.toString()));
         if (s.store().equals("postgres")) {
-            var pg = dev.drawbridge.testkit.PostgresServer.shared();
+            var pg = PostgresServer.shared();
             cfg = cfg.withStore(new StoreConfig(pg.jdbcUrl(pg.createDatabase("fencestorm")), pg.user(), "",
                     s.poolSize()));
         } else if (s.store().equals("sqlite")) {
@@ -353,7 +366,7 @@ public final class FenceStormBench {
         final SoftwareTpm tpm = SoftwareTpm.create();
         final ReferenceValues reference;
         final Map<Integer, String> referenceHex = new TreeMap<>();
-        final dev.drawbridge.controller.verify.QuoteJudge judge = new dev.drawbridge.controller.verify.QuoteJudge();
+        final QuoteJudge judge = new QuoteJudge();
         final SecureRandom random = new SecureRandom();
 
         Rig(Controller controller, Duration verdictMaxAge, URI webhook) {
@@ -384,7 +397,7 @@ public final class FenceStormBench {
             this.reference = ReferenceValues.of(HashAlg.SHA256, golden);
             golden.forEach((pcr, value) -> referenceHex.put(pcr, HexFormat.of().formatHex(value)));
             tpm.extend(7, HashAlg.SHA256.digest("a boot loader nobody approved".getBytes(
-                    java.nio.charset.StandardCharsets.US_ASCII)));
+                    StandardCharsets.US_ASCII)));
         }
 
         Storm storm(List<Host> victims) throws InterruptedException {
@@ -431,8 +444,8 @@ public final class FenceStormBench {
 
         /** What Attestation.attest does when a quote fails, for a node that is not fenced yet. */
         private void failAndFence(Probe p) throws Exception {
-            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
-            var v = judge.judge(p.host.id(), Optional.of(new dev.drawbridge.protocol.QuoteResult(
+            Base64.Encoder b64 = Base64.getEncoder();
+            var v = judge.judge(p.host.id(), Optional.of(new QuoteResult(
                     b64.encodeToString(p.quote.attest()), b64.encodeToString(p.quote.signature()),
                     b64.encodeToString(p.quote.pcrs()))), tpm.attestationKey(), p.nonce, referenceHex);
             if (v.trusted()) {
@@ -445,7 +458,7 @@ public final class FenceStormBench {
             verdicts.recordRoutine(p.host.id(), p.host.name(), Trust.UNTRUSTED, reasons,
                     HexFormat.of().formatHex(p.nonce), proven);
             p.verdict = System.nanoTime();
-            fences.fence(p.host.id(), dev.drawbridge.controller.fence.Trigger.ATTESTATION,
+            fences.fence(p.host.id(), Trigger.ATTESTATION,
                     "attestation failed: " + String.join("; ", reasons), "conductor");
             p.returned = System.nanoTime();
         }
@@ -502,7 +515,7 @@ public final class FenceStormBench {
         }
 
         @Override
-        public List<Node> findByIds(Handle h, java.util.Collection<String> ids) {
+        public List<Node> findByIds(Handle h, Collection<String> ids) {
             return nodes.findByIds(h, ids);
         }
 
@@ -564,7 +577,7 @@ public final class FenceStormBench {
             Verdicts verdicts = new Verdicts(db, audit, Clock.systemUTC(), Duration.ofDays(1));
             for (Host host : hosts) {
                 verdicts.record(host.id(), host.name(), Trust.TRUSTED, List.of(), HexFormat.of().formatHex(
-                        UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                        UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII)));
             }
             instances(db, audit, hosts, instancesPerNode);
             return hosts;
@@ -583,7 +596,7 @@ public final class FenceStormBench {
                             Profile.NODE.name().toLowerCase(Locale.ROOT),
                             c.certificate().getSubjectX500Principal().getName(), c.notBefore(), c.notAfter(),
                             Optional.empty(), 0, c.pem());
-                } catch (java.security.GeneralSecurityException e) {
+                } catch (GeneralSecurityException e) {
                     throw new IllegalStateException(e);
                 }
             }).toList();
@@ -748,7 +761,7 @@ public final class FenceStormBench {
      * summed every host's instances for each decision.
      */
     static final class PlacementQuery {
-        private static final String SQL = dev.drawbridge.controller.inventory.PlacementColumns.CHOOSE;
+        private static final String SQL = PlacementColumns.CHOOSE;
 
         private static final String SUMMING = """
                 SELECT n.id FROM nodes n
@@ -785,7 +798,7 @@ public final class FenceStormBench {
         }
 
         private static double[] time(Database db, String sql, long fresh, int repeats,
-                                     java.util.function.Consumer<String> found) {
+                                     Consumer<String> found) {
             double[] ms = new double[repeats];
             for (int i = 0; i < repeats; i++) {
                 long t0 = System.nanoTime();
@@ -864,7 +877,7 @@ public final class FenceStormBench {
     /** The total length of the union of the probes' intervals of one step, in ms. */
     private static double union(List<Probe> probes, int step, long t0) {
         double[][] spans = probes.stream().map(p -> new double[] {p.ms(p.start[step], t0), p.ms(p.end[step], t0)})
-                .sorted(java.util.Comparator.comparingDouble(a -> a[0])).toArray(double[][]::new);
+                .sorted(Comparator.comparingDouble(a -> a[0])).toArray(double[][]::new);
         double sum = 0;
         double from = Double.NaN;
         double to = Double.NaN;

@@ -1,6 +1,7 @@
 package dev.drawbridge.bench;
 
 import dev.drawbridge.controller.Controller;
+import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
 import dev.drawbridge.controller.inventory.NewNode;
@@ -39,7 +40,7 @@ public final class NodeListBench {
         Path dir = Files.createTempDirectory("nodelist");
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.toString())
                 .withListen("127.0.0.1:0");
-        cfg = cfg.withConductor(new dev.drawbridge.controller.config.ConductorConfig(false, cfg.conductor().pollInterval(),
+        cfg = cfg.withConductor(new ConductorConfig(false, cfg.conductor().pollInterval(),
                 cfg.conductor().jitter(), cfg.conductor().requestTimeout(), cfg.conductor().maxConcurrentPolls(),
                 cfg.conductor().unreachableAfter(), cfg.conductor().maxBackoff(), cfg.conductor().enrollingDeadline(),
                 cfg.conductor().cleaningDeadline(), cfg.conductor().deployingDeadline(), cfg.conductor().rescuingDeadline(),

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** Command-line options of {@link IssuanceBench}, with their defaults. */
@@ -29,7 +30,7 @@ record Options(URI url, String mode, String path, int clients, double warmupSeco
             Prints one JSON line on stdout and a human line on stderr. Exit 0 if every answer was a 2xx with a
             certificate, 3 if there were errors or non-2xx answers, 2 on bad usage.""";
 
-    private static final java.util.Set<String> KNOWN = java.util.Set.of("--url", "--mode", "--path", "--clients",
+    private static final Set<String> KNOWN = Set.of("--url", "--mode", "--path", "--clients",
             "--warmup", "--duration", "--csrs", "--csr-cache", "--cacert", "--no-verify-host", "--token",
             "--token-file", "--server-pid", "--clk-tck", "--label");
 

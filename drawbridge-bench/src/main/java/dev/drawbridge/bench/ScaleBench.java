@@ -1,5 +1,7 @@
 package dev.drawbridge.bench;
 
+import dev.drawbridge.protocol.Wire;
+import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * A controller polling and attesting a simulated fleet: starts {@code drawbridge controller} and
@@ -73,7 +76,7 @@ public final class ScaleBench {
                                 : "127." + (i + 1) + ".0.1"));
                 sims.add(new ProcessBuilder(simCmd).redirectErrorStream(true)
                         .redirectOutput(work.resolve(procs == 1 ? "sim.log" : "sim-" + (i + 1) + ".log").toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start());
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start());
             }
             long t0 = System.nanoTime();
             await(() -> simDirs.stream().allMatch(d -> Files.exists(d.resolve("ready")))
@@ -151,7 +154,7 @@ public final class ScaleBench {
                 out.put("simulator_processes", sims.size());
                 out.put("other_cores", round(Math.max(0, machineBusy - ctlCores - simCores - benchCores)));
                 out.put("work", work.toString());
-                System.out.println(dev.drawbridge.protocol.Wire.JSON.writeValueAsString(out));
+                System.out.println(Wire.JSON.writeValueAsString(out));
                 System.out.printf(Locale.ROOT, "%d nodes @ %s: controller %.3f cores (%d µs/node-poll), RSS %d MiB, %d threads;"
                                 + " lateness p50 %.0f ms p99 %.0f ms; %.1f polls/s; %.1f store writes/s; simulator %.2f cores,"
                                 + " RSS %d MiB, %d threads%n", nodes, interval, ctlCores, Math.round(usPerPoll),
@@ -184,7 +187,7 @@ public final class ScaleBench {
         return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
     }
 
-    private static void await(java.util.function.BooleanSupplier ok, Duration limit, String what) throws Exception {
+    private static void await(BooleanSupplier ok, Duration limit, String what) throws Exception {
         Instant end = Instant.now().plus(limit);
         while (!ok.getAsBoolean()) {
             if (Instant.now().isAfter(end)) {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +50,7 @@ final class ScaleStorm {
 
     void run() throws Exception {
         List<String> names = new ArrayList<>();
-        Map<String, Path> controlOf = new java.util.HashMap<>();
+        Map<String, Path> controlOf = new HashMap<>();
         for (Path dir : simDirs) {
             Wire.JSON.readTree(dir.resolve("fleet.json").toFile()).forEach(n -> {
                 names.add(n.path("name").asText());
@@ -59,7 +60,7 @@ final class ScaleStorm {
         List<String> shuffled = new ArrayList<>(names);
         Collections.shuffle(shuffled, new Random(42));
         Set<String> victims = new HashSet<>(shuffled.subList(0, Math.max(1, names.size() * percent / 100)));
-        Map<Path, StringBuilder> lines = new java.util.HashMap<>();
+        Map<Path, StringBuilder> lines = new HashMap<>();
         victims.forEach(v -> lines.computeIfAbsent(controlOf.get(v), k -> new StringBuilder()).append("drift ")
                 .append(v).append(" 7\n"));
         System.err.printf(Locale.ROOT, "bench-scale: storm: drifting PCR 7 of %d of %d nodes at once%n",

@@ -3,8 +3,11 @@ package dev.drawbridge.bench;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
+import java.io.EOFException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,9 +70,9 @@ public final class SlowClientsBench {
                     if (s.getInputStream().read() >= 0) {
                         idleOpen++;
                     }
-                } catch (java.net.SocketTimeoutException e) {
+                } catch (SocketTimeoutException e) {
                     idleOpen++; // nothing to read and not closed: still held by the server
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // reset: closed
                 }
             }
@@ -103,9 +106,9 @@ public final class SlowClientsBench {
                     for (int i = 0; ; i++) {
                         try {
                             if (s.getInputStream().read() < 0) {
-                                throw new java.io.EOFException("closed by the server");
+                                throw new EOFException("closed by the server");
                             }
-                        } catch (java.net.SocketTimeoutException quiet) {
+                        } catch (SocketTimeoutException quiet) {
                             // the server said nothing for 5 s: send the next line
                         }
                         if (Thread.currentThread().isInterrupted()) {
@@ -150,12 +153,12 @@ public final class SlowClientsBench {
     }
 
     /** Reads one 200 answer: the head up to the blank line, then Content-Length bytes of body. */
-    private static void readAnswer(InputStream in) throws java.io.IOException {
+    private static void readAnswer(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();
             if (b < 0) {
-                throw new java.io.EOFException("the answer ended inside its head: " + head);
+                throw new EOFException("the answer ended inside its head: " + head);
             }
             head.append((char) b);
         }

@@ -1,6 +1,7 @@
 package dev.drawbridge.bench;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -16,7 +17,7 @@ final class TrustingTls {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try {
             ks.load(null, null);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new GeneralSecurityException(e);
         }
         int i = 0;

@@ -2,6 +2,7 @@ package dev.drawbridge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drawbridge.protocol.Causes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -13,11 +14,13 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -106,7 +109,7 @@ final class ApiClient {
         try {
             res = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new CliException("cannot reach the controller at " + base + ": " + dev.drawbridge.protocol.Causes.describe(e) + next(e));
+            throw new CliException("cannot reach the controller at " + base + ": " + Causes.describe(e) + next(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
@@ -136,8 +139,8 @@ final class ApiClient {
 
     /** What to do about a failure to reach the controller. */
     private static String next(Throwable e) {
-        Throwable t = dev.drawbridge.protocol.Causes.root(e);
-        if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) {
+        Throwable t = Causes.root(e);
+        if (t instanceof SSLException || t instanceof CertificateException) {
             return "; check that DRAWBRIDGE_CA (or the data directory's ca.pem) is this controller's root certificate";
         }
         return "; is it running there? start one with './drawbridge controller', or point DRAWBRIDGE_URL at it";

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.pki.Pem;
+import dev.drawbridge.pki.Profile;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -20,6 +22,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -137,7 +141,7 @@ final class DemoCommand implements Callable<Integer> {
                     + " exchange was the conductor polling them");
             summary.put("url", controller.url());
             summary.put("data_dir", controller.dataDir().root().toString());
-            summary.put("states", names.stream().collect(java.util.stream.Collectors.toMap(n -> n,
+            summary.put("states", names.stream().collect(Collectors.toMap(n -> n,
                     n -> api.get(NodeCommand.path(n)).path("state").asText(), (a, b) -> a, LinkedHashMap::new)));
             summary.put("serials", serials);
             summary.put("ocsp", ocsp);
@@ -202,9 +206,9 @@ final class DemoCommand implements Callable<Integer> {
         say("[7/10] a management console exchanges a CSR for a certificate (POST /ibm/v1/Host/Actions/SignCSR) ...");
         JsonNode signed = api.post("/ibm/v1/Host/Actions/SignCSR", Map.of("CsrString",
                 DemoPki.csr(DemoPki.newKey(), "console-01")));
-        var cert = dev.drawbridge.pki.Pem.certificate(signed.path("Certificate").asText());
+        var cert = Pem.certificate(signed.path("Certificate").asText());
         say("      console-01  certificate serial " + cert.getSerialNumber().toString(16) + ", profile "
-                + dev.drawbridge.pki.Profile.of(cert).map(Enum::name).orElse("none") + " (TLS client only; no node check"
+                + Profile.of(cert).map(Enum::name).orElse("none") + " (TLS client only; no node check"
                 + " accepts it)");
         try {
             api.post("/ibm/v1/Host/Actions/SignCSR", Map.of("CsrString", DemoPki.csr(DemoPki.newKey(), nodeName)));
@@ -270,7 +274,7 @@ final class DemoCommand implements Callable<Integer> {
         return nodeId.isEmpty() ? "-" : api.get(NodeCommand.path(nodeId)).path("name").asText();
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
         Instant end = Instant.now().plus(Duration.ofSeconds(60));
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(end)) {

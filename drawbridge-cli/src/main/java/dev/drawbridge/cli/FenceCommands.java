@@ -1,6 +1,10 @@
 package dev.drawbridge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,7 +43,7 @@ final class FenceCommands {
                     }
                 }
             }
-            java.util.List<String> undone = new java.util.ArrayList<>();
+            List<String> undone = new ArrayList<>();
             f.path("steps").forEach(s -> {
                 if (!s.path("status").asText().equals("done")) {
                     undone.add(s.path("step").asText() + " " + s.path("status").asText());
@@ -155,7 +159,7 @@ final class FenceCommands {
         @Override
         public Integer call() {
             JsonNode i = target.client().deleteJson("/v1/instances/"
-                    + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8));
+                    + URLEncoder.encode(name, StandardCharsets.UTF_8));
             if (target.json) {
                 Out.json(i);
             } else {

@@ -10,6 +10,7 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 
 /**
@@ -71,7 +72,7 @@ final class FleetNode implements AutoCloseable {
     /** Extends {@code pcr} of the node's software TPM with random bytes, as a changed boot component would. */
     void drift(int pcr) {
         byte[] digest = new byte[32];
-        new java.security.SecureRandom().nextBytes(digest);
+        new SecureRandom().nextBytes(digest);
         agent.simulatedTpm().orElseThrow().extend(pcr, digest);
     }
 

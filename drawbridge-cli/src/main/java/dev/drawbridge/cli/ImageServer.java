@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 
 /**
  * A small HTTP image host for the demo and tests: serves byte arrays by path, optionally throttled so a
@@ -50,7 +51,7 @@ public final class ImageServer implements AutoCloseable {
                 // the agent went away mid-download; nothing to clean up here
             }
         });
-        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 

@@ -20,9 +20,11 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -194,7 +196,7 @@ final class SimulateCommand implements Callable<Integer> {
      * deadline runs from its action, so ten thousand at once on a small controller would time out at the back of
      * the queue), printing state counts as they change.
      */
-    record FleetDriver(ApiClient api, String prefix, int wave, java.util.function.Consumer<String> say) {
+    record FleetDriver(ApiClient api, String prefix, int wave, Consumer<String> say) {
         void act(List<String> names, Map<String, String> action, String goal) throws InterruptedException {
             long t0 = System.nanoTime();
             Instant end = Instant.now().plus(Duration.ofMinutes(60));
@@ -229,15 +231,15 @@ final class SimulateCommand implements Callable<Integer> {
 
         /** Sends the action to each node, eight at a time (each is one transaction with its audit event). */
         private void send(List<String> batch, Map<String, String> action) {
-            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
-                List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            try (var pool = Executors.newFixedThreadPool(8)) {
+                List<Future<?>> sent = new ArrayList<>();
                 for (String n : batch) {
                     sent.add(pool.submit(() -> api.post(NodeCommand.path(n) + "/actions", action)));
                 }
-                for (java.util.concurrent.Future<?> f : sent) {
+                for (Future<?> f : sent) {
                     try {
                         f.get();
-                    } catch (java.util.concurrent.ExecutionException e) {
+                    } catch (ExecutionException e) {
                         throw e.getCause() instanceof RuntimeException r ? r : new CliException(e.getCause().toString());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -33,7 +35,7 @@ public final class SimulatedNode implements AutoCloseable {
 
     public static HardwareInfo profile(String mac, long memoryBytes) {
         return new HardwareInfo(List.of(new HardwareInfo.Nic("eth0", mac)), UUID.randomUUID().toString(),
-                "SIM-" + mac.replace(":", "").toUpperCase(java.util.Locale.ROOT), 2, memoryBytes,
+                "SIM-" + mac.replace(":", "").toUpperCase(Locale.ROOT), 2, memoryBytes,
                 List.of(new HardwareInfo.Disk("vda", 64L << 20)));
     }
 
@@ -42,7 +44,7 @@ public final class SimulatedNode implements AutoCloseable {
      * reports, so a simulated node reports the file that stands in for its disk.
      */
     static HardwareInfo backedBy(HardwareInfo profile, Path disk) {
-        List<HardwareInfo.Disk> disks = new java.util.ArrayList<>(profile.disks());
+        List<HardwareInfo.Disk> disks = new ArrayList<>(profile.disks());
         if (disks.isEmpty()) {
             disks.add(new HardwareInfo.Disk("vda", 4L << 20, disk.toString(), false));
         } else {

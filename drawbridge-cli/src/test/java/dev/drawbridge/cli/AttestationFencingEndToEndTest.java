@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,7 +69,7 @@ class AttestationFencingEndToEndTest {
 
             // Readmission: refused while the PCR differs; after an operator accepts the new baseline (a planned
             // update), the next quote passes, readmission gives the node a new certificate, and it is manageable.
-            var refused = org.assertj.core.api.Assertions.catchThrowableOfType(CliException.class, () ->
+            var refused = Assertions.catchThrowableOfType(CliException.class, () ->
                     fleet.api.post(NodeCommand.path(victimName) + "/readmit", Map.of("approved_by", "alice", "reason", "x")));
             assertThat(refused.getMessage()).contains("no passing attestation");
             JsonNode accepted = fleet.api.post(NodeCommand.path(victimName) + "/baseline", Map.of("approved_by", "alice",
@@ -95,7 +96,7 @@ class AttestationFencingEndToEndTest {
             // Enrolling again is not a way around readmission: a fenced node gets no ticket.
             fleet.api.post("/v1/nodes/" + victimName + "/fence", Map.of("reason", "test: fence again"));
             fleet.await(victimName, n -> n.path("state").asText().equals("fenced"), Duration.ofSeconds(30));
-            var ticket = org.assertj.core.api.Assertions.catchThrowableOfType(CliException.class, () ->
+            var ticket = Assertions.catchThrowableOfType(CliException.class, () ->
                     fleet.api.post(NodeCommand.path(victimName) + "/tickets", Map.of()));
             assertThat(ticket.getMessage()).contains("readmit first");
         }
@@ -112,7 +113,7 @@ class AttestationFencingEndToEndTest {
             fleet.awaitState("gold-1", "manageable");
             fleet.await("gold-1", x -> fleet.api.get(NodeCommand.path("gold-1") + "/attestations").path("current")
                     .asText().equals("trusted"), Duration.ofSeconds(30));
-            var bad = org.assertj.core.api.Assertions.catchThrowableOfType(CliException.class, () -> fleet.api.put(
+            var bad = Assertions.catchThrowableOfType(CliException.class, () -> fleet.api.put(
                     "/v1/groups/gpu/golden", Map.of("pcrs", Map.of("7", "nothex"), "approved_by", "bob", "reason", "x")));
             assertThat(bad.getMessage()).contains("64-hex-digit");
             JsonNode set = fleet.api.put("/v1/groups/gpu/golden", Map.of("pcrs", Map.of("7", "ab".repeat(32)),

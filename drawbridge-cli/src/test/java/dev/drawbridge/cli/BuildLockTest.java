@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +96,7 @@ class BuildLockTest {
 
         Files.writeString(repo.resolve("drawbridge-cli/src/main/java/A.java"), "class A { int changed; }\n");
         Files.setLastModifiedTime(repo.resolve("drawbridge-cli/src/main/java/A.java"),
-                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+                FileTime.fromMillis(System.currentTimeMillis() + 5_000));
         Process again = new ProcessBuilder("bash", repo.resolve("drawbridge").toString(), "x").redirectErrorStream(true)
                 .start();
         assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();

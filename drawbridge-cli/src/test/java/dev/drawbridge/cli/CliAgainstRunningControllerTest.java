@@ -3,6 +3,8 @@ package dev.drawbridge.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.store.StoreConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -28,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliAgainstRunningControllerTest {
     @TempDir static Path dir;
-    static final String CA_PASSPHRASE = "ca-passphrase-" + java.util.UUID.randomUUID();
-    static final String BMC_PASSWORD = "bmc-password-" + java.util.UUID.randomUUID();
-    static final List<String> SECRETS = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static final String CA_PASSPHRASE = "ca-passphrase-" + UUID.randomUUID();
+    static final String BMC_PASSWORD = "bmc-password-" + UUID.randomUUID();
+    static final List<String> SECRETS = new CopyOnWriteArrayList<>();
     static Process controller;
     static Path data;
     static Path log;
@@ -198,7 +203,7 @@ class CliAgainstRunningControllerTest {
     @DisplayName("SIGTERM stops the controller cleanly, its logs are JSON lines, and even at debug they hold no secret")
     void sigtermStopsCleanly() throws Exception {
         controller.destroy();
-        assertThat(controller.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(controller.waitFor(30, TimeUnit.SECONDS)).isTrue();
         List<String> lines = Files.readAllLines(log).stream().filter(l -> l.startsWith("{")).toList();
         assertThat(lines).isNotEmpty();
         for (String l : lines) {
@@ -221,13 +226,13 @@ class CliAgainstRunningControllerTest {
     @DisplayName("audit verify checks the stopped controller's trail, and names the missing tail after rows are cut off")
     void auditVerifyOnAStoppedController() throws Exception {
         controller.destroy();
-        assertThat(controller.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(controller.waitFor(30, TimeUnit.SECONDS)).isTrue();
         Run ok = raw("audit", "verify", "--data-dir", data.toString(), "--json");
         assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
         long events = ok.json().path("events").asLong();
         assertThat(ok.json().path("checkpoint_seq").asLong()).as("a checkpoint was written at stop").isEqualTo(events);
-        try (var db = dev.drawbridge.controller.store.Database.open(
-                dev.drawbridge.controller.store.StoreConfig.defaults(), data)) {
+        try (var db = Database.open(
+                StoreConfig.defaults(), data)) {
             db.inTransaction(h -> h.createUpdate("DELETE FROM audit_events WHERE seq > :n").bind("n", events - 2).execute());
             db.inTransaction(h -> h.createUpdate("UPDATE audit_head SET seq = :n, hash = (SELECT hash FROM audit_events"
                     + " WHERE seq = :n) WHERE id = 1").bind("n", events - 2).execute());

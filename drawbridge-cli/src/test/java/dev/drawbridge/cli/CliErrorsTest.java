@@ -3,7 +3,11 @@ package dev.drawbridge.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.drawbridge.pki.CaKeyStores;
+import dev.drawbridge.pki.CaSettings;
+import dev.drawbridge.pki.CertificateAuthority;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,9 +39,9 @@ class CliErrorsTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        String ca = dev.drawbridge.pki.CertificateAuthority.open(dev.drawbridge.pki.CaKeyStores.pkcs12(
-                dir.resolve("ca.p12"), "pw".toCharArray()), dev.drawbridge.pki.CaSettings.defaults()).rootPem();
-        ApiClient api = new ApiClient(java.net.URI.create("https://127.0.0.1:" + port), "t", ca);
+        String ca = CertificateAuthority.open(CaKeyStores.pkcs12(
+                dir.resolve("ca.p12"), "pw".toCharArray()), CaSettings.defaults()).rootPem();
+        ApiClient api = new ApiClient(URI.create("https://127.0.0.1:" + port), "t", ca);
         var e = catchThrowableOfType(CliException.class, () -> api.get("/v1/nodes"));
         assertThat(e.getMessage()).contains("https://127.0.0.1:" + port).contains("connection refused")
                 .contains("./drawbridge controller").doesNotContain("null");

@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.store.StoreConfig;
 import dev.drawbridge.testkit.PostgresServer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,7 +65,7 @@ class CrashMatrixTest {
 
     /** The controller's environment: fast fake power, the store, and {@code extra}. */
     private ControllerProcess start(Map<String, String> extra) throws Exception {
-        Map<String, String> env = new java.util.HashMap<>(FAKE_POWER);
+        Map<String, String> env = new HashMap<>(FAKE_POWER);
         if (!store.url().isEmpty()) {
             env.put("DRAWBRIDGE_STORE_URL", store.url());
             env.put("DRAWBRIDGE_STORE_USER", store.user());
@@ -76,7 +79,7 @@ class CrashMatrixTest {
      * PostgreSQL amcheck's heap and B-tree checks over every table and index), and the audit chain against its signed
      * checkpoint.
      */
-    private void storeIsWhole(String after) throws java.io.IOException {
+    private void storeIsWhole(String after) throws IOException {
         try (Database db = Database.open(store, data)) {
             if (store.url().isEmpty()) {
                 String integrity = db.read(h -> h.createQuery("PRAGMA integrity_check").mapTo(String.class).one());
@@ -94,10 +97,10 @@ class CrashMatrixTest {
                 assertThat(indexes).as("B-tree indexes checked after " + after).isPositive();
             }
         }
-        java.util.List<String> args = new ArrayList<>(List.of("audit", "verify", "--data-dir", data.toString()));
+        List<String> args = new ArrayList<>(List.of("audit", "verify", "--data-dir", data.toString()));
         if (!store.url().isEmpty()) {
             Path config = dir.resolve("store.yaml");
-            java.nio.file.Files.writeString(config, "store:\n  url: \"" + store.url() + "\"\n  user: \"" + store.user()
+            Files.writeString(config, "store:\n  url: \"" + store.url() + "\"\n  user: \"" + store.user()
                     + "\"\n");
             args.addAll(List.of("--config", config.toString()));
         }

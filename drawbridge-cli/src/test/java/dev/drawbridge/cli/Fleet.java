@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /** A controller with fast polling plus simulated nodes, for end-to-end lifecycle tests. */
 final class Fleet implements AutoCloseable {
@@ -43,7 +44,7 @@ final class Fleet implements AutoCloseable {
     }
 
     Fleet(Path dir, String listen, Duration deployDeadline, String powerDriver, int fenceUnreachableAfter,
-          java.util.function.UnaryOperator<ControllerConfig> extra) {
+          UnaryOperator<ControllerConfig> extra) {
         this.dir = dir;
         ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.resolve("ctl").toString())
                 .withListen(listen);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.protocol.Commands;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,7 +57,7 @@ class LostAnswerTest {
             JsonNode items = fleet.api.get(NodeCommand.path("renew-1") + "/certificates").path("items");
             assertThat(items.size()).as("one renewal, not two: " + items).isEqualTo(2);
             assertThat(items.findValuesAsText("status")).containsOnly("good");
-            String metrics = new String(fleet.api.getBytes("/metrics"), java.nio.charset.StandardCharsets.UTF_8);
+            String metrics = new String(fleet.api.getBytes("/metrics"), StandardCharsets.UTF_8);
             assertThat(metrics).containsPattern("drawbridge_certificate_renewals_total(\\{[^}]*})? [1-9]");
             assertThat(fleet.api.get(NodeCommand.path("renew-1")).path("state").asText()).isEqualTo("manageable");
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.protocol.Wire;
 import dev.drawbridge.testkit.NetNs;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -103,7 +104,7 @@ class PollOnlyInNamespacesTest {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(addr, port), 500);
                 return;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 Thread.sleep(200);
             }
         }

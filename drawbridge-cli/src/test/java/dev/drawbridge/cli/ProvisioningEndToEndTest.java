@@ -3,10 +3,16 @@ package dev.drawbridge.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +57,7 @@ class ProvisioningEndToEndTest {
     void invalidTransitionRefused() throws Exception {
         try (Fleet fleet = new Fleet(dir)) {
             fleet.add("e2e-order", "52:54:00:e2:e2:05", "52:54:00:e2:e2:05");
-            var e = org.assertj.core.api.Assertions.catchThrowableOfType(CliException.class,
+            var e = Assertions.catchThrowableOfType(CliException.class,
                     () -> fleet.act("e2e-order", Map.of("action", "deploy", "image_url", "http://127.0.0.1/x",
                             "image_sha256", "0".repeat(64))));
             assertThat(e.getMessage()).contains("discovered").contains("cannot deploy");
@@ -68,7 +74,7 @@ class ProvisioningEndToEndTest {
             fleet.awaitState("e2e-gone", "manageable");
             assertThat(fleet.api.get(NodeCommand.path("e2e-gone")).path("unreachable").asBoolean()).isFalse();
             node.close();
-            JsonNode n = fleet.await("e2e-gone", x -> x.path("unreachable").asBoolean(), java.time.Duration.ofSeconds(30));
+            JsonNode n = fleet.await("e2e-gone", x -> x.path("unreachable").asBoolean(), Duration.ofSeconds(30));
             assertThat(n.path("state").asText()).isEqualTo("manageable");
         }
     }
@@ -76,13 +82,13 @@ class ProvisioningEndToEndTest {
     @Test
     @DisplayName("with fencing.unreachable-after set, a silent agent is fenced by policy; by default it is only flagged")
     void unreachablePolicyFences() throws Exception {
-        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", java.time.Duration.ofMinutes(5), "fake", 2)) {
+        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", Duration.ofMinutes(5), "fake", 2)) {
             SimulatedNode node = fleet.add("e2e-policy", "52:54:00:e2:e2:06", "52:54:00:e2:e2:06");
             fleet.act("e2e-policy", Map.of("action", "manage"));
             fleet.awaitState("e2e-policy", "manageable");
             node.close();
             JsonNode n = fleet.await("e2e-policy", x -> x.path("state").asText().equals("fenced"),
-                    java.time.Duration.ofSeconds(30));
+                    Duration.ofSeconds(30));
             assertThat(n.path("reason").asText()).contains("agent silent");
             assertThat(fleet.api.get(NodeCommand.path("e2e-policy") + "/fences").path("items").get(0).path("trigger")
                     .asText()).isEqualTo("unreachable");
@@ -92,7 +98,7 @@ class ProvisioningEndToEndTest {
     @Test
     @DisplayName("a deploy that outlives its deadline sends the node to error with a reason naming the state")
     void deadlinePassed() throws Exception {
-        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", java.time.Duration.ofSeconds(2));
+        try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", Duration.ofSeconds(2));
              ImageServer images = new ImageServer("127.0.0.1", 256 * 1024)) {
             fleet.add("e2e-slow", "52:54:00:e2:e2:04", "52:54:00:e2:e2:04");
             String sha = images.publishRandom("/slow.img", 4 << 20);
@@ -156,13 +162,13 @@ class ProvisioningEndToEndTest {
     @DisplayName("with agent-api.enabled false the callback API answers 403")
     void callbackApiDisabled() throws Exception {
         try (Fleet fleet = new Fleet(dir)) {
-            var http = java.net.http.HttpClient.newBuilder().sslContext(ApiClient.trusting(
+            var http = HttpClient.newBuilder().sslContext(ApiClient.trusting(
                     Files.readString(fleet.controller.dataDir().file("ca.pem")))).build();
             for (String path : new String[] {"/v1/agent/heartbeat", "/v1/agent/lookup"}) {
-                var res = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(fleet.controller.url() + path))
+                var res = http.send(HttpRequest.newBuilder(URI.create(fleet.controller.url() + path))
                         .header("Content-Type", "application/json")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(res.statusCode()).as(path).isEqualTo(403);
                 assertThat(res.body()).contains("agent-api-disabled");
             }

@@ -5,6 +5,7 @@ import dev.drawbridge.controller.api.ApiContext;
 import dev.drawbridge.controller.api.ApiServer;
 import dev.drawbridge.controller.conductor.Conductor;
 import dev.drawbridge.controller.conductor.NodeActions;
+import dev.drawbridge.controller.config.AttestationConfig;
 import dev.drawbridge.controller.config.CaConfig;
 import dev.drawbridge.controller.config.ConfigException;
 import dev.drawbridge.controller.config.ControllerConfig;
@@ -18,10 +19,12 @@ import dev.drawbridge.controller.enroll.TicketRepository;
 import dev.drawbridge.controller.fence.FenceService;
 import dev.drawbridge.controller.fence.PowerControl;
 import dev.drawbridge.controller.fence.PowerControls;
+import dev.drawbridge.controller.inventory.AuditCheckpoints;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Inventory;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.placement.Placement;
+import dev.drawbridge.controller.power.PowerDrivers;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CaKeyStore;
@@ -30,7 +33,9 @@ import dev.drawbridge.pki.CaSettings;
 import dev.drawbridge.pki.CertificateAuthority;
 import dev.drawbridge.pki.CryptoProviders;
 import dev.drawbridge.pki.KeyAlgorithm;
+import dev.drawbridge.pki.Pem;
 import dev.drawbridge.pki.Profile;
+import dev.drawbridge.pki.ProviderStatus;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -38,13 +43,17 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -66,11 +75,11 @@ public final class Controller implements AutoCloseable {
     private final Optional<Conductor> conductor;
 
     private final Housekeeping duties;
-    private final dev.drawbridge.controller.inventory.AuditCheckpoints checkpoints;
+    private final AuditCheckpoints checkpoints;
 
     private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca,
                        Optional<Conductor> conductor, Housekeeping duties,
-                       dev.drawbridge.controller.inventory.AuditCheckpoints checkpoints) {
+                       AuditCheckpoints checkpoints) {
         this.duties = duties;
         this.checkpoints = checkpoints;
         this.conductor = conductor;
@@ -82,7 +91,7 @@ public final class Controller implements AutoCloseable {
     }
 
     public static Controller start(ControllerConfig config, Clock clock) {
-        dev.drawbridge.pki.ProviderStatus crypto = CryptoProviders.install();
+        ProviderStatus crypto = CryptoProviders.install();
         DataDir dir = new DataDir(Path.of(config.dataDir()));
         dir.create();
         InetSocketAddress listen = ListenAddress.parse(config.listen());
@@ -95,7 +104,7 @@ public final class Controller implements AutoCloseable {
             AuditLog audit = AuditLog.jdbi();
             CertificateRepository certs = CertificateRepository.jdbi();
             // Pin keys are sealed at rest under a key kept in the data directory, not in the store.
-            TicketRepository tickets = TicketRepository.jdbi(java.util.Base64.getUrlDecoder().decode(dir.secret("store.kek")));
+            TicketRepository tickets = TicketRepository.jdbi(Base64.getUrlDecoder().decode(dir.secret("store.kek")));
             var enrollment = new EnrollmentService(db, ca, nodes, tickets, certs, audit, clock,
                     config.enrollment().ticketLifetime());
             var revocations = new Revocations(db, ca, nodes, certs, audit, clock, config.ca().crlValidity());
@@ -103,7 +112,7 @@ public final class Controller implements AutoCloseable {
                     config.managementConsole().command(), config.managementConsole().httpUrl(),
                     config.managementConsole().upstreamRootFile(),
                     config.managementConsole().deadline(), HttpClient.newHttpClient(),
-                    name -> db.read(h -> nodes.find(h, name.toLowerCase(java.util.Locale.ROOT)).isPresent())),
+                    name -> db.read(h -> nodes.find(h, name.toLowerCase(Locale.ROOT)).isPresent())),
                     config.managementConsole().deadline(), config.managementConsole().maxInFlight(),
                     config.managementConsole().retryAfterSeconds());
             PrometheusMeterRegistry metrics = metrics(console);
@@ -124,8 +133,8 @@ public final class Controller implements AutoCloseable {
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             conductor.ifPresent(Conductor::start);
             fences.resumeAll();
-            var checkpoints = new dev.drawbridge.controller.inventory.AuditCheckpoints(db,
-                    dir.file(dev.drawbridge.controller.inventory.AuditCheckpoints.FILE), ca::signJws, clock);
+            var checkpoints = new AuditCheckpoints(db,
+                    dir.file(AuditCheckpoints.FILE), ca::signJws, clock);
             checkpoints.write();
             Housekeeping duties = Housekeeping.start(List.of(
                     new Housekeeping.Duty("audit-checkpoint", Duration.ofMinutes(1), checkpoints::write),
@@ -186,7 +195,7 @@ public final class Controller implements AutoCloseable {
             default -> throw new ConfigException("ca.key-algorithm must be ec-p256, ec-p384 or rsa-3072, not '"
                     + cfg.keyAlgorithm() + "'");
         };
-        Map<Profile, java.time.Duration> lifetimes = new EnumMap<>(Profile.class);
+        Map<Profile, Duration> lifetimes = new EnumMap<>(Profile.class);
         lifetimes.put(Profile.NODE, cfg.nodeLifetime());
         lifetimes.put(Profile.CONTROLLER, cfg.controllerLifetime());
         lifetimes.put(Profile.CONSOLE_CLIENT, cfg.consoleClientLifetime());
@@ -201,30 +210,30 @@ public final class Controller implements AutoCloseable {
                 yield PowerControls.none();
             }
             case "fake" -> PowerControls.fake();
-            default -> PowerControls.driver(dev.drawbridge.controller.power.PowerDrivers.byName(cfg.powerDriver())
+            default -> PowerControls.driver(PowerDrivers.byName(cfg.powerDriver())
                     .orElseThrow(() -> new ConfigException("fencing.power-driver must be none, fake, ipmitool,"
                             + " fence-agent or redfish, not '" + cfg.powerDriver() + "'")), cfg);
         };
     }
 
-    private static java.util.List<java.security.cert.X509Certificate> ekCas(
-            dev.drawbridge.controller.config.AttestationConfig cfg) {
+    private static List<X509Certificate> ekCas(
+            AttestationConfig cfg) {
         if (cfg.ekCaFile().isBlank()) {
-            return java.util.List.of();
+            return List.of();
         }
         try {
-            return dev.drawbridge.pki.Pem.certificates(Files.readString(Path.of(cfg.ekCaFile())));
+            return Pem.certificates(Files.readString(Path.of(cfg.ekCaFile())));
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("cannot read attestation.ek-ca-file " + cfg.ekCaFile() + ": " + e.getMessage());
         }
     }
 
-    private static Optional<java.net.URI> webhook(FencingConfig cfg) {
+    private static Optional<URI> webhook(FencingConfig cfg) {
         if (cfg.webhookUrl().isBlank()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(java.net.URI.create(cfg.webhookUrl()));
+            return Optional.of(URI.create(cfg.webhookUrl()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("fencing.webhook-url is not a URL: " + cfg.webhookUrl());
         }

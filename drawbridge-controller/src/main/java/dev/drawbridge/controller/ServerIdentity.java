@@ -4,6 +4,7 @@ import dev.drawbridge.pki.CertificateAuthority;
 import dev.drawbridge.pki.IssueRequest;
 import dev.drawbridge.pki.IssuedCertificate;
 import dev.drawbridge.pki.Profile;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
@@ -13,14 +14,17 @@ import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -36,7 +40,7 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
     static ServerIdentity create(CertificateAuthority ca, String listenHost) {
         try {
             Set<String> dns = new LinkedHashSet<>(List.of("localhost"));
-            String host = InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
+            String host = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
             dns.add(host);
             Set<String> ips = new LinkedHashSet<>(List.of("127.0.0.1", "0:0:0:0:0:0:0:1"));
             if (listenHost.matches("[0-9.]+") || listenHost.contains(":")) {
@@ -50,13 +54,13 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
                         new ArrayList<>(ips), kp.getPublic()));
                 return new RenewingKeyManager.Identity(kp.getPrivate(),
                         new X509Certificate[] {cert.certificate(), ca.root()});
-            }, java.time.Clock.systemUTC())};
+            }, Clock.systemUTC())};
             X509TrustManager roots = rootTrust(ca.root());
             // The server context trusts client certificates from our root: callback-mode agents show theirs. Agents
             // obey only a controller certificate from the first connection, so the pinning context presents ours too.
             return new ServerIdentity(context(keys, new RootOnly(roots, true)), context(keys, new AcceptAny()),
                     context(keys, new RootOnly(roots, false)));
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot make the controller's TLS identity: " + e.getMessage(), e);
         }
     }
@@ -73,11 +77,11 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
 
     private static SSLContext context(KeyManager[] keys, X509ExtendedTrustManager trust) throws GeneralSecurityException {
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(keys, trust == null ? null : new javax.net.ssl.TrustManager[] {trust}, null);
+        ctx.init(keys, trust == null ? null : new TrustManager[] {trust}, null);
         return ctx;
     }
 
-    private static X509TrustManager rootTrust(X509Certificate root) throws GeneralSecurityException, java.io.IOException {
+    private static X509TrustManager rootTrust(X509Certificate root) throws GeneralSecurityException, IOException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setCertificateEntry("root", root);

@@ -1,6 +1,8 @@
 package dev.drawbridge.pki;
 
+import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 
@@ -25,7 +27,7 @@ public interface CaKeyStore {
      * The provider that must sign with this store's key: a PKCS#11 token's own provider, since its key
      * never leaves the token. Empty means the installed providers (ACCP first when it loads).
      */
-    default Optional<java.security.Provider> signingProvider() {
+    default Optional<Provider> signingProvider() {
         return Optional.empty();
     }
 
@@ -34,6 +36,6 @@ public interface CaKeyStore {
     /** Builds the self-signed root certificate for a freshly generated key pair. */
     @FunctionalInterface
     interface RootFactory {
-        X509Certificate selfSign(java.security.KeyPair keyPair, java.security.Provider signingProvider);
+        X509Certificate selfSign(KeyPair keyPair, Provider signingProvider);
     }
 }

@@ -1,10 +1,12 @@
 package dev.drawbridge.pki;
 
 import dev.drawbridge.pki.CsrRejected.Reason;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
@@ -13,14 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
@@ -28,6 +29,7 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
@@ -111,7 +113,7 @@ final class CsrParser {
     private static PKCS10CertificationRequest decode(byte[] der) {
         try {
             return new PKCS10CertificationRequest(der);
-        } catch (java.io.IOException | RuntimeException | StackOverflowError e) {
+        } catch (IOException | RuntimeException | StackOverflowError e) {
             // StackOverflowError: deeply nested ASN.1 recurses in the parser; it is bad input, not a VM fault.
             throw new CsrRejected(Reason.MALFORMED, "not a DER PKCS#10 certificate request");
         }
@@ -130,7 +132,7 @@ final class CsrParser {
                     .getEncoded()));
             pool.offer(factory);
             return key;
-        } catch (java.io.IOException | GeneralSecurityException | RuntimeException e) {
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
             throw new CsrRejected(Reason.MALFORMED, "CSR public key is broken: " + e.getMessage());
         }
     }
@@ -138,7 +140,7 @@ final class CsrParser {
     private static KeyFactory keyFactory(ASN1ObjectIdentifier type) throws GeneralSecurityException {
         try {
             return KeyFactory.getInstance(type.getId());
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             String name = KEYS.get(type);
             if (name == null) {
                 throw e;

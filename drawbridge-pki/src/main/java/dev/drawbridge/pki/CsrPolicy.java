@@ -1,6 +1,7 @@
 package dev.drawbridge.pki;
 
 import dev.drawbridge.pki.CsrRejected.Reason;
+import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -9,6 +10,7 @@ import org.bouncycastle.asn1.pkcs.RSAPublicKey;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 
 /**
@@ -66,14 +68,14 @@ final class CsrPolicy {
     private static int rsaBits(SubjectPublicKeyInfo spki) {
         try {
             return RSAPublicKey.getInstance(spki.parsePublicKey()).getModulus().bitLength();
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             throw new CsrRejected(Reason.MALFORMED, "CSR holds a broken RSA public key");
         }
     }
 
     private static String curveName(AlgorithmIdentifier alg) {
         if (alg.getParameters() instanceof ASN1ObjectIdentifier oid) {
-            String name = org.bouncycastle.asn1.x9.ECNamedCurveTable.getName(oid);
+            String name = ECNamedCurveTable.getName(oid);
             return name == null ? oid.getId() : name;
         }
         return "with explicit parameters";

@@ -1,6 +1,7 @@
 package dev.drawbridge.pki;
 
 import java.math.BigInteger;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
@@ -72,7 +73,7 @@ public final class IssuedCertificate {
         }
         try {
             return certificate.getEncoded();
-        } catch (java.security.cert.CertificateEncodingException e) {
+        } catch (CertificateEncodingException e) {
             throw new PkiException("cannot encode certificate " + certificate.getSubjectX500Principal(), e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.drawbridge.pki;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
@@ -47,6 +48,6 @@ final class OcspGetPath {
                 throw new BadOcspRequest("OCSP GET path holds a non-ASCII character at position " + i);
             }
         }
-        return out.toString(java.nio.charset.StandardCharsets.US_ASCII);
+        return out.toString(StandardCharsets.US_ASCII);
     }
 }

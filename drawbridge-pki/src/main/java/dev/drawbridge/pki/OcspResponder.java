@@ -1,5 +1,6 @@
 package dev.drawbridge.pki;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
@@ -13,10 +14,12 @@ import java.util.function.Function;
 import org.bouncycastle.asn1.ASN1GeneralizedTime;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
+import org.bouncycastle.asn1.ocsp.ResponderID;
 import org.bouncycastle.asn1.ocsp.RevokedInfo;
 import org.bouncycastle.asn1.oiw.OIWObjectIdentifiers;
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -57,8 +60,8 @@ final class OcspResponder {
                 OIWObjectIdentifiers.idSHA1, new IssuerHashes(KeyIds.digest("SHA-1", name), KeyIds.hash("SHA-1", spki)),
                 NISTObjectIdentifiers.id_sha256,
                 new IssuerHashes(KeyIds.digest("SHA-256", name), KeyIds.hash("SHA-256", spki)));
-        this.responderId = new RespID(new org.bouncycastle.asn1.ocsp.ResponderID(
-                new org.bouncycastle.asn1.DEROctetString(KeyIds.hash("SHA-1", spki))));
+        this.responderId = new RespID(new ResponderID(
+                new DEROctetString(KeyIds.hash("SHA-1", spki))));
         this.signer = signer;
         this.clock = clock;
     }
@@ -99,7 +102,7 @@ final class OcspResponder {
         }
         try {
             return new OCSPReq(der);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new MalformedException();
         }
     }

@@ -5,13 +5,17 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /** PEM text (RFC 7468) to and from certificates and keys. */
 public final class Pem {
@@ -76,7 +80,7 @@ public final class Pem {
             if (b.label().equals("PRIVATE KEY")) {
                 try {
                     String alg = PrivateKeyInfo.getInstance(b.der()).getPrivateKeyAlgorithm().getAlgorithm()
-                            .equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption) ? "RSA" : "EC";
+                            .equals(PKCSObjectIdentifiers.rsaEncryption) ? "RSA" : "EC";
                     return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(b.der()));
                 } catch (GeneralSecurityException | RuntimeException e) {
                     throw new PkiException("cannot read PKCS#8 private key: " + e.getMessage(), e);
@@ -97,14 +101,14 @@ public final class Pem {
     }
 
     /** The public key of a {@code PUBLIC KEY} (SubjectPublicKeyInfo) block, RSA or EC. */
-    public static java.security.PublicKey publicKey(String pem) {
+    public static PublicKey publicKey(String pem) {
         for (Block b : blocks(pem)) {
             if (b.label().equals("PUBLIC KEY")) {
                 try {
-                    String alg = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(b.der()).getAlgorithm()
-                            .getAlgorithm().equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption)
+                    String alg = SubjectPublicKeyInfo.getInstance(b.der()).getAlgorithm()
+                            .getAlgorithm().equals(PKCSObjectIdentifiers.rsaEncryption)
                             ? "RSA" : "EC";
-                    return KeyFactory.getInstance(alg).generatePublic(new java.security.spec.X509EncodedKeySpec(b.der()));
+                    return KeyFactory.getInstance(alg).generatePublic(new X509EncodedKeySpec(b.der()));
                 } catch (GeneralSecurityException | RuntimeException e) {
                     throw new PkiException("cannot read public key: " + e.getMessage(), e);
                 }

@@ -1,5 +1,11 @@
 package dev.drawbridge.pki;
 
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.x509.CertificatePolicies;
+
 /** Issuance profiles: each sets key usages, extended key usages and a lifetime from config. */
 public enum Profile {
     /** A node (agent) identity: TLS server and client auth. Default lifetime 24 h. */
@@ -24,22 +30,22 @@ public enum Profile {
     }
 
     /** The profile whose policy OID a certificate carries, if any. */
-    public static java.util.Optional<Profile> of(java.security.cert.X509Certificate cert) {
+    public static Optional<Profile> of(X509Certificate cert) {
         byte[] ext = cert.getExtensionValue("2.5.29.32");
         if (ext == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
-            var policies = org.bouncycastle.asn1.x509.CertificatePolicies.getInstance(
-                    org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+            var policies = CertificatePolicies.getInstance(
+                    ASN1OctetString.getInstance(ext).getOctets());
             for (Profile p : values()) {
-                if (policies.getPolicyInformation(new org.bouncycastle.asn1.ASN1ObjectIdentifier(p.policyOid)) != null) {
-                    return java.util.Optional.of(p);
+                if (policies.getPolicyInformation(new ASN1ObjectIdentifier(p.policyOid)) != null) {
+                    return Optional.of(p);
                 }
             }
-            return java.util.Optional.empty();
+            return Optional.empty();
         } catch (IllegalArgumentException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.drawbridge.testkit.OpenSsl;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -67,8 +68,8 @@ class CsrIssuanceTest {
         assertThat(cert.getSerialNumber()).isEqualTo(issued.serial());
         assertThat(cert.getVersion()).isEqualTo(3);
         assertThat(cert.getIssuerX500Principal()).isEqualTo(ca.root().getSubjectX500Principal());
-        assertThat(java.time.Duration.between(issued.notBefore(), issued.notAfter()))
-                .isEqualTo(java.time.Duration.ofDays(30).plusMinutes(5));
+        assertThat(Duration.between(issued.notBefore(), issued.notAfter()))
+                .isEqualTo(Duration.ofDays(30).plusMinutes(5));
         assertThat(cert.getNotBefore().toInstant()).isEqualTo(issued.notBefore());
         assertThat(cert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
         assertThat(cert.getBasicConstraints()).isEqualTo(-1);

@@ -1,12 +1,13 @@
 package dev.drawbridge.pki;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drawbridge.pki.CsrRejected.Reason;
 import dev.drawbridge.testkit.OpenSsl;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Random;
 import java.util.function.Function;
@@ -78,7 +79,7 @@ class CsrRejectionTest {
                 for (int n = random.nextInt(4); n >= 0; n--) {
                     input[random.nextInt(input.length)] = (byte) random.nextInt(256);
                 }
-                input = java.util.Arrays.copyOf(input, random.nextInt(input.length + 1));
+                input = Arrays.copyOf(input, random.nextInt(input.length + 1));
             } else {
                 random.nextBytes(input);
             }

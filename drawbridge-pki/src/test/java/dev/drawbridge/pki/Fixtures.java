@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A CA in a temp directory, with its root written as root.pem for openssl. */
 final class Fixtures {
@@ -24,11 +26,11 @@ final class Fixtures {
 
     /** A key and CSR made by openssl, with the given -newkey argument and SANs. */
     static String opensslCsr(Path dir, String name, String... newKey) {
-        var args = new java.util.ArrayList<String>(java.util.List.of("req", "-new", "-nodes"));
+        var args = new ArrayList<String>(List.of("req", "-new", "-nodes"));
         for (String n : newKey) {
             args.add(n);
         }
-        args.addAll(java.util.List.of("-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name,
+        args.addAll(List.of("-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name,
                 "-addext", "subjectAltName=DNS:" + name + ".example.test,IP:10.1.2.3,IP:fd00::1"));
         OpenSsl.runOk(dir, args.toArray(String[]::new));
         return read(dir.resolve(name + ".csr"));

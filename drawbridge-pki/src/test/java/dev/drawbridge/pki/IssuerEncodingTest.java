@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -33,10 +34,10 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The hand-written DER of {@link CertificateIssuer} against BouncyCastle's certificate builder, byte for byte. */
 @DisplayName("certificate encoding")
@@ -88,7 +89,7 @@ class IssuerEncodingTest {
         for (int i = 0; i < signature.length; i++) {
             signature[i] = (byte) (i * 7 + 3);
         }
-        var caSigner = new CaSigner(null, root.getPublicKey(), java.util.Optional.empty());
+        var caSigner = new CaSigner(null, root.getPublicKey(), Optional.empty());
         var issuer = new CertificateIssuer(root, caSigner, CaSettings.defaults(), Clock.systemUTC());
         Object ours;
         Object theirs;

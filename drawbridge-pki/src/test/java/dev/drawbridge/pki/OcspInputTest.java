@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +44,7 @@ class OcspInputTest {
 
     @Test
     void random_bytes_never_throw() throws Exception {
-        java.util.Random random = new java.util.Random(7);
+        Random random = new Random(7);
         for (int i = 0; i < 2_000; i++) {
             byte[] input = new byte[random.nextInt(300)];
             random.nextBytes(input);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class PemScanTest {
         return out.stream().map(b -> b.label() + ":" + Base64.getEncoder().encodeToString(b.der())).toList();
     }
 
-    private static List<String> describe(java.util.function.Supplier<List<?>> blocks) {
+    private static List<String> describe(Supplier<List<?>> blocks) {
         try {
             return blocks.get().stream().map(b -> b instanceof Pem.Block pb
                     ? pb.label() + ":" + Base64.getEncoder().encodeToString(pb.der()) : b.toString()).toList();

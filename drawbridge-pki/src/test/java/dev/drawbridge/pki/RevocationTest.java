@@ -3,15 +3,25 @@ package dev.drawbridge.pki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drawbridge.testkit.OpenSsl;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.OCSPReq;
+import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.bouncycastle.util.BigIntegers;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -46,8 +56,8 @@ class RevocationTest {
         OpenSsl.Result check = OpenSsl.run(dir, "crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "root.pem",
                 "-noout");
         assertThat(check.stderr() + check.stdout()).contains("verify OK");
-        assertThat(text).contains("Serial Number: " + java.util.HexFormat.of().withUpperCase()
-                        .formatHex(org.bouncycastle.util.BigIntegers.asUnsignedByteArray(cert.serial())),
+        assertThat(text).contains("Serial Number: " + HexFormat.of().withUpperCase()
+                        .formatHex(BigIntegers.asUnsignedByteArray(cert.serial())),
                 "Key Compromise", "X509v3 CRL Number", "X509v3 Authority Key Identifier", "Version 2");
         assertThat(text).containsPattern("CRL Number:\\s+7");
 
@@ -58,7 +68,7 @@ class RevocationTest {
         assertThat(verify.stdout() + verify.stderr()).contains("certificate revoked");
 
         X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
-                .generateCRL(new java.io.ByteArrayInputStream(der));
+                .generateCRL(new ByteArrayInputStream(der));
         crl.verify(ca.root().getPublicKey());
         assertThat(crl.getRevokedCertificate(cert.serial()).getRevocationDate().toInstant()).isEqualTo(revokedAt);
     }
@@ -102,10 +112,10 @@ class RevocationTest {
     }
 
     private static boolean nonceEchoed(byte[] request, byte[] response) throws Exception {
-        var nonceId = org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers.id_pkix_ocsp_nonce;
-        var sent = new org.bouncycastle.cert.ocsp.OCSPReq(request).getExtension(nonceId);
-        var basic = (org.bouncycastle.cert.ocsp.BasicOCSPResp)
-                new org.bouncycastle.cert.ocsp.OCSPResp(response).getResponseObject();
+        var nonceId = OCSPObjectIdentifiers.id_pkix_ocsp_nonce;
+        var sent = new OCSPReq(request).getExtension(nonceId);
+        var basic = (BasicOCSPResp)
+                new OCSPResp(response).getResponseObject();
         return sent != null && sent.equals(basic.getExtension(nonceId));
     }
 
@@ -146,9 +156,9 @@ class RevocationTest {
 
     private static byte[] read(Path file) {
         try {
-            return java.nio.file.Files.readAllBytes(file);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,5 +1,15 @@
 package dev.drawbridge.protocol;
 
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+
 /**
  * The root cause of a network failure in words a user can act on (connection refused, unknown host, TLS, timeout),
  * never a bare "null": many JDK I/O exceptions carry no message of their own.
@@ -23,20 +33,20 @@ public final class Causes {
     public static String describe(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String what = switch (t) {
-                case java.net.ConnectException c -> "connection refused";
-                case java.net.UnknownHostException u -> "unknown host " + u.getMessage();
-                case java.net.http.HttpConnectTimeoutException h -> "timed out connecting";
-                case java.net.http.HttpTimeoutException h -> "timed out";
-                case java.net.SocketTimeoutException h -> "timed out";
-                case java.net.NoRouteToHostException h -> "no route to host";
-                case javax.net.ssl.SSLHandshakeException h -> "TLS handshake failed";
-                case javax.net.ssl.SSLException h -> "TLS error";
-                case java.security.cert.CertificateException h -> "TLS certificate not trusted";
+                case ConnectException c -> "connection refused";
+                case UnknownHostException u -> "unknown host " + u.getMessage();
+                case HttpConnectTimeoutException h -> "timed out connecting";
+                case HttpTimeoutException h -> "timed out";
+                case SocketTimeoutException h -> "timed out";
+                case NoRouteToHostException h -> "no route to host";
+                case SSLHandshakeException h -> "TLS handshake failed";
+                case SSLException h -> "TLS error";
+                case CertificateException h -> "TLS certificate not trusted";
                 default -> null;
             };
             if (what != null) {
-                return t.getMessage() == null || t.getMessage().isBlank() || t instanceof java.net.UnknownHostException
-                        || t instanceof java.net.ConnectException ? what : what + " (" + t.getMessage() + ")";
+                return t.getMessage() == null || t.getMessage().isBlank() || t instanceof UnknownHostException
+                        || t instanceof ConnectException ? what : what + " (" + t.getMessage() + ")";
             }
         }
         Throwable r = root(e);

@@ -1,16 +1,17 @@
 package dev.drawbridge.protocol;
 
 import java.util.List;
+import java.util.Objects;
 
 /** Result of {@code hardware.get_info}: what the machine says it is, read from /sys and /proc or a profile. */
 public record HardwareInfo(List<Nic> interfaces, String systemUuid, String serial, int cpus, long memoryBytes,
                            List<Disk> disks) {
     public HardwareInfo {
-        if (interfaces == null || interfaces.stream().anyMatch(java.util.Objects::isNull)) {
+        if (interfaces == null || interfaces.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("field interfaces is missing or holds null");
         }
         interfaces = List.copyOf(interfaces);
-        disks = disks == null ? List.of() : List.copyOf(disks.stream().filter(java.util.Objects::nonNull).toList());
+        disks = disks == null ? List.of() : List.copyOf(disks.stream().filter(Objects::nonNull).toList());
     }
 
     /** A network interface; {@code mac} is lower-case colon form. */

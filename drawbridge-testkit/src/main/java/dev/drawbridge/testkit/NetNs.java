@@ -2,8 +2,10 @@ package dev.drawbridge.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +68,7 @@ public final class NetNs implements AutoCloseable {
     }
 
     /** Starts a long-running process inside the namespace; it is ended when this namespace closes. */
-    public Process start(List<String> command, java.nio.file.Path log) {
+    public Process start(List<String> command, Path log) {
         List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", name));
         all.addAll(command);
         try {
@@ -96,7 +98,7 @@ public final class NetNs implements AutoCloseable {
 
     public static void require(String tool, String debianPackage) {
         for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
-            if (new java.io.File(dir, tool).canExecute()) {
+            if (new File(dir, tool).canExecute()) {
                 return;
             }
         }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the {@code openssl} command line as a real peer in tests: CSRs, verification, CRL and OCSP. */
@@ -84,14 +85,14 @@ public final class OpenSsl {
     }
 
     /** A program on PATH; harnesses use it to name the missing package instead of failing obscurely. */
-    static java.util.Optional<Path> onPath(String name) {
+    static Optional<Path> onPath(String name) {
         String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
         for (String dir : path.split(File.pathSeparator)) {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
             if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return java.util.Optional.of(candidate);
+                return Optional.of(candidate);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

@@ -6,7 +6,10 @@ import dev.drawbridge.controller.enroll.ConsoleSigning;
 import dev.drawbridge.controller.enroll.EnrollmentService;
 import dev.drawbridge.controller.enroll.IssuedCertificates;
 import dev.drawbridge.controller.enroll.Revocations;
+import dev.drawbridge.controller.fence.FenceService;
 import dev.drawbridge.controller.inventory.Inventory;
+import dev.drawbridge.controller.placement.Placement;
+import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CertificateAuthority;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -15,7 +18,7 @@ import java.time.Clock;
 public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCertificates certificates,
                          CertificateAuthority ca, EnrollmentService enrollment,
                          Revocations revocations, ConsoleSigning console, NodeActions actions,
-                         dev.drawbridge.controller.verify.Verdicts verdicts,
-                         dev.drawbridge.controller.placement.Placement placement,
-                         dev.drawbridge.controller.fence.FenceService fences, AdminToken adminToken,
+                         Verdicts verdicts,
+                         Placement placement,
+                         FenceService fences, AdminToken adminToken,
                          PrometheusMeterRegistry metrics, Clock clock) {}

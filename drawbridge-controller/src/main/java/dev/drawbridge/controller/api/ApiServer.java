@@ -2,14 +2,19 @@ package dev.drawbridge.controller.api;
 
 import dev.drawbridge.controller.inventory.Inventory;
 import io.helidon.common.tls.Tls;
+import io.helidon.common.tls.TlsClientAuth;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.micrometer.core.instrument.Timer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.UUID;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,18 +22,18 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     /** TLS 1.2 and 1.3 only. */
-    static final java.util.List<String> PROTOCOLS = java.util.List.of("TLSv1.3", "TLSv1.2");
+    static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     /**
      * AEAD suites only, strongest first: TLS 1.3's, then TLS 1.2 ECDHE with GCM or ChaCha20-Poly1305 (the
      * controller's key is EC, so only ECDSA suites can be chosen). No CBC, no RSA key exchange.
      */
-    static final java.util.List<String> CIPHER_SUITES = java.util.List.of(
+    static final List<String> CIPHER_SUITES = List.of(
             "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
     /** Protocols and suites above, chosen in the server's order; client certificates asked for, not required. */
-    private static javax.net.ssl.SSLParameters parameters() {
-        javax.net.ssl.SSLParameters p = new javax.net.ssl.SSLParameters(CIPHER_SUITES.toArray(String[]::new),
+    private static SSLParameters parameters() {
+        SSLParameters p = new SSLParameters(CIPHER_SUITES.toArray(String[]::new),
                 PROTOCOLS.toArray(String[]::new));
         p.setUseCipherSuitesOrder(true);
         p.setWantClientAuth(true);
@@ -63,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
                 .idleConnectionPeriod(Duration.ofSeconds(2))
                 .protocolsDiscoverServices(false)
                 .addProtocol(Http1Config.builder().addReceiveListener(headDeadline).build())
-                .tls(Tls.builder().sslContext(tls).clientAuth(io.helidon.common.tls.TlsClientAuth.OPTIONAL)
+                .tls(Tls.builder().sslContext(tls).clientAuth(TlsClientAuth.OPTIONAL)
                         .enabledProtocols(PROTOCOLS).enabledCipherSuites(CIPHER_SUITES).sslParameters(parameters())
                         .build())
                 .routing(r -> routing(r, ctx, failures))
@@ -81,9 +86,9 @@ public final class ApiServer implements AutoCloseable {
         if (summaries.isEmpty()) {
             return;
         }
-        var rows = new java.util.ArrayList<Inventory.AuditEntry>();
+        var rows = new ArrayList<Inventory.AuditEntry>();
         for (var s : summaries) {
-            var detail = new java.util.LinkedHashMap<String, String>();
+            var detail = new LinkedHashMap<String, String>();
             s.kinds().forEach((k, v) -> detail.put(k, Integer.toString(v)));
             detail.put("throttled", Boolean.toString(s.throttled()));
             rows.add(new Inventory.AuditEntry("auth.failed", s.source(), "refused", detail));

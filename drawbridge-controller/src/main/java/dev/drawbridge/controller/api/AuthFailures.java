@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +86,7 @@ final class AuthFailures {
     /** The failures not yet summarised, one per source; windows that have ended are forgotten. */
     List<Summary> drain() {
         Instant now = clock.instant();
-        List<Summary> out = new java.util.ArrayList<>();
+        List<Summary> out = new ArrayList<>();
         for (var e : windows.entrySet()) {
             synchronized (e.getValue()) {
                 Window w = e.getValue();

@@ -11,11 +11,14 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** Enrollment tickets, {@code /v1/enroll}, and certificate revocation. */
 final class EnrollRoutes implements HttpService {
@@ -113,7 +116,7 @@ final class EnrollRoutes implements HttpService {
     private static Duration lifetime(String text) {
         Duration d;
         try {
-            d = Duration.parse(text.startsWith("P") ? text : "PT" + text.toUpperCase(java.util.Locale.ROOT));
+            d = Duration.parse(text.startsWith("P") ? text : "PT" + text.toUpperCase(Locale.ROOT));
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest("'lifetime' must be a duration such as 30m, 2h or PT1H");
         }
@@ -124,15 +127,15 @@ final class EnrollRoutes implements HttpService {
     }
 
     private static String normalise(String serial) {
-        String s = serial.toLowerCase(java.util.Locale.ROOT).replace(":", "");
+        String s = serial.toLowerCase(Locale.ROOT).replace(":", "");
         if (s.isEmpty() || s.length() > 40 || !s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
             throw ApiException.badRequest("'" + NodeInput.abbreviate(serial) + "' is not a hex certificate serial");
         }
-        return new java.math.BigInteger(s, 16).toString(16);
+        return new BigInteger(s, 16).toString(16);
     }
 
     /** Maps enrollment refusals onto problem types: each refusal says which rule refused it. */
-    static <T> T guard(java.util.function.Supplier<T> work) {
+    static <T> T guard(Supplier<T> work) {
         try {
             return work.get();
         } catch (EnrollmentRefused e) {

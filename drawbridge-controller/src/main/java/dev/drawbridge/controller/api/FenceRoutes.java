@@ -12,6 +12,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /** Fencing, readmission, baselines and golden values, and attestation history. */
 final class FenceRoutes implements HttpService {
@@ -68,7 +69,7 @@ final class FenceRoutes implements HttpService {
         String group = group(req);
         String approver = f.text("approved_by", APPROVER_MAX);
         String reason = f.text("reason", REASON_MAX);
-        Map<Integer, String> pcrs = new java.util.TreeMap<>();
+        Map<Integer, String> pcrs = new TreeMap<>();
         f.stringMap("pcrs").orElseThrow(() -> ApiException.badRequest("field 'pcrs' is required")).forEach((k, v) -> {
             try {
                 pcrs.put(Integer.parseInt(k), v);

@@ -1,12 +1,13 @@
 package dev.drawbridge.controller.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import dev.drawbridge.protocol.Wire;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drawbridge.protocol.Wire;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -50,7 +51,7 @@ final class Json {
         JsonNode node;
         try {
             node = BODY.readTree(raw);
-        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+        } catch (StreamConstraintsException e) {
             // Jackson's own limits (nesting depth, number or string length): say which, not how Jackson names it.
             throw ApiException.badRequest("the body is not acceptable JSON: it nests too deeply or holds a number or"
                     + " string that is too long");

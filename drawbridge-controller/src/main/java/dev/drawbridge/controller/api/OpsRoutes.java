@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Health, readiness, Prometheus metrics, the OpenAPI document and the audit trail. */
 final class OpsRoutes implements HttpService {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpsRoutes.class);
+    private static final Logger LOG = LoggerFactory.getLogger(OpsRoutes.class);
     private final ApiContext ctx;
     private final byte[] openapi;
 

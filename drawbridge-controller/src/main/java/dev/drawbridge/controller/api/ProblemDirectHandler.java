@@ -4,6 +4,7 @@ import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,8 +49,8 @@ final class ProblemDirectHandler implements DirectHandler {
     }
 
     /** The same handler for every event the server can answer directly. */
-    static io.helidon.webserver.http.DirectHandlers all() {
-        var b = io.helidon.webserver.http.DirectHandlers.builder();
+    static DirectHandlers all() {
+        var b = DirectHandlers.builder();
         ProblemDirectHandler h = new ProblemDirectHandler();
         for (EventType e : EventType.values()) {
             b.addHandler(e, h);

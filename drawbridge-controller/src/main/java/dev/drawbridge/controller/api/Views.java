@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.enroll.CertificateRecord;
 import dev.drawbridge.controller.inventory.AuditEvent;
 import dev.drawbridge.controller.inventory.Node;
+import java.io.IOException;
 
 /** The JSON shapes the API answers with (snake_case keys, RFC 3339 times). */
 final class Views {
@@ -27,7 +28,7 @@ final class Views {
         if (n.progress().isPresent()) {
             try {
                 o.set("progress", Json.MAPPER.readTree(n.progress().get()));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 o.put("progress", n.progress().get());
             }
         } else {

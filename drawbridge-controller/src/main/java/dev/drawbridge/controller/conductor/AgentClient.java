@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * The conductor's HTTPS calls to agents. Before a node is enrolled the agent's key cannot be checked by
@@ -19,12 +20,13 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * the caller compares with the pinned one. After enrollment {@code mutual} presents our controller
  * certificate and accepts only certificates from our CA.
  */
-final class AgentClient implements AutoCloseable {
+final class AgentClient implements AgentLink {
     private final AgentConnections pinning;
     private final AgentConnections mutual;
     private final Duration timeout;
 
-    Duration timeout() {
+    @Override
+    public Duration timeout() {
         return timeout;
     }
 
@@ -49,19 +51,18 @@ final class AgentClient implements AutoCloseable {
         }
     }
 
-    Reply get(Node node, String path, boolean enrolled) throws Unreachable {
+    @Override
+    public Reply get(Node node, String path, boolean enrolled) throws Unreachable {
         return send(node, "GET", path, Map.of(), new byte[0], enrolled);
     }
 
-    Reply post(Node node, String path, Object body, boolean enrolled) throws Unreachable {
-        return post(node, path, body, enrolled, Optional.empty());
-    }
-
     /**
-     * As {@link #post(Node, String, Object, boolean)}, asking the agent (RFC 7240 {@code Prefer: wait}) to answer
+     * A POST, asking the agent (RFC 7240 {@code Prefer: wait}) to answer
      * only once the command has finished or {@code wait} has passed, so a quick command costs one request.
      */
-    Reply post(Node node, String path, Object body, boolean enrolled, Optional<Duration> wait) throws Unreachable {
+    @Override
+    public Reply post(Node node, String path, Object body, boolean enrolled, Optional<Duration> wait)
+            throws Unreachable {
         byte[] json;
         try {
             json = Wire.JSON.writeValueAsBytes(body);
@@ -99,7 +100,8 @@ final class AgentClient implements AutoCloseable {
      * Forgets the kept connections to a node's agent, so the next request handshakes again: after its certificate
      * was renewed or revoked, no answer may come over a session of the old one.
      */
-    void drop(Node node) {
+    @Override
+    public void drop(Node node) {
         node.agentAddress().ifPresent(a -> {
             pinning.drop(a);
             mutual.drop(a);
@@ -112,7 +114,7 @@ final class AgentClient implements AutoCloseable {
         mutual.close();
     }
 
-    private static Optional<X509Certificate> leaf(javax.net.ssl.SSLSession s) {
+    private static Optional<X509Certificate> leaf(SSLSession s) {
         try {
             return Optional.of((X509Certificate) s.getPeerCertificates()[0]);
         } catch (SSLPeerUnverifiedException | ClassCastException | ArrayIndexOutOfBoundsException e) {

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.conductor;
 
+import dev.drawbridge.protocol.HttpLines;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -10,10 +11,15 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -30,8 +36,8 @@ import javax.net.ssl.SSLSocketFactory;
  */
 final class AgentConnections implements AutoCloseable {
     static final int MAX_BODY = 1 << 20;
-    private static final java.time.Duration IDLE = java.time.Duration.ofSeconds(30);
-    private static final java.time.Duration SWEEP = java.time.Duration.ofSeconds(5);
+    private static final Duration IDLE = Duration.ofSeconds(30);
+    private static final Duration SWEEP = Duration.ofSeconds(5);
     private final long idleNanos;
     private final long sweepNanos;
     private static final int MAX_LINE = 8192;
@@ -39,19 +45,19 @@ final class AgentConnections implements AutoCloseable {
     private final int timeoutMillis;
     private final Map<String, Connection> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+    private final AtomicLong lastSweep = new AtomicLong(System.nanoTime());
 
     /** One answer, with the TLS session it came over (its peer certificates say which agent answered). */
     record Answer(int status, byte[] body, SSLSession session) {
     }
 
-    AgentConnections(SSLContext tls, java.time.Duration timeout) {
+    AgentConnections(SSLContext tls, Duration timeout) {
         this(tls, timeout, IDLE, SWEEP);
     }
 
     /** With the idle limit of a kept connection and how often idle ones are looked for (tests shorten both). */
-    AgentConnections(SSLContext tls, java.time.Duration timeout, java.time.Duration idleLimit,
-                     java.time.Duration sweepEvery) {
+    AgentConnections(SSLContext tls, Duration timeout, Duration idleLimit,
+                     Duration sweepEvery) {
         this.factory = tls.getSocketFactory();
         this.timeoutMillis = (int) Math.max(1, timeout.toMillis());
         this.idleNanos = idleLimit.toNanos();
@@ -113,15 +119,15 @@ final class AgentConnections implements AutoCloseable {
      */
     private static long validUntil(SSLSession s) {
         long until = Long.MAX_VALUE;
-        java.security.cert.Certificate[] peer;
+        Certificate[] peer;
         try {
             peer = s.getPeerCertificates();
-        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+        } catch (SSLPeerUnverifiedException e) {
             peer = null;
         }
-        for (java.security.cert.Certificate[] side : new java.security.cert.Certificate[][] {s.getLocalCertificates(),
+        for (Certificate[] side : new Certificate[][] {s.getLocalCertificates(),
                 peer}) {
-            if (side != null && side.length > 0 && side[0] instanceof java.security.cert.X509Certificate x) {
+            if (side != null && side.length > 0 && side[0] instanceof X509Certificate x) {
                 until = Math.min(until, x.getNotAfter().getTime());
             }
         }
@@ -352,6 +358,6 @@ final class AgentConnections implements AutoCloseable {
     }
 
     private static String line(InputStream in, boolean first) throws IOException {
-        return dev.drawbridge.protocol.HttpLines.read(in, MAX_LINE, first);
+        return HttpLines.read(in, MAX_LINE, first);
     }
 }

@@ -1,18 +1,25 @@
 package dev.drawbridge.controller.conductor;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.conductor.AgentClient.Reply;
 import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
+import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.verify.QuoteJudge;
+import dev.drawbridge.controller.verify.Trust;
 import dev.drawbridge.controller.verify.Verdicts;
-import dev.drawbridge.protocol.QuoteResult;
+import dev.drawbridge.protocol.CommandStatus;
 import dev.drawbridge.protocol.Commands;
+import dev.drawbridge.protocol.QuoteResult;
+import dev.drawbridge.protocol.Wire;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +58,8 @@ final class Attestation {
      * {@code answered} sees the first reply before anything else is done with it; {@code belongs} checks every
      * reply came from the node's own identity. True when the quote was judged trusted.
      */
-    boolean attest(Work w, AgentClient client, Answered answered,
-                   java.util.function.BiPredicate<Work, Reply> belongs) throws Unreachable {
+    boolean attest(Work w, AgentLink client, Answered answered,
+                   BiPredicate<Work, Reply> belongs) throws Unreachable {
         var info = w.attestation().orElseThrow();
         for (int attempt = 0; attempt < 2; attempt++) {
             byte[] nonce = judge.nonce();
@@ -76,8 +83,8 @@ final class Attestation {
             if (v.race() && attempt == 0) {
                 continue;
             }
-            dev.drawbridge.controller.verify.Trust verdict = v.trusted() ? dev.drawbridge.controller.verify.Trust.TRUSTED
-                    : dev.drawbridge.controller.verify.Trust.UNTRUSTED;
+            Trust verdict = v.trusted() ? Trust.TRUSTED
+                    : Trust.UNTRUSTED;
             Optional<String> proven = v.proven().map(Attestation::json);
             if (w.node().state() == NodeState.FENCED) {
                 // Readmission looks for a verdict made after the fence: a fenced node's verdicts are all kept.
@@ -101,8 +108,8 @@ final class Attestation {
 
     private static String json(Map<Integer, String> pcrs) {
         try {
-            return dev.drawbridge.protocol.Wire.JSON.writeValueAsString(pcrs);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return Wire.JSON.writeValueAsString(pcrs);
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -110,30 +117,30 @@ final class Attestation {
     /** Records an untrusted verdict for a reason outside the TPM and fences the node. */
     void distrust(Work w, String reason) {
         metrics.wrote("verdict");
-        verdicts.record(w.node().id(), w.node().name(), dev.drawbridge.controller.verify.Trust.UNTRUSTED,
+        verdicts.record(w.node().id(), w.node().name(), Trust.UNTRUSTED,
                 List.of(reason), "");
         LOG.warn("node {} is untrusted: {}", w.node().name(), reason);
         fencer.fence(w.node().id(), reason);
     }
 
     /** How long the agent may hold a quote request: half the request timeout, at least a second. */
-    static java.time.Duration wait(AgentClient client) {
-        java.time.Duration half = client.timeout().dividedBy(2);
-        return half.compareTo(java.time.Duration.ofSeconds(1)) < 0 ? java.time.Duration.ofSeconds(1) : half;
+    static Duration wait(AgentLink client) {
+        Duration half = client.timeout().dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : half;
     }
 
     /** The result of a command status that is already final, as {@link #await} gives it. */
     static Optional<JsonNode> finished(JsonNode status) {
-        return switch (status.path("status").asText()) {
-            case "SUCCEEDED" -> Optional.of(status.path("result"));
-            case "FAILED" -> Optional.of(dev.drawbridge.protocol.Wire.JSON.createObjectNode()
+        return switch (CommandStatus.Status.parse(status.path("status").asText()).orElse(CommandStatus.Status.RUNNING)) {
+            case SUCCEEDED -> Optional.of(status.path("result"));
+            case FAILED -> Optional.of(Wire.JSON.createObjectNode()
                     .put("error", status.path("error").asText()));
-            default -> Optional.empty();
+            case RUNNING -> Optional.empty();
         };
     }
 
     /** The finished command's result, or a node with {@code error} when it failed; null if it did not finish soon. */
-    static JsonNode await(dev.drawbridge.controller.inventory.Node node, AgentClient client, String id)
+    static JsonNode await(Node node, AgentLink client, String id)
             throws Unreachable {
         for (int i = 0; i < 100; i++) {
             Reply r = client.get(node, "/v1/commands/" + id, true);

@@ -2,8 +2,19 @@ package dev.drawbridge.controller.conductor;
 
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import dev.drawbridge.controller.config.ConductorConfig;
+import dev.drawbridge.controller.enroll.CertificateRepository;
+import dev.drawbridge.controller.enroll.EnrollmentService;
+import dev.drawbridge.controller.enroll.TicketRepository;
+import dev.drawbridge.controller.fence.FenceService;
+import dev.drawbridge.controller.fence.Trigger;
+import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.verify.QuoteJudge;
+import dev.drawbridge.controller.verify.Verdicts;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,17 +78,17 @@ public final class Conductor implements AutoCloseable {
      * node after {@code fenceUnreachableAfter} missed polls in a row (0: never);
      * call {@link #start()} to begin polling.
      */
-    public static Conductor create(ConductorConfig cfg, dev.drawbridge.controller.store.Database db,
-                                   dev.drawbridge.controller.inventory.NodeRepository nodes,
-                                   dev.drawbridge.controller.inventory.AuditLog audit,
-                                   dev.drawbridge.controller.enroll.EnrollmentService enrollment,
-                                   dev.drawbridge.controller.enroll.TicketRepository tickets,
-                                   dev.drawbridge.controller.enroll.CertificateRepository certificates,
-                                   javax.net.ssl.SSLContext pinning, javax.net.ssl.SSLContext mutual, Clock clock,
-                                   dev.drawbridge.controller.verify.Verdicts verdicts,
-                                   dev.drawbridge.controller.fence.FenceService fences,
-                                   io.micrometer.core.instrument.MeterRegistry registry,
-                                   java.util.List<java.security.cert.X509Certificate> ekCas,
+    public static Conductor create(ConductorConfig cfg, Database db,
+                                   NodeRepository nodes,
+                                   AuditLog audit,
+                                   EnrollmentService enrollment,
+                                   TicketRepository tickets,
+                                   CertificateRepository certificates,
+                                   SSLContext pinning, SSLContext mutual, Clock clock,
+                                   Verdicts verdicts,
+                                   FenceService fences,
+                                   MeterRegistry registry,
+                                   List<X509Certificate> ekCas,
                                    int fenceUnreachableAfter, Duration nodeLifetime) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
         ProvisioningStore store = new ProvisioningStore(db, nodes, certificates, metrics, verdicts::golden, verdicts::flush);
@@ -85,7 +97,7 @@ public final class Conductor implements AutoCloseable {
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);
         AgentClient client = new AgentClient(pinning, mutual, cfg.requestTimeout());
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
-                dev.drawbridge.controller.fence.Trigger.ATTESTATION, reason, "conductor"), metrics);
+                Trigger.ATTESTATION, reason, "conductor"), metrics);
         Renewal renewal = new Renewal(enrollment, attestor, store, metrics, clock, nodeLifetime);
         return new Conductor(cfg, new ScheduleCache(store), new PollTiming(cfg, ThreadLocalRandom.current()::nextDouble),
                 new Unreachability(store, Optional.of(fences), cfg.unreachableAfter(), fenceUnreachableAfter),

@@ -2,8 +2,8 @@ package dev.drawbridge.controller.conductor;
 
 import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.inventory.AuditLog;
-import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Lifecycle.Event;
+import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
@@ -58,7 +58,7 @@ public final class NodeActions {
     }
 
     /** Every action {@link #act} takes; the CLI has one verb for each (CliCommandTreeTest checks). */
-    public static final java.util.List<String> ACTIONS = java.util.List.of("manage", "provide", "deploy", "undeploy",
+    public static final List<String> ACTIONS = List.of("manage", "provide", "deploy", "undeploy",
             "rescue", "unrescue");
 
     public Node act(String nodeIdOrName, String action, Map<String, String> input, String actor) {

@@ -7,12 +7,18 @@ import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.pki.Pem;
 import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.CommandStatus;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,14 +29,14 @@ import org.slf4j.LoggerFactory;
  */
 final class NodeDriver {
     private static final Logger LOG = LoggerFactory.getLogger(NodeDriver.class);
-    private final AgentClient client;
+    private final AgentLink client;
     private final Phases phases;
     private final ProvisioningStore store;
     private final Clock clock;
     private final Attestation attestation;
     private final Renewal renewal;
 
-    NodeDriver(AgentClient client, Phases phases, ProvisioningStore store, Clock clock, Attestation attestation,
+    NodeDriver(AgentLink client, Phases phases, ProvisioningStore store, Clock clock, Attestation attestation,
                Renewal renewal) {
         this.renewal = renewal;
         this.client = client;
@@ -46,7 +52,7 @@ final class NodeDriver {
      * one it is a status read.
      */
     void liveness(Work w) throws Unreachable {
-        var first = new java.util.concurrent.atomic.AtomicReference<Reply>();
+        var first = new AtomicReference<Reply>();
         boolean good;
         if (w.attestation().isPresent()) {
             good = attestation.attest(w, client, r -> {
@@ -165,11 +171,17 @@ final class NodeDriver {
         JsonNode c = r.body();
         store.seen(node.id(), clock.instant(), c.hasNonNull("progress")
                 ? Optional.of(c.get("progress").toString()) : Optional.empty());
-        return switch (c.path("status").asText()) {
-            case "RUNNING" -> new PhaseOutcome.Wait();
-            case "FAILED" -> phases.failed(job, c.path("error").asText("no reason given"));
-            case "SUCCEEDED" -> reuseIdentity(w, job, r, phases.succeeded(node, job, c.path("result"), r.fingerprint()));
-            default -> new PhaseOutcome.Failed("the agent reported an unknown command status");
+        String named = c.path("status").asText("");
+        Optional<CommandStatus.Status> status = CommandStatus.Status.parse(named);
+        if (status.isEmpty()) {
+            return new PhaseOutcome.Failed("the agent of node " + node.name() + " reported an unknown status '"
+                    + abbreviate(named) + "' for command " + job.commandId().orElse("?") + " (" + job.phase()
+                    + "); one of " + List.of(CommandStatus.Status.values()));
+        }
+        return switch (status.get()) {
+            case RUNNING -> new PhaseOutcome.Wait();
+            case FAILED -> phases.failed(job, c.path("error").asText("no reason given"));
+            case SUCCEEDED -> reuseIdentity(w, job, r, phases.succeeded(node, job, c.path("result"), r.fingerprint()));
         };
     }
 
@@ -206,8 +218,8 @@ final class NodeDriver {
         String issued = job.params().get("certificate");
         return issued != null && r.peer().map(c -> {
             try {
-                return java.util.Arrays.equals(c.getEncoded(), dev.drawbridge.pki.Pem.certificate(issued).getEncoded());
-            } catch (java.security.cert.CertificateEncodingException | RuntimeException e) {
+                return Arrays.equals(c.getEncoded(), Pem.certificate(issued).getEncoded());
+            } catch (CertificateEncodingException | RuntimeException e) {
                 return false;
             }
         }).orElse(false);

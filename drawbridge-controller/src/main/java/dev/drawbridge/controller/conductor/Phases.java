@@ -1,24 +1,34 @@
 package dev.drawbridge.controller.conductor;
 
-import dev.drawbridge.controller.conductor.Job.Phase;
-import dev.drawbridge.controller.verify.QuoteJudge;
-import dev.drawbridge.protocol.QuoteResult;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.attestation.AttestationKey;
+import dev.drawbridge.attestation.Credentials;
+import dev.drawbridge.attestation.EkCertificates;
+import dev.drawbridge.controller.conductor.Job.Phase;
 import dev.drawbridge.controller.enroll.EnrollmentRefused;
 import dev.drawbridge.controller.enroll.EnrollmentService;
 import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.verify.QuoteJudge;
+import dev.drawbridge.pki.Pem;
 import dev.drawbridge.pki.Profile;
 import dev.drawbridge.protocol.Commands;
 import dev.drawbridge.protocol.HardwareInfo;
+import dev.drawbridge.protocol.QuoteResult;
 import dev.drawbridge.protocol.TicketProof;
 import dev.drawbridge.protocol.Wire;
 import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What each phase asks of the agent and how its result is judged. Hardware is validated before the
@@ -35,11 +45,11 @@ final class Phases {
         Optional<byte[]> pinKey(String nodeId, String ticketId);
     }
 
-    private final java.util.List<java.security.cert.X509Certificate> ekCas;
+    private final List<X509Certificate> ekCas;
 
     Phases(EnrollmentService enrollment, TicketKeys ticketKeys, QuoteJudge judge,
-           java.util.List<java.security.cert.X509Certificate> ekCas) {
-        this.ekCas = java.util.List.copyOf(ekCas);
+           List<X509Certificate> ekCas) {
+        this.ekCas = List.copyOf(ekCas);
         this.enrollment = enrollment;
         this.ticketKeys = ticketKeys;
         this.judge = judge;
@@ -97,10 +107,10 @@ final class Phases {
                 // TPM2_MakeCredential for the EK and the AK's Name: only the TPM holding both can recover the secret.
                 byte[] secret = new byte[32];
                 random.nextBytes(secret);
-                var ek = dev.drawbridge.pki.Pem.publicKey(job.param("ek_public"));
-                byte[] akName = dev.drawbridge.attestation.AttestationKey.fromTpm2bPublic(Base64.getDecoder()
+                var ek = Pem.publicKey(job.param("ek_public"));
+                byte[] akName = AttestationKey.fromTpm2bPublic(Base64.getDecoder()
                         .decode(job.param("ak_public"))).name().orElseThrow();
-                var made = dev.drawbridge.attestation.Credentials.make(ek, akName, secret);
+                var made = Credentials.make(ek, akName, secret);
                 yield new Request(Commands.ATTESTATION_ACTIVATE_CREDENTIAL, Map.of("credential",
                         Base64.getEncoder().encodeToString(made.toTpm2ToolsFile())),
                         job.with("credential_secret", Base64.getEncoder().encodeToString(secret)));
@@ -133,7 +143,7 @@ final class Phases {
                 yield next(result.hasNonNull("ek_public") ? j.with("ek_public", result.path("ek_public").asText()) : j);
             }
             case CREDENTIAL -> {
-                boolean bound = dev.drawbridge.attestation.Credentials.check(Base64.getDecoder().decode(
+                boolean bound = Credentials.check(Base64.getDecoder().decode(
                         job.param("credential_secret")), Base64.getDecoder().decode(result.path("secret").asText("")));
                 yield bound ? next(job.with("credential_secret", "").with("ak_bound", "true"))
                         : new PhaseOutcome.Failed("the attestation key is not bound to this TPM's endorsement key:"
@@ -145,7 +155,7 @@ final class Phases {
                 if (verdict.trusted()) {
                     try {
                         yield next(job.with("baseline", Wire.JSON.writeValueAsString(verdict.proven().orElseThrow())));
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    } catch (JsonProcessingException e) {
                         throw new IllegalStateException(e);
                     }
                 }
@@ -173,18 +183,18 @@ final class Phases {
         if (ekCas.isEmpty() || !result.hasNonNull("ek_certificate")) {
             return Optional.empty();
         }
-        java.security.cert.X509Certificate cert;
+        X509Certificate cert;
         try {
-            cert = dev.drawbridge.pki.Pem.certificate(Base64.getDecoder().decode(result.path("ek_certificate").asText()));
+            cert = Pem.certificate(Base64.getDecoder().decode(result.path("ek_certificate").asText()));
         } catch (RuntimeException e) {
             return Optional.of("the TPM's EK certificate does not parse");
         }
         var roots = ekCas.stream().filter(c -> c.getSubjectX500Principal().equals(c.getIssuerX500Principal())).toList();
         var intermediates = ekCas.stream().filter(c -> !roots.contains(c)).toList();
-        Optional<java.security.PublicKey> ek = result.hasNonNull("ek_public")
-                ? Optional.of(dev.drawbridge.pki.Pem.publicKey(result.path("ek_public").asText())) : Optional.empty();
-        var verdict = dev.drawbridge.attestation.EkCertificates.verify(cert, intermediates, roots, ek, java.time.Instant.now());
-        return verdict instanceof dev.drawbridge.attestation.EkCertificates.Invalid bad
+        Optional<PublicKey> ek = result.hasNonNull("ek_public")
+                ? Optional.of(Pem.publicKey(result.path("ek_public").asText())) : Optional.empty();
+        var verdict = EkCertificates.verify(cert, intermediates, roots, ek, Instant.now());
+        return verdict instanceof EkCertificates.Invalid bad
                 ? Optional.of("the TPM's EK certificate is rejected: " + bad.failure() + ": " + bad.detail())
                 : Optional.empty();
     }
@@ -207,7 +217,7 @@ final class Phases {
             hw = Wire.JSON.treeToValue(result, HardwareInfo.class);
         } catch (Exception e) {
             return new PhaseOutcome.Failed("the hardware report of " + node.name() + "'s agent is unreadable: "
-                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage()
+                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage()
                     : e.getClass().getSimpleName()));
         }
         if (hw == null) {
@@ -218,7 +228,7 @@ final class Phases {
             return new PhaseOutcome.Failed("the hardware report of " + node.name() + "'s agent is incomplete: "
                     + missing.get());
         }
-        List<String> reported = hw.interfaces().stream().map(n -> n.mac().toLowerCase(java.util.Locale.ROOT)).toList();
+        List<String> reported = hw.interfaces().stream().map(n -> n.mac().toLowerCase(Locale.ROOT)).toList();
         for (String mac : node.macs()) {
             if (!reported.contains(mac)) {
                 return new PhaseOutcome.Failed("hardware mismatch: expected MAC " + mac + " is not on this machine"
@@ -233,7 +243,7 @@ final class Phases {
                 Long.toString(hw.memoryBytes() >> 20)));
     }
 
-    private static final java.util.regex.Pattern MAC = java.util.regex.Pattern.compile(
+    private static final Pattern MAC = Pattern.compile(
             "[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
 
     /** The first field an agent's hardware report lacks or gets wrong, named by its JSON path. */

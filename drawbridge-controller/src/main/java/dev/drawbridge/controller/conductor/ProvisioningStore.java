@@ -1,56 +1,68 @@
 package dev.drawbridge.controller.conductor;
 
+import dev.drawbridge.attestation.AttestationKey;
 import dev.drawbridge.controller.enroll.CertificateRepository;
 import dev.drawbridge.controller.inventory.ConductorColumns;
-import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.verify.QuoteJudge;
+import dev.drawbridge.protocol.Wire;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The conductor's own columns of a node: the job, its deadline, the pinned agent key, and the facts
  * last learnt from the agent. State changes still go through {@link NodeRepository#transition} only.
  */
 final class ProvisioningStore {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProvisioningStore.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisioningStore.class);
     private static final Set<NodeState> LOOKED_AFTER = EnumSet.of(NodeState.ENROLLING, NodeState.MANAGEABLE,
             NodeState.CLEANING, NodeState.AVAILABLE, NodeState.DEPLOYING, NodeState.ACTIVE, NodeState.RESCUING,
             NodeState.RESCUE, NodeState.FENCED);
     /** Parsed attestation keys by their stored text: parsing on every tick would cost more than the poll. */
-    private static final Map<String, dev.drawbridge.attestation.AttestationKey> KEYS =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, AttestationKey> KEYS =
+            new ConcurrentHashMap<>();
     private final Database db;
     private final NodeRepository nodes;
     private final CertificateRepository certificates;
     private final ConductorMetrics metrics;
-    private final Set<String> changed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> changed = ConcurrentHashMap.newKeySet();
     /** Writes the repeated verdicts waiting to be refreshed; returns how many there were. */
-    private final java.util.function.IntSupplier flushVerdicts;
+    private final IntSupplier flushVerdicts;
     /** Routine sightings (settled nodes answering a poll) waiting for the next {@link #flushSeen()}. */
-    private final Map<String, Instant> sightings = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Instant> sightings = new ConcurrentHashMap<>();
 
     /** Serials of revoked certificates, as {@link #refreshRevoked} last read them; see {@link #revoked}. */
-    private final Set<String> revokedSerials = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> revokedSerials = ConcurrentHashMap.newKeySet();
     private volatile long revokedNewest = Long.MIN_VALUE;
     private static final long REVOKED_OVERLAP_MS = 60_000;
 
     /** The group golden values, from the one place that stores them ({@code Verdicts}). */
-    private final java.util.function.Supplier<Map<String, Map<Integer, String>>> golden;
+    private final Supplier<Map<String, Map<Integer, String>>> golden;
 
     ProvisioningStore(Database db, NodeRepository nodes, CertificateRepository certificates,
                       ConductorMetrics metrics,
-                      java.util.function.Supplier<Map<String, Map<Integer, String>>> golden,
-                      java.util.function.IntSupplier flushVerdicts) {
+                      Supplier<Map<String, Map<Integer, String>>> golden,
+                      IntSupplier flushVerdicts) {
         this.golden = golden;
         this.flushVerdicts = flushVerdicts;
         this.metrics = metrics;
@@ -63,7 +75,7 @@ final class ProvisioningStore {
                 Optional<AttestInfo> attestation) {}
 
     /** What a node is attested against: its attestation key and reference PCR values. */
-    record AttestInfo(dev.drawbridge.attestation.AttestationKey key, Map<Integer, String> reference) {}
+    record AttestInfo(AttestationKey key, Map<Integer, String> reference) {}
 
     /**
      * A print of every node with an agent address, by id, from short columns only: the update stamp and version
@@ -81,7 +93,7 @@ final class ProvisioningStore {
      * The current work of just these nodes: those the conductor looks after, keyed by id. A node missing from the
      * answer has gone, lost its agent address, or moved to a state the conductor leaves alone.
      */
-    Map<String, Work> some(java.util.Collection<String> ids) {
+    Map<String, Work> some(Collection<String> ids) {
         if (ids.isEmpty()) {
             return Map.of();
         }
@@ -113,8 +125,8 @@ final class ProvisioningStore {
 
     /** Ids whose conductor columns this store changed since the last call: the schedule reloads them. */
     Set<String> drainChanged() {
-        Set<String> out = new java.util.HashSet<>();
-        for (java.util.Iterator<String> it = changed.iterator(); it.hasNext(); ) {
+        Set<String> out = new HashSet<>();
+        for (Iterator<String> it = changed.iterator(); it.hasNext(); ) {
             out.add(it.next());
             it.remove();
         }
@@ -173,7 +185,7 @@ final class ProvisioningStore {
         if (golden == null || golden.isEmpty()) {
             return a;
         }
-        Map<Integer, String> merged = new java.util.TreeMap<>(a.reference());
+        Map<Integer, String> merged = new TreeMap<>(a.reference());
         merged.putAll(golden);
         return new AttestInfo(a.key(), merged);
     }
@@ -183,11 +195,11 @@ final class ProvisioningStore {
             return Map.of();
         }
         try {
-            Map<Integer, String> out = new java.util.TreeMap<>();
-            dev.drawbridge.protocol.Wire.JSON.readTree(json).fields().forEachRemaining(e -> out.put(
+            Map<Integer, String> out = new TreeMap<>();
+            Wire.JSON.readTree(json).fields().forEachRemaining(e -> out.put(
                     Integer.parseInt(e.getKey()), e.getValue().asText()));
             return out;
-        } catch (java.io.IOException | NumberFormatException e) {
+        } catch (IOException | NumberFormatException e) {
             return Map.of();
         }
     }

@@ -75,7 +75,7 @@ final class Renewal {
     }
 
     /** Renews the certificate of {@code w}'s node, which answered this poll serving {@code served}. */
-    void renew(Work w, AgentClient client, X509Certificate served) {
+    void renew(Work w, AgentLink client, X509Certificate served) {
         Node node = w.node();
         if (node.state() == NodeState.FENCED) {
             return;
@@ -101,7 +101,7 @@ final class Renewal {
         }
     }
 
-    private X509Certificate attempt(Work w, AgentClient client, X509Certificate served) throws Failed {
+    private X509Certificate attempt(Work w, AgentLink client, X509Certificate served) throws Failed {
         Node node = w.node();
         byte[] nonce = judge.nonce();
         JsonNode csrResult = run(client, node, Commands.IDENTITY_CREATE_CSR,
@@ -143,7 +143,7 @@ final class Renewal {
     }
 
     /** Runs one command on the node's agent over mTLS and returns its result; any failure is a {@link Failed}. */
-    private static JsonNode run(AgentClient client, Node node, String command, Map<String, Object> params)
+    private static JsonNode run(AgentLink client, Node node, String command, Map<String, Object> params)
             throws Failed {
         try {
             Reply r = client.post(node, "/v1/commands", Map.of("name", command, "params", params), true,

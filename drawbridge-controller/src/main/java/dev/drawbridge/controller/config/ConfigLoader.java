@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,7 +40,7 @@ public final class ConfigLoader {
         applyEnv(tree, "", env);
         try {
             return YAML.treeToValue(tree, ControllerConfig.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new ConfigException("invalid configuration: " + e.getOriginalMessage());
         }
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -63,7 +64,7 @@ final class DurationText {
             try {
                 return parse(p.getValueAsString(""));
             } catch (ConfigException e) {
-                throw com.fasterxml.jackson.databind.exc.InvalidFormatException.from(p, e.getMessage(), p.getText(),
+                throw InvalidFormatException.from(p, e.getMessage(), p.getText(),
                         Duration.class);
             }
         }

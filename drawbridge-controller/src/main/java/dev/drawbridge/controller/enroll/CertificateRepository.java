@@ -2,6 +2,7 @@ package dev.drawbridge.controller.enroll;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -28,7 +29,7 @@ public interface CertificateRepository {
     List<CertificateRecord> revoked(Handle h);
 
     /** Serials (hex) of certificates revoked at or after {@code since} (epoch ms), with when (epoch ms). */
-    List<java.util.Map.Entry<String, Long>> revokedSince(Handle h, long since);
+    List<Map.Entry<String, Long>> revokedSince(Handle h, long since);
 
     /** The next CRL number (RFC 5280 section 5.2.3): 1, 2, 3, ..., never handed out twice. */
     long nextCrlNumber(Handle h);

@@ -1,6 +1,13 @@
 package dev.drawbridge.controller.enroll;
 
+import dev.drawbridge.pki.CertificateAuthority;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Management-console CSR signing as tracked request objects: each request is Pending until the upstream
@@ -127,24 +135,24 @@ public final class ConsoleSigning {
     }
 
     /** Builds the configured upstream: {@code builtin}, {@code command} or {@code http}. */
-    public static UpstreamCa upstream(String kind, dev.drawbridge.pki.CertificateAuthority ca, String command,
+    public static UpstreamCa upstream(String kind, CertificateAuthority ca, String command,
                                       String httpUrl, String rootFile, Duration timeout,
-                                      java.net.http.HttpClient client,
-                                      java.util.function.Predicate<String> inventoryName) {
+                                      HttpClient client,
+                                      Predicate<String> inventoryName) {
         String root = ca.rootPem();
         if (!rootFile.isBlank()) {
             try {
-                root = java.nio.file.Files.readString(java.nio.file.Path.of(rootFile));
-            } catch (java.io.IOException e) {
+                root = Files.readString(Path.of(rootFile));
+            } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read management-console.upstream-root-file " + rootFile
                         + ": " + e.getMessage());
             }
         }
         return switch (kind) {
             case "builtin" -> new BuiltinUpstream(ca, inventoryName);
-            case "command" -> new CommandUpstream(java.util.List.of("/bin/sh", "-c", requireSet(command,
+            case "command" -> new CommandUpstream(List.of("/bin/sh", "-c", requireSet(command,
                     "management-console.command")), root, timeout);
-            case "http" -> new HttpUpstream(client, java.net.URI.create(requireSet(httpUrl,
+            case "http" -> new HttpUpstream(client, URI.create(requireSet(httpUrl,
                     "management-console.http-url")), root, timeout);
             default -> throw new IllegalArgumentException("management-console.upstream must be builtin, command or http, not '"
                     + kind + "'");

@@ -1,21 +1,29 @@
 package dev.drawbridge.controller.enroll;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.drawbridge.controller.enroll.EnrollmentRefused.Reason;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Node;
-import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.pki.CertificateAuthority;
 import dev.drawbridge.pki.CsrRejected;
 import dev.drawbridge.pki.CsrRequest;
 import dev.drawbridge.pki.IssueRequest;
 import dev.drawbridge.pki.IssuedCertificate;
+import dev.drawbridge.pki.Pem;
 import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.TicketProof;
+import dev.drawbridge.protocol.Wire;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -58,7 +66,7 @@ public final class EnrollmentService {
                 throw fenced(node);
             }
             tickets.insert(h, new StoredTicket(secret.id(), node.id(), secret.hash(), expires, Optional.empty(), now));
-            tickets.setPinKey(h, secret.id(), dev.drawbridge.protocol.TicketProof.pinKey(secret.wire()));
+            tickets.setPinKey(h, secret.id(), TicketProof.pinKey(secret.wire()));
             audit.append(h, "ticket.create", node.name(), "granted",
                     Map.of("ticket", secret.id(), "expires", expires.toString(), "actor", actor), now);
             return new TicketGrant(secret.wire(), secret.id(), node.id(), node.name(), expires);
@@ -186,7 +194,7 @@ public final class EnrollmentService {
      */
     public String payload(String nodeIdOrName, Optional<String> callbackUrl, String actor) {
         TicketGrant grant = createTicket(nodeIdOrName, Optional.empty(), actor);
-        Map<String, Object> claims = new java.util.LinkedHashMap<>();
+        Map<String, Object> claims = new LinkedHashMap<>();
         claims.put("v", 1);
         claims.put("node_id", grant.nodeId());
         claims.put("node_name", grant.nodeName());
@@ -197,30 +205,30 @@ public final class EnrollmentService {
         claims.put("mode", callbackUrl.isPresent() ? "callback" : "poll");
         callbackUrl.ifPresent(u -> claims.put("controller_url", u));
         try {
-            return ca.signJws(dev.drawbridge.protocol.Wire.JSON.writeValueAsString(claims));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return ca.signJws(Wire.JSON.writeValueAsString(claims));
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private EnrollmentRefused refuse(String subject, Map<String, String> detail, Reason reason, String message) {
         Instant now = clock.instant();
-        var withReason = new java.util.HashMap<>(detail);
-        withReason.put("reason", reason.name().toLowerCase(java.util.Locale.ROOT));
+        var withReason = new HashMap<>(detail);
+        withReason.put("reason", reason.name().toLowerCase(Locale.ROOT));
         withReason.put("message", message);
         db.inTransaction(h -> audit.append(h, "enroll", subject, "refused", withReason, now));
         return new EnrollmentRefused(reason, message);
     }
 
     /** The unrevoked certificate already issued to {@code node} for {@code key}, if any. */
-    private Optional<Enrollment> sameKey(Node node, java.security.PublicKey key) {
+    private Optional<Enrollment> sameKey(Node node, PublicKey key) {
         return db.read(h -> certificates.byNode(h, node.id())).stream()
                 .filter(c -> c.revokedAt().isEmpty())
-                .map(c -> dev.drawbridge.pki.Pem.certificate(c.pem()))
+                .map(c -> Pem.certificate(c.pem()))
                 .filter(c -> c.getPublicKey().equals(key))
                 .findFirst()
                 .map(c -> new Enrollment(node.id(), node.name(), new IssuedCertificate(c, c.getSerialNumber(),
-                        c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), dev.drawbridge.pki.Pem.certificate(c)),
+                        c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), Pem.certificate(c)),
                         List.of(ca.rootPem())));
     }
 

@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
@@ -90,9 +91,9 @@ final class JdbiCertificateRepository implements CertificateRepository {
     }
 
     @Override
-    public List<java.util.Map.Entry<String, Long>> revokedSince(Handle h, long since) {
+    public List<Map.Entry<String, Long>> revokedSince(Handle h, long since) {
         return h.createQuery("SELECT serial_hex, revoked_at FROM certificates WHERE revoked_at IS NOT NULL"
                         + " AND revoked_at >= :since")
-                .bind("since", since).map((rs, ctx) -> java.util.Map.entry(rs.getString(1), rs.getLong(2))).list();
+                .bind("since", since).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list();
     }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -183,7 +184,7 @@ public final class Revocations {
     }
 
     static String normalise(String serialHex) {
-        String s = serialHex.trim().toLowerCase(java.util.Locale.ROOT).replace(":", "");
+        String s = serialHex.trim().toLowerCase(Locale.ROOT).replace(":", "");
         if (s.isEmpty() || s.length() > 40 || !s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
             throw new EnrollmentRefused(Reason.CERTIFICATE_NOT_FOUND, "'" + serialHex
                     + "' is not a certificate serial: give it in hex, as 'openssl x509 -serial' prints it");

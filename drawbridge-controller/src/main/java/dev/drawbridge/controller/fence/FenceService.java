@@ -1,16 +1,21 @@
 package dev.drawbridge.controller.fence;
 
+import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Lifecycle;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.inventory.PlacementColumns;
+import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.verify.Trust;
 import dev.drawbridge.controller.verify.Verdicts;
+import dev.drawbridge.pki.CertificateAuthority;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,13 +58,13 @@ public final class FenceService {
     }
 
     /** The standard steps: disable placement, revoke certificates, revoke OAuth, power off, evacuate, notify. */
-    public static List<FenceStep> standardSteps(Database db, dev.drawbridge.controller.enroll.Revocations revocations,
-                                                PowerControl power, dev.drawbridge.controller.placement.Placement placement,
-                                                Optional<java.net.URI> webhook, dev.drawbridge.pki.CertificateAuthority ca,
+    public static List<FenceStep> standardSteps(Database db, Revocations revocations,
+                                                PowerControl power, Placement placement,
+                                                Optional<URI> webhook, CertificateAuthority ca,
                                                 Clock clock) {
         return List.of(Steps.disablePlacement(db), Steps.revokeCertificates(revocations), Steps.revokeOauth(),
                 Steps.powerOff(power), Steps.evacuate(placement),
-                Steps.notify(webhook, ca, java.net.http.HttpClient.newHttpClient(), clock));
+                Steps.notify(webhook, ca, HttpClient.newHttpClient(), clock));
     }
 
     /** Fences a node (idempotent: a node already being fenced returns its running fence) and runs the steps. */

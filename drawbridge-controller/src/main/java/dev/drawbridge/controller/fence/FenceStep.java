@@ -1,6 +1,7 @@
 package dev.drawbridge.controller.fence;
 
 import dev.drawbridge.controller.inventory.Node;
+import java.util.Locale;
 
 /**
  * One step of a fence, run in order and recorded with its status. Every step must be idempotent: a
@@ -43,7 +44,7 @@ public interface FenceStep {
         PENDING, DONE, SKIPPED, FAILED;
 
         public String wire() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 }

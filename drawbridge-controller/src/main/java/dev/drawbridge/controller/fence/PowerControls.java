@@ -1,5 +1,16 @@
 package dev.drawbridge.controller.fence;
 
+import dev.drawbridge.controller.config.FencingConfig;
+import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.power.BmcTarget;
+import dev.drawbridge.controller.power.OffResult;
+import dev.drawbridge.controller.power.PowerDriver;
+import dev.drawbridge.controller.power.PowerDrivers;
+import dev.drawbridge.controller.power.Secret;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,8 +28,8 @@ public final class PowerControls {
      * {@code bmc_address} (host or host:port, port 623 by default) with the configured credentials; the fence
      * is confirmed only when the BMC reads back off.
      */
-    public static PowerControl driver(dev.drawbridge.controller.power.PowerDriver driver,
-                                      dev.drawbridge.controller.config.FencingConfig cfg) {
+    public static PowerControl driver(PowerDriver driver,
+                                      FencingConfig cfg) {
         return node -> {
             if (node.bmcAddress().isEmpty()) {
                 return FenceStep.Result.failed(node.name() + " has no bmc_address: it was not powered off");
@@ -34,14 +45,14 @@ public final class PowerControls {
             } catch (IllegalStateException e) {
                 return FenceStep.Result.failed(e.getMessage() + ": " + node.name() + " was not powered off");
             }
-            var target = new dev.drawbridge.controller.power.BmcTarget(host, port,
-                    node.bmcUsername().orElse(cfg.bmcUsername()), dev.drawbridge.controller.power.Secret.of(password))
+            var target = new BmcTarget(host, port,
+                    node.bmcUsername().orElse(cfg.bmcUsername()), Secret.of(password))
                     .withOption("cipher-suite", cfg.ipmiCipher()).withOption("agent", cfg.fenceAgent());
-            var result = dev.drawbridge.controller.power.PowerDrivers.offAndConfirm(driver, target, cfg.powerOffTimeout());
+            var result = PowerDrivers.offAndConfirm(driver, target, cfg.powerOffTimeout());
             return switch (result) {
-                case dev.drawbridge.controller.power.OffResult.Confirmed c -> FenceStep.Result.done(driver.name()
+                case OffResult.Confirmed c -> FenceStep.Result.done(driver.name()
                         + " at " + address + " reads back power off (" + c.took().toMillis() + " ms)");
-                case dev.drawbridge.controller.power.OffResult.NotConfirmed n -> FenceStep.Result.failed(driver.name()
+                case OffResult.NotConfirmed n -> FenceStep.Result.failed(driver.name()
                         + " at " + address + ": " + n.reason() + "; fencing not confirmed");
             };
         };
@@ -51,17 +62,17 @@ public final class PowerControls {
      * The node's own BMC password when it has a reference ({@code file:/path} or {@code env:NAME}), else the fleet's
      * {@code fencing.bmc-password-file}. The reference is stored; the password is read only here, when fencing.
      */
-    static String password(dev.drawbridge.controller.inventory.Node node,
-                           dev.drawbridge.controller.config.FencingConfig cfg) {
+    static String password(Node node,
+                           FencingConfig cfg) {
         if (node.bmcPasswordRef().isPresent()) {
             String ref = node.bmcPasswordRef().get();
             if (ref.startsWith("env:")) {
-                return java.util.Optional.ofNullable(System.getenv(ref.substring(4))).orElseThrow(() ->
+                return Optional.ofNullable(System.getenv(ref.substring(4))).orElseThrow(() ->
                         new IllegalStateException("the BMC password variable " + ref.substring(4) + " is not set"));
             }
             try {
-                return java.nio.file.Files.readString(java.nio.file.Path.of(ref.substring(5))).strip();
-            } catch (java.io.IOException e) {
+                return Files.readString(Path.of(ref.substring(5))).strip();
+            } catch (IOException e) {
                 throw new IllegalStateException("cannot read the BMC password file " + ref.substring(5) + ": "
                         + e.getClass().getSimpleName());
             }
@@ -70,8 +81,8 @@ public final class PowerControls {
             return "";
         }
         try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of(cfg.bmcPasswordFile())).strip();
-        } catch (java.io.IOException e) {
+            return Files.readString(Path.of(cfg.bmcPasswordFile())).strip();
+        } catch (IOException e) {
             throw new IllegalStateException("cannot read fencing.bmc-password-file: " + e.getMessage());
         }
     }
@@ -86,7 +97,7 @@ public final class PowerControls {
         private final Set<String> off = ConcurrentHashMap.newKeySet();
 
         @Override
-        public FenceStep.Result offAndConfirm(dev.drawbridge.controller.inventory.Node node) {
+        public FenceStep.Result offAndConfirm(Node node) {
             off.add(node.id());
             return off.contains(node.id()) ? FenceStep.Result.done("fake BMC " + node.bmcAddress().orElse("-")
                     + " reads back power off") : FenceStep.Result.failed("fake BMC still reads on");

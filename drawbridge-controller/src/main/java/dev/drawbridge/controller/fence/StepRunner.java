@@ -1,6 +1,7 @@
 package dev.drawbridge.controller.fence;
 
 import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.store.CrashPoints;
 import dev.drawbridge.controller.store.Database;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -53,7 +54,7 @@ final class StepRunner {
             } else {
                 unstored.add(new Ended(s.ordinal(), attempt(step, fence, node)));
             }
-            dev.drawbridge.controller.store.CrashPoints.reached("fence:" + step.name());
+            CrashPoints.reached("fence:" + step.name());
         }
         latency.record(Duration.between(fence.createdAt(), clock.instant()));
         if (power != null && power.isAlive() && !unstored.isEmpty()) {

@@ -7,6 +7,7 @@ import dev.drawbridge.controller.placement.Instance;
 import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.pki.CertificateAuthority;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,7 +77,7 @@ final class Steps {
                         HttpResponse.BodyHandlers.discarding());
                 return res.statusCode() / 100 == 2 ? FenceStep.Result.done("webhook answered " + res.statusCode())
                         : FenceStep.Result.failed("webhook answered " + res.statusCode());
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return FenceStep.Result.failed("webhook unreachable: " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

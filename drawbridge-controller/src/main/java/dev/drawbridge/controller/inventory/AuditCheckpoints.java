@@ -3,12 +3,15 @@ package dev.drawbridge.controller.inventory;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.pki.Jws;
+import dev.drawbridge.protocol.Wire;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -53,15 +56,15 @@ public final class AuditCheckpoints {
         }
         String hash = String.valueOf(head.get("hash"));
         try {
-            String claims = dev.drawbridge.protocol.Wire.JSON.writeValueAsString(Map.of("v", 1, "seq", seq, "hash", hash,
+            String claims = Wire.JSON.writeValueAsString(Map.of("v", 1, "seq", seq, "hash", hash,
                     "at", clock.instant().toString()));
             byte[] line = (sign.apply(claims) + "\n").getBytes(StandardCharsets.US_ASCII);
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND)) {
-                ch.write(java.nio.ByteBuffer.wrap(line));
+                ch.write(ByteBuffer.wrap(line));
                 ch.force(true);
             }
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
             lastSeq = seq;
             LOG.info("audit checkpoint: seq {} hash {}", seq, hash);
         } catch (IOException e) {
@@ -96,7 +99,7 @@ public final class AuditCheckpoints {
                 continue;
             }
             try {
-                JsonNode c = dev.drawbridge.protocol.Wire.JSON.readTree(claims.get());
+                JsonNode c = Wire.JSON.readTree(claims.get());
                 if (c.path("seq").asLong() >= checkpointSeq) {
                     checkpointSeq = c.path("seq").asLong();
                     checkpointHash = c.path("hash").asText();

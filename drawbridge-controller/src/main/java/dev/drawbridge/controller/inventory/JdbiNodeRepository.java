@@ -4,10 +4,11 @@ import dev.drawbridge.controller.store.StoreException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -64,7 +65,7 @@ final class JdbiNodeRepository implements NodeRepository {
     }
 
     @Override
-    public List<Node> findByIds(Handle h, java.util.Collection<String> ids) {
+    public List<Node> findByIds(Handle h, Collection<String> ids) {
         if (ids.isEmpty()) {
             return List.of();
         }

@@ -1,6 +1,7 @@
 package dev.drawbridge.controller.inventory;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -31,7 +32,7 @@ public interface NodeRepository {
     List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit);
 
     /** The nodes with these ids (not names), in no particular order; unknown ids are left out. */
-    List<Node> findByIds(Handle h, java.util.Collection<String> ids);
+    List<Node> findByIds(Handle h, Collection<String> ids);
 
     /** Applies the present fields and bumps the version; empty when there is no such node. */
     Optional<Node> patch(Handle h, String id, NodePatch patch, Instant now);

@@ -2,6 +2,7 @@ package dev.drawbridge.controller.placement;
 
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.store.StoreConflict;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -48,7 +49,7 @@ public final class Placement {
     public Instance create(String name, int cpus, long memoryMb, String actor) {
         try {
             return place(name, cpus, memoryMb, actor);
-        } catch (dev.drawbridge.controller.store.StoreConflict e) {
+        } catch (StoreConflict e) {
             throw new NameTaken(name, e);
         }
     }

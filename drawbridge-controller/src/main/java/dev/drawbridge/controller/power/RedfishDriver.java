@@ -2,6 +2,7 @@ package dev.drawbridge.controller.power;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drawbridge.protocol.Wire;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,7 +19,7 @@ import javax.net.ssl.SSLContext;
  * GracefulShutdown, because a fenced node must stop now. Trust is the SSLContext given at construction.
  */
 final class RedfishDriver implements PowerDriver {
-    private static final ObjectMapper JSON = dev.drawbridge.protocol.Wire.JSON;
+    private static final ObjectMapper JSON = Wire.JSON;
 
     private final HttpClient client;
     private final Duration timeout;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.api.FlywayException;
@@ -52,9 +53,9 @@ public final class Database implements AutoCloseable {
      * files the mode of the database file, so the file is made (or narrowed) to 0600 before SQLite opens it.
      */
     private static void ownerOnly(Path file) throws IOException {
-        var mode = java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        var mode = PosixFilePermissions.fromString("rw-------");
         if (!Files.exists(file)) {
-            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(mode));
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(mode));
         }
         for (String suffix : new String[] {"", "-wal", "-shm"}) {
             Path p = file.resolveSibling(file.getFileName() + suffix);

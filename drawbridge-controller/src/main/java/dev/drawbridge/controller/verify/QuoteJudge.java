@@ -10,6 +10,7 @@ import dev.drawbridge.attestation.PcrValues;
 import dev.drawbridge.attestation.Quote;
 import dev.drawbridge.attestation.QuoteVerifier;
 import dev.drawbridge.attestation.ReferenceValues;
+import dev.drawbridge.attestation.Verdict;
 import dev.drawbridge.protocol.QuoteResult;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -33,7 +34,7 @@ public final class QuoteJudge {
      * A judged quote: the verifier's verdict, its reasons as text, and the SHA-256 PCR values the quote proved (all
      * of them when trusted; when only reference values differ, the machine's real ones, to show or to accept).
      */
-    public record Judgement(dev.drawbridge.attestation.Verdict verdict, List<String> reasons,
+    public record Judgement(Verdict verdict, List<String> reasons,
                             Optional<Map<Integer, String>> proven) {
         public boolean trusted() {
             return verdict.trusted();
@@ -41,7 +42,7 @@ public final class QuoteJudge {
 
         /** True when every reason is a PCR digest mismatch: PCRs changed between the quote and the read (a race). */
         public boolean race() {
-            return verdict instanceof dev.drawbridge.attestation.Verdict.Failed f
+            return verdict instanceof Verdict.Failed f
                     && f.reasons().stream().allMatch(r -> r.code() == FailureCode.PCR_DIGEST_MISMATCH);
         }
     }
@@ -69,7 +70,7 @@ public final class QuoteJudge {
 
     /** A quote the agent could not make, as a judgement naming the agent's error. */
     public static Judgement agentError(String error) {
-        return judged(new dev.drawbridge.attestation.Verdict.Failed(List.of(new dev.drawbridge.attestation.Verdict.Reason(
+        return judged(new Verdict.Failed(List.of(new Verdict.Reason(
                 FailureCode.MALFORMED, "the agent could not quote: " + error))));
     }
 
@@ -92,28 +93,28 @@ public final class QuoteJudge {
         Expectations exp = Expectations.of(key, nonce, REQUIRED, golden.isEmpty() ? ReferenceValues.none()
                 : ReferenceValues.of(HashAlg.SHA256, golden));
         Optional<ClockInfo> previous = Optional.ofNullable(clocks.get(nodeId));
-        dev.drawbridge.attestation.Verdict v = verifier.verify(quote, previous.map(exp::after).orElse(exp));
-        if (v instanceof dev.drawbridge.attestation.Verdict.Trusted t) {
+        Verdict v = verifier.verify(quote, previous.map(exp::after).orElse(exp));
+        if (v instanceof Verdict.Trusted t) {
             clocks.put(nodeId, t.attest().clockInfo());
         }
         return judged(v);
     }
 
     private static Judgement malformed(String detail) {
-        return judged(new dev.drawbridge.attestation.Verdict.Failed(List.of(new dev.drawbridge.attestation.Verdict.Reason(
+        return judged(new Verdict.Failed(List.of(new Verdict.Reason(
                 FailureCode.MALFORMED, detail))));
     }
 
-    private static Judgement judged(dev.drawbridge.attestation.Verdict v) {
+    private static Judgement judged(Verdict v) {
         Optional<PcrValues> proven = switch (v) {
-            case dev.drawbridge.attestation.Verdict.Trusted t -> Optional.of(t.pcrs());
-            case dev.drawbridge.attestation.Verdict.Failed f -> f.proven();
+            case Verdict.Trusted t -> Optional.of(t.pcrs());
+            case Verdict.Failed f -> f.proven();
         };
         return new Judgement(v, reasons(v), proven.map(QuoteJudge::sha256));
     }
 
-    private static List<String> reasons(dev.drawbridge.attestation.Verdict v) {
-        return v instanceof dev.drawbridge.attestation.Verdict.Failed f
+    private static List<String> reasons(Verdict v) {
+        return v instanceof Verdict.Failed f
                 ? f.reasons().stream().map(r -> r.code() + ": " + r.detail()).toList() : List.of();
     }
 

@@ -1,5 +1,7 @@
 package dev.drawbridge.controller.verify;
 
+import java.util.Locale;
+
 /**
  * How far a host is trusted, from its latest attestation verdict. A verdict past its maximum age is {@link #UNKNOWN},
  * never "still trusted". (A single quote's outcome is {@code dev.drawbridge.attestation.Verdict}.)
@@ -8,6 +10,6 @@ public enum Trust {
     TRUSTED, UNTRUSTED, UNKNOWN;
 
     public String wire() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -6,28 +6,36 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.VerdictColumns;
 import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.protocol.Wire;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Attestation verdicts: each one is written (history row, the node's latest verdict, and an audit event
  * when it changes) before anything acts on it. Reading a verdict applies its maximum age.
  */
 public final class Verdicts {
-    private static final ObjectMapper JSON = dev.drawbridge.protocol.Wire.JSON;
+    private static final ObjectMapper JSON = Wire.JSON;
     private final Database db;
     private final AuditLog audit;
     private final Clock clock;
     private final Duration maxAge;
     /** Per node, the verdict of its last full record and how many routine polls have repeated it since. */
-    private final Map<String, Streak> routine = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Streak> routine = new ConcurrentHashMap<>();
     /** Repeated verdicts whose {@code verdict_at} refresh waits for the next {@link #flush()}. */
-    private final Map<String, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
     private record Streak(String verdict, int count) {
     }
@@ -116,9 +124,9 @@ public final class Verdicts {
         if (pending.isEmpty()) {
             return 0;
         }
-        List<Map.Entry<String, Pending>> batch = new java.util.ArrayList<>();
+        List<Map.Entry<String, Pending>> batch = new ArrayList<>();
         // In node-id order, as placement locks node rows, so the two never deadlock on PostgreSQL.
-        for (String id : new java.util.TreeSet<>(pending.keySet())) {
+        for (String id : new TreeSet<>(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {
                 batch.add(Map.entry(id, p));
@@ -146,7 +154,7 @@ public final class Verdicts {
     }
 
     /** Inserts the history rows these repeats owe (a repeat that was seen is history even if since replaced). */
-    private static void insertHistory(org.jdbi.v3.core.Handle h, List<Map.Entry<String, Pending>> repeats) {
+    private static void insertHistory(Handle h, List<Map.Entry<String, Pending>> repeats) {
         var insert = h.prepareBatch("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce, pcrs)"
                 + " VALUES (:id, :node, :at, :verdict, :reasons, :nonce, :pcrs)");
         int rows = 0;
@@ -167,7 +175,7 @@ public final class Verdicts {
     public Trust current(String nodeId) {
         return db.read(h -> VerdictColumns.verdict(h, nodeId))
                 .filter(v -> !clock.instant().minus(maxAge).isAfter(Instant.ofEpochMilli(v.at())))
-                .map(v -> Trust.valueOf(v.verdict().toUpperCase(java.util.Locale.ROOT))).orElse(Trust.UNKNOWN);
+                .map(v -> Trust.valueOf(v.verdict().toUpperCase(Locale.ROOT))).orElse(Trust.UNKNOWN);
     }
 
     public List<AttestationRecord> history(String nodeId, int limit) {
@@ -176,7 +184,7 @@ public final class Verdicts {
                 .bind("id", nodeId).bind("limit", limit)
                 .map((rs, ctx) -> new AttestationRecord(rs.getString("id"), rs.getString("node_id"),
                         Instant.ofEpochMilli(rs.getLong("at")), Trust.valueOf(rs.getString("verdict")
-                        .toUpperCase(java.util.Locale.ROOT)), read(rs.getString("reasons")), rs.getString("nonce")))
+                        .toUpperCase(Locale.ROOT)), read(rs.getString("reasons")), rs.getString("nonce")))
                 .list());
     }
 
@@ -221,7 +229,7 @@ public final class Verdicts {
             h.createUpdate("DELETE FROM golden_values WHERE node_group = :g").bind("g", group).execute();
             pcrs.forEach((pcr, hex) -> h.createUpdate("INSERT INTO golden_values (node_group, pcr, value_hex,"
                             + " approved_by, reason, set_at) VALUES (:g, :p, :v, :a, :r, :at)")
-                    .bind("g", group).bind("p", pcr).bind("v", hex.toLowerCase(java.util.Locale.ROOT))
+                    .bind("g", group).bind("p", pcr).bind("v", hex.toLowerCase(Locale.ROOT))
                     .bind("a", approver).bind("r", reason).bind("at", now.toEpochMilli()).execute());
             return audit.append(h, "golden.set", group, "granted", Map.of("approved_by", approver, "reason", reason,
                     "pcrs", pcrs.toString()), now);
@@ -230,10 +238,10 @@ public final class Verdicts {
 
     /** Every group's golden values: group → PCR → hex. */
     public Map<String, Map<Integer, String>> golden() {
-        Map<String, Map<Integer, String>> out = new java.util.HashMap<>();
+        Map<String, Map<Integer, String>> out = new HashMap<>();
         db.read(h -> h.createQuery("SELECT node_group, pcr, value_hex FROM golden_values")
                 .map((rs, ctx) -> {
-                    out.computeIfAbsent(rs.getString("node_group"), g -> new java.util.TreeMap<>())
+                    out.computeIfAbsent(rs.getString("node_group"), g -> new TreeMap<>())
                             .put(rs.getInt("pcr"), rs.getString("value_hex"));
                     return 0;
                 }).list());

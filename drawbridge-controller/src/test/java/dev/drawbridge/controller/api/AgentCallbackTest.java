@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
@@ -43,7 +44,7 @@ class AgentCallbackTest {
             assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
             assertThat(c.get("/v1/nodes/cb-node").json().path("last_seen").isNull()).isFalse();
             assertThat(heartbeat(c, poll).statusCode()).isEqualTo(403);
-            var controllerKey = java.security.KeyPairGenerator.getInstance("EC");
+            var controllerKey = KeyPairGenerator.getInstance("EC");
             controllerKey.initialize(256);
             var kp = controllerKey.generateKeyPair();
             var issued = c.controller.ca().issue(new IssueRequest(Profile.CONTROLLER, "cb-node", List.of(), List.of(),

@@ -82,11 +82,11 @@ class AuthAndOpsTest {
     @Test
     @DisplayName("a ticket and a payload, each carrying a one-time secret, are answered with Cache-Control: no-store")
     void secretsAreNotCached() {
-        c.json("POST", "/v1/nodes", java.util.Map.of("name", "no-store-node"));
-        var ticket = c.json("POST", "/v1/nodes/no-store-node/tickets", java.util.Map.of());
+        c.json("POST", "/v1/nodes", Map.of("name", "no-store-node"));
+        var ticket = c.json("POST", "/v1/nodes/no-store-node/tickets", Map.of());
         assertThat(ticket.status()).isEqualTo(201);
         assertThat(ticket.header("Cache-Control")).isEqualTo("no-store");
-        var payload = c.json("POST", "/v1/nodes/no-store-node/payload", java.util.Map.of("mode", "poll"));
+        var payload = c.json("POST", "/v1/nodes/no-store-node/payload", Map.of("mode", "poll"));
         assertThat(payload.status()).isEqualTo(201);
         assertThat(payload.header("Cache-Control")).isEqualTo("no-store");
     }

@@ -2,6 +2,7 @@ package dev.drawbridge.controller.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,7 +46,7 @@ class AuthThrottleTest {
     @Test
     @DisplayName("made-up enrollment tickets add no audit row each: failures are summarised per source")
     void madeUpTicketsAreSummarisedNotAuditedOneByOne() {
-        var failures = new AuthFailures(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+        var failures = new AuthFailures(new SimpleMeterRegistry(),
                 Clock.systemUTC(), 30);
         for (int i = 0; i < 300; i++) {
             failures.failed("192.0.2.7", "ticket");

@@ -3,6 +3,8 @@ package dev.drawbridge.controller.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.pki.Pem;
+import dev.drawbridge.pki.Profile;
 import dev.drawbridge.testkit.OpenSsl;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,8 +83,8 @@ class ConsoleSignCsrTest {
             }
             var ok = sign(c, Csrs.ec(dir, "console-host", many.subList(0, 32).toArray(String[]::new)));
             assertThat(ok.status()).as("32 DNS names are allowed: " + ok.text()).isEqualTo(200);
-            var cert = dev.drawbridge.pki.Pem.certificate(ok.json().path("Certificate").asText());
-            assertThat(dev.drawbridge.pki.Profile.of(cert)).contains(dev.drawbridge.pki.Profile.CONSOLE_CLIENT);
+            var cert = Pem.certificate(ok.json().path("Certificate").asText());
+            assertThat(Profile.of(cert)).contains(Profile.CONSOLE_CLIENT);
             assertThat(cert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
             assertThat(StoreSnapshot.of(c.controller.database())).isEqualTo(before);
         }

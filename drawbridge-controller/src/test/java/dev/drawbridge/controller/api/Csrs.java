@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 /** Keys and CSRs made by the openssl CLI, as a node or a console would make them. */
@@ -51,9 +52,9 @@ final class Csrs {
 
     /** Flips one bit inside the signature of a PEM CSR (its last base64 line region). */
     static String breakSignature(String pem) {
-        byte[] der = java.util.Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+        byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
         der[der.length - 5] ^= 0x01;
-        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der);
+        String b64 = Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der);
         return "-----BEGIN CERTIFICATE REQUEST-----\n" + b64 + "\n-----END CERTIFICATE REQUEST-----\n";
     }
 }

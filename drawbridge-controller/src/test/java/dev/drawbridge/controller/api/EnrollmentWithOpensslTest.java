@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.testkit.OpenSsl;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,8 +94,8 @@ class EnrollmentWithOpensslTest {
         String ca = c.dataDir.resolve("ca.pem").toString();
         Path req = dir.resolve("get-req.der");
         OpenSsl.runOk(dir, "ocsp", "-issuer", ca, "-cert", cert.toString(), "-reqout", req.toString(), "-no_nonce");
-        String encoded = java.net.URLEncoder.encode(java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(req)),
-                java.nio.charset.StandardCharsets.US_ASCII);
+        String encoded = URLEncoder.encode(Base64.getEncoder().encodeToString(Files.readAllBytes(req)),
+                StandardCharsets.US_ASCII);
         var answer = c.call("GET", "/v1/ca/ocsp/" + encoded, null, null);
         assertThat(answer.status()).isEqualTo(200);
         Path resp = dir.resolve("get-resp.der");

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.verify.Trust;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.Jws;
+import dev.drawbridge.testkit.IpmiSim;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Operator fencing with every step recorded, evacuation to a trusted host, readmission, and placement rules. */
 class FenceAndPlacementTest {
@@ -32,7 +37,7 @@ class FenceAndPlacementTest {
     }
 
     private static Verdicts verdicts(RunningController c) {
-        return new Verdicts(c.controller.database(), dev.drawbridge.controller.inventory.AuditLog.jdbi(), c.clock,
+        return new Verdicts(c.controller.database(), AuditLog.jdbi(), c.clock,
                 Duration.ofSeconds(30));
     }
 
@@ -93,12 +98,12 @@ class FenceAndPlacementTest {
         }
     }
 
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"ipmitool", "fence-agent"})
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ipmitool", "fence-agent"})
     @DisplayName("a fence powers the host off through its BMC and is confirmed only when ipmi_sim reads back off")
     void fencePowersOffThroughRealBmc(String driver) throws Exception {
-        try (var bmc = dev.drawbridge.testkit.IpmiSim.start()) {
-            Path pw = java.nio.file.Files.writeString(dir.resolve("bmc.pw"), bmc.password());
+        try (var bmc = IpmiSim.start()) {
+            Path pw = Files.writeString(dir.resolve("bmc.pw"), bmc.password());
             try (var c = RunningController.start(dir.resolve("data"), cfg -> cfg.withFencing(cfg.fencing()
                     .withPowerDriver(driver).withBmc(bmc.user(), pw.toString(), Integer.toString(bmc.cipherSuite()))))) {
                 makeActiveHost(c, "host-ipmi");

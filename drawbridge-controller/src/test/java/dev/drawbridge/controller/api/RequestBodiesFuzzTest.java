@@ -1,17 +1,20 @@
 package dev.drawbridge.controller.api;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.function.Consumer;
 
 /**
  * JSON request bodies are parsed into typed values or refused with a 4xx {@link ApiException}: node create and
  * patch bodies, whatever bytes arrive. Seeds live under {@code RequestBodiesFuzzTestInputs/<method>/}.
  */
 class RequestBodiesFuzzTest {
-    private static void parsesOrRefuses(byte[] data, java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> parse) {
-        com.fasterxml.jackson.databind.JsonNode tree;
+    private static void parsesOrRefuses(byte[] data, Consumer<JsonNode> parse) {
+        JsonNode tree;
         try {
             tree = Json.MAPPER.readTree(data);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return; // Json.body answers 400 for a body that is not JSON
         }
         if (tree == null || !tree.isObject()) {

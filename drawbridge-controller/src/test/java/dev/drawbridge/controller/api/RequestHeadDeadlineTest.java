@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -83,7 +84,7 @@ class RequestHeadDeadlineTest {
         String status = line(in);
         int length = 0;
         for (String h = line(in); !h.isEmpty(); h = line(in)) {
-            if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+            if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                 length = Integer.parseInt(h.substring(15).strip());
             }
         }

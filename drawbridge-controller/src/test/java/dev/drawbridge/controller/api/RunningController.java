@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.pki.IssueRequest;
+import dev.drawbridge.pki.Profile;
 import dev.drawbridge.testkit.TestClock;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -14,12 +16,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -97,25 +103,25 @@ final class RunningController implements AutoCloseable {
      * A call over a TLS connection that presents a client certificate of {@code profile} issued by this controller's
      * CA (as a node, a console or another controller would), with the given headers.
      */
-    Answer callWithCertificate(dev.drawbridge.pki.Profile profile, String method, String path, String... headers)
+    Answer callWithCertificate(Profile profile, String method, String path, String... headers)
             throws Exception {
-        var kpg = java.security.KeyPairGenerator.getInstance("EC");
+        var kpg = KeyPairGenerator.getInstance("EC");
         kpg.initialize(256);
         var kp = kpg.generateKeyPair();
-        var cert = controller.ca().issue(new dev.drawbridge.pki.IssueRequest(profile, "client-" + profile.name()
-                .toLowerCase(java.util.Locale.ROOT), java.util.List.of(), java.util.List.of(), kp.getPublic()));
-        var ks = java.security.KeyStore.getInstance("PKCS12");
+        var cert = controller.ca().issue(new IssueRequest(profile, "client-" + profile.name()
+                .toLowerCase(Locale.ROOT), List.of(), List.of(), kp.getPublic()));
+        var ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry("c", kp.getPrivate(), new char[0], new java.security.cert.Certificate[] {cert.certificate(),
+        ks.setKeyEntry("c", kp.getPrivate(), new char[0], new Certificate[] {cert.certificate(),
                 controller.ca().root()});
-        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        var kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, new char[0]);
-        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        var trust = java.security.KeyStore.getInstance("PKCS12");
+        var tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        var trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("root", controller.ca().root());
         tmf.init(trust);
-        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        var ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         HttpClient withCert = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(controller.url() + path))

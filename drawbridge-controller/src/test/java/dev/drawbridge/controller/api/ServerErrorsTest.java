@@ -3,20 +3,23 @@ package dev.drawbridge.controller.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Locale;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Errors the HTTP server answers itself, before routing, are problem+json too, and reveal no internals. */
 class ServerErrorsTest {
@@ -36,7 +39,7 @@ class ServerErrorsTest {
             try {
                 out.write(body);
                 out.flush();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // the server may answer and close before reading a large body
             }
             InputStream in = s.getInputStream();
@@ -46,7 +49,7 @@ class ServerErrorsTest {
                 for (int n; (n = in.read(buf)) > 0; ) {
                     got.write(buf, 0, n);
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // reset after the answer
             }
             return got.toString(StandardCharsets.UTF_8);
@@ -75,8 +78,8 @@ class ServerErrorsTest {
             String answer = exchange(base, head, body);
             String statusLine = answer.lines().findFirst().orElse("");
             assertThat(statusLine).as(why + ": " + answer).containsAnyOf(
-                    java.util.Arrays.stream(statuses.split(",")).map(st -> " " + st + " ").toArray(String[]::new));
-            assertThat(answer.toLowerCase(java.util.Locale.ROOT)).as(why).contains("content-type: application/problem+json");
+                    Arrays.stream(statuses.split(",")).map(st -> " " + st + " ").toArray(String[]::new));
+            assertThat(answer.toLowerCase(Locale.ROOT)).as(why).contains("content-type: application/problem+json");
             assertThat(answer).as(why).contains("\"detail\"").doesNotContain("Exception").doesNotContain("io.helidon");
         }
     }

@@ -1,6 +1,7 @@
 package dev.drawbridge.controller.api;
 
 import dev.drawbridge.controller.store.Database;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +12,7 @@ record StoreSnapshot(Map<String, List<Map<String, Object>>> tables) {
 
     static StoreSnapshot of(Database db) {
         return new StoreSnapshot(db.inTransaction(h -> {
-            var out = new java.util.LinkedHashMap<String, List<Map<String, Object>>>();
+            var out = new LinkedHashMap<String, List<Map<String, Object>>>();
             for (String t : TABLES) {
                 out.put(t, h.createQuery("SELECT * FROM " + t + " ORDER BY 1").mapToMap().list());
             }

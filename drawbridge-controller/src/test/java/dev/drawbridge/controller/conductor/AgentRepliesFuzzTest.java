@@ -14,9 +14,13 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Agent replies are outside input to the conductor: whatever an agent answers to the hardware or proof phase, the
@@ -66,7 +70,7 @@ class AgentRepliesFuzzTest {
     }
 
     /** An object with some of {@code fields}, each a typed guess or any value, and now and then an unknown field. */
-    private static ObjectNode object(FuzzedDataProvider in, Map<String, java.util.function.Function<FuzzedDataProvider,
+    private static ObjectNode object(FuzzedDataProvider in, Map<String, Function<FuzzedDataProvider,
             JsonNode>> fields) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         fields.forEach((name, typed) -> {
@@ -90,7 +94,7 @@ class AgentRepliesFuzzTest {
         return LongNode.valueOf(in.consumeLong());
     }
 
-    private static JsonNode list(FuzzedDataProvider in, java.util.function.Function<FuzzedDataProvider, JsonNode> item) {
+    private static JsonNode list(FuzzedDataProvider in, Function<FuzzedDataProvider, JsonNode> item) {
         ArrayNode a = JsonNodeFactory.instance.arrayNode();
         for (int i = in.consumeInt(0, 4); i > 0; i--) {
             a.add(item.apply(in));
@@ -113,7 +117,7 @@ class AgentRepliesFuzzTest {
     /** A hardware report: the fields the controller reads, each present, missing, or of the wrong type. */
     @FuzzTest(maxDuration = "30s")
     void hardwareReply(FuzzedDataProvider in) {
-        Map<String, java.util.function.Function<FuzzedDataProvider, JsonNode>> fields = new java.util.LinkedHashMap<>();
+        Map<String, Function<FuzzedDataProvider, JsonNode>> fields = new LinkedHashMap<>();
         fields.put("interfaces", i -> list(i, n -> object(n, Map.of("name", AgentRepliesFuzzTest::text,
                 "mac", AgentRepliesFuzzTest::mac))));
         fields.put("system_uuid", i -> i.consumeBoolean() ? TextNode.valueOf("8d1e6c2a-3f7b-4e1c-9a55-0c2d7b1e9f10")
@@ -130,14 +134,14 @@ class AgentRepliesFuzzTest {
     /** A ticket proof: the ticket id (the node's own one, or not) and a proof of any shape. */
     @FuzzTest(maxDuration = "30s")
     void proveReply(FuzzedDataProvider in) {
-        Map<String, java.util.function.Function<FuzzedDataProvider, JsonNode>> fields = new java.util.LinkedHashMap<>();
+        Map<String, Function<FuzzedDataProvider, JsonNode>> fields = new LinkedHashMap<>();
         fields.put("ticket_id", i -> i.consumeBoolean() ? TextNode.valueOf(TICKET) : text(i));
         fields.put("proof", i -> TextNode.valueOf(i.consumeBoolean()
-                ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(i.consumeBytes(40))
+                ? Base64.getUrlEncoder().withoutPadding().encodeToString(i.consumeBytes(40))
                 : i.consumeString(64)));
         Job prove = new Job(Job.Action.MANAGE, Job.Phase.PROVE, Optional.empty(),
                 Map.of("nonce", "AAAAAAAAAAAAAAAAAAAAAA"));
-        String fingerprint = in.consumeBoolean() ? "00" : java.util.HexFormat.of().formatHex(in.consumeBytes(32));
+        String fingerprint = in.consumeBoolean() ? "00" : HexFormat.of().formatHex(in.consumeBytes(32));
         judge(prove, object(in, fields), fingerprint);
     }
 }

@@ -2,11 +2,14 @@ package dev.drawbridge.controller.conductor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.protocol.Wire;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -14,6 +17,7 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -42,18 +46,18 @@ class EkCertificateCheckTest {
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         if (!ca) {
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    KeyPurposeId.getInstance(new org.bouncycastle.asn1.ASN1ObjectIdentifier("2.23.133.8.1"))));
+                    KeyPurposeId.getInstance(new ASN1ObjectIdentifier("2.23.133.8.1"))));
         }
         return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withRSA")
                 .build(issuerKey.getPrivate())));
     }
 
-    private static String pem(java.security.PublicKey k) {
+    private static String pem(PublicKey k) {
         return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder().encodeToString(k.getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode result(X509Certificate ek, java.security.PublicKey ekKey)
+    private static JsonNode result(X509Certificate ek, PublicKey ekKey)
             throws Exception {
         return Wire.JSON.createObjectNode().put("ek_certificate", Base64.getEncoder().encodeToString(ek.getEncoded()))
                 .put("ek_public", pem(ekKey));
@@ -68,14 +72,14 @@ class EkCertificateCheckTest {
         X509Certificate rootCert = cert("maker root", root, "maker root", root, true);
         X509Certificate ekCert = cert("unknown", ek, "maker root", root, false);
         X509Certificate foreign = cert("unknown", ek, "other root", other, false);
-        Phases phases = new Phases(null, (n, t) -> Optional.empty(), new dev.drawbridge.controller.verify.QuoteJudge(), List.of(rootCert));
+        Phases phases = new Phases(null, (n, t) -> Optional.empty(), new QuoteJudge(), List.of(rootCert));
 
         assertThat(phases.ekCertificateProblem(result(ekCert, ek.getPublic()))).isEmpty();
         assertThat(phases.ekCertificateProblem(result(foreign, ek.getPublic()))).hasValueSatisfying(p ->
                 assertThat(p).contains("CHAIN_DOES_NOT_BUILD"));
         assertThat(phases.ekCertificateProblem(result(ekCert, rsa().getPublic()))).hasValueSatisfying(p ->
                 assertThat(p).contains("KEY_MISMATCH"));
-        assertThat(new Phases(null, (n, t) -> Optional.empty(), new dev.drawbridge.controller.verify.QuoteJudge(), List.of())
+        assertThat(new Phases(null, (n, t) -> Optional.empty(), new QuoteJudge(), List.of())
                 .ekCertificateProblem(result(foreign, ek.getPublic()))).as("no CAs configured: unchecked").isEmpty();
         assertThat(Pem.certificate(ekCert.getEncoded()).getSubjectX500Principal().getName()).isEqualTo("CN=unknown");
     }

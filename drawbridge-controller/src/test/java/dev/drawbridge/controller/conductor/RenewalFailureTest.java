@@ -13,10 +13,12 @@ import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.store.StoreConfig;
+import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.pki.CaKeyStores;
 import dev.drawbridge.pki.CaSettings;
 import dev.drawbridge.pki.CertificateAuthority;
 import dev.drawbridge.pki.IssueRequest;
+import dev.drawbridge.pki.Profile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -60,12 +62,12 @@ class RenewalFailureTest {
                 Optional.empty()), Instant.now()));
         KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
         kpg.initialize(256);
-        served = ca.issue(new IssueRequest(dev.drawbridge.pki.Profile.NODE, "ren-9", List.of("ren-9"), List.of(),
+        served = ca.issue(new IssueRequest(Profile.NODE, "ren-9", List.of("ren-9"), List.of(),
                 kpg.generateKeyPair().getPublic())).certificate();
         registry = new SimpleMeterRegistry();
         EnrollmentService enrollment = new EnrollmentService(db, ca, NodeRepository.jdbi(), TicketRepository.jdbi(),
                 CertificateRepository.jdbi(), AuditLog.jdbi(), Clock.systemUTC(), Duration.ofHours(1));
-        renewal = new Renewal(enrollment, new dev.drawbridge.controller.verify.QuoteJudge(), null, new ConductorMetrics(registry), Clock.systemUTC(),
+        renewal = new Renewal(enrollment, new QuoteJudge(), null, new ConductorMetrics(registry), Clock.systemUTC(),
                 Duration.ofSeconds(60));
         client = new AgentClient(SSLContext.getDefault(), SSLContext.getDefault(), Duration.ofSeconds(1));
     }

@@ -21,6 +21,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,7 +53,7 @@ class RenewalRefusalsTest {
         enrollment = new EnrollmentService(db, ca, nodes, TicketRepository.jdbi(), certs, AuditLog.jdbi(),
                 Clock.systemUTC(), Duration.ofHours(1));
         node = db.inTransaction(h -> nodes.create(h, new NewNode("ren-1", List.of(), Map.of(), Optional.empty(),
-                Optional.empty(), Optional.empty(), "poll", Optional.empty(), Optional.empty()), java.time.Instant.now()));
+                Optional.empty(), Optional.empty(), "poll", Optional.empty(), Optional.empty()), Instant.now()));
         current = ca.issue(new IssueRequest(Profile.NODE, "ren-1", List.of("ren-1"), List.of(), key().getPublic()));
         db.inTransaction(h -> {
             certs.insert(h, Certificates.record(current, Optional.of(node.id()), Profile.NODE, current.pem()));
@@ -122,7 +123,7 @@ class RenewalRefusalsTest {
         var wrongName = catchThrowableOfType(EnrollmentRefused.class,
                 () -> enrollment.renew(node.id(), current.serialHex(), csr("someone-else")));
         assertThat(wrongName.reason()).isEqualTo(EnrollmentRefused.Reason.IDENTITY_MISMATCH);
-        db.inTransaction(h -> certs.revoke(h, current.serialHex(), java.time.Instant.now(), 1));
+        db.inTransaction(h -> certs.revoke(h, current.serialHex(), Instant.now(), 1));
         var revoked = catchThrowableOfType(EnrollmentRefused.class,
                 () -> enrollment.renew(node.id(), current.serialHex(), csr("ren-1")));
         assertThat(revoked.reason()).isEqualTo(EnrollmentRefused.Reason.RENEWAL_REFUSED);

@@ -9,16 +9,23 @@ import dev.drawbridge.controller.store.StoreConfig;
 import dev.drawbridge.pki.CaKeyStores;
 import dev.drawbridge.pki.CaSettings;
 import dev.drawbridge.pki.CertificateAuthority;
+import dev.drawbridge.testkit.OpenSsl;
+import dev.drawbridge.testkit.TestClock;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -106,13 +113,13 @@ class RevocationsTest {
     private static long crlNumber(byte[] der) throws Exception {
         byte[] ext = crl(der).getExtensionValue("2.5.29.20");
         // OCTET STRING wrapping an INTEGER: 04 len 02 len value...
-        return new BigInteger(1, java.util.Arrays.copyOfRange(ext, 4, ext.length)).longValue();
+        return new BigInteger(1, Arrays.copyOfRange(ext, 4, ext.length)).longValue();
     }
 
     @Test
     @DisplayName("with no revocation for days the CRL is re-signed at half its validity and openssl never sees it expire")
     void theCrlIsResignedBeforeItExpires() throws Exception {
-        var testClock = dev.drawbridge.testkit.TestClock.atSystemTime();
+        var testClock = TestClock.atSystemTime();
         var revocations = new Revocations(db, ca, NodeRepository.jdbi(), certs, AuditLog.jdbi(), testClock,
                 Duration.ofHours(2));
         X509CRL first = parse(revocations.crl());
@@ -126,12 +133,12 @@ class RevocationsTest {
         X509CRL last = parse(revocations.crl());
         assertThat(last.getThisUpdate()).isAfter(first.getThisUpdate());
         Path file = dir.resolve("crl.der");
-        java.nio.file.Files.write(file, revocations.crl());
-        var text = dev.drawbridge.testkit.OpenSsl.run(dir, "crl", "-inform", "DER", "-in", file.toString(), "-noout",
+        Files.write(file, revocations.crl());
+        var text = OpenSsl.run(dir, "crl", "-inform", "DER", "-in", file.toString(), "-noout",
                 "-lastupdate", "-nextupdate");
         assertThat(text.exitCode()).as(text.stderr()).isZero();
-        var fmt = java.time.format.DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss yyyy 'GMT'", java.util.Locale.ROOT)
-                .withZone(java.time.ZoneOffset.UTC);
+        var fmt = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss yyyy 'GMT'", Locale.ROOT)
+                .withZone(ZoneOffset.UTC);
         assertThat(text.stdout()).contains("nextUpdate=" + fmt.format(last.getNextUpdate().toInstant()));
         assertThat(Duration.between(last.getThisUpdate().toInstant(), last.getNextUpdate().toInstant()))
                 .isEqualTo(Duration.ofHours(2));

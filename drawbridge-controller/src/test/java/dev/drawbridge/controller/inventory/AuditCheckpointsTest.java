@@ -9,6 +9,7 @@ import dev.drawbridge.pki.CaSettings;
 import dev.drawbridge.pki.CertificateAuthority;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -123,7 +124,7 @@ class AuditCheckpointsTest {
         CertificateAuthority other = CertificateAuthority.open(CaKeyStores.pkcs12(dir.resolve("other.p12"),
                 "pw".toCharArray()), CaSettings.defaults());
         Files.writeString(dir.resolve(AuditCheckpoints.FILE), other.signJws("{\"v\":1,\"seq\":3,\"hash\":\"00\"}") + "\n",
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
         var r = verify();
         assertThat(r.ok()).as(r.message()).isTrue();
         assertThat(r.message()).contains("did not verify");

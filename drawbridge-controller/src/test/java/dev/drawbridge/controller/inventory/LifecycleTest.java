@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
@@ -65,7 +66,7 @@ class LifecycleTest {
         Map<String, NodeState> out = new HashMap<>();
         ALLOWED.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> {
             String[] p = l.split(" ");
-            out.put(p[0] + " " + p[1], NodeState.valueOf(p[2].toUpperCase(java.util.Locale.ROOT)));
+            out.put(p[0] + " " + p[1], NodeState.valueOf(p[2].toUpperCase(Locale.ROOT)));
         });
         return out;
     }
@@ -77,7 +78,7 @@ class LifecycleTest {
         int allowed = 0;
         for (NodeState from : NodeState.values()) {
             for (Event e : Event.values()) {
-                String cell = from.wire() + " " + e.name().toLowerCase(java.util.Locale.ROOT);
+                String cell = from.wire() + " " + e.name().toLowerCase(Locale.ROOT);
                 assertThat(Lifecycle.next(from, e)).as(cell).isEqualTo(Optional.ofNullable(table.get(cell)));
                 assertThat(Lifecycle.allowed(from).contains(e)).as("allowed(" + cell + ")")
                         .isEqualTo(table.containsKey(cell));

@@ -7,6 +7,8 @@ import dev.drawbridge.testkit.IpmiSim;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -96,7 +98,7 @@ class IpmiDriversTest {
 
     private static void requireOnPath(String command, String debianPackage) {
         boolean found = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command)));
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
         if (!found) {
             throw new AssertionError(command + " is not installed: install the Debian package '" + debianPackage
                     + "' (apt-get install " + debianPackage + ")");

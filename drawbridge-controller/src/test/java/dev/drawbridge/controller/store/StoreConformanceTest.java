@@ -16,6 +16,8 @@ import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.placement.Instance;
 import dev.drawbridge.controller.placement.Placement;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -88,10 +91,10 @@ abstract class StoreConformanceTest {
                 "SELECT COUNT(*) FROM flyway_schema_history WHERE success = " + trueLiteral())
                 .mapTo(Long.class).one());
         long files;
-        try (var list = java.nio.file.Files.list(java.nio.file.Path.of("src/main/resources/db/migration"))) {
+        try (var list = Files.list(Path.of("src/main/resources/db/migration"))) {
             files = list.filter(f -> f.getFileName().toString().endsWith(".sql")).count();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         assertThat(migrations).as("each migration file applied exactly once").isEqualTo(files);
     }
@@ -483,7 +486,7 @@ abstract class StoreConformanceTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(60)
+    @Timeout(60)
     void placements_and_evacuations_inside_outer_transactions_run_side_by_side_without_deadlock() throws Exception {
         List<String> hosts = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
