@@ -1,6 +1,7 @@
 package dev.drawbridge.controller.conductor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.attestation.AttestationKey;
 import dev.drawbridge.attestation.Credentials;
@@ -12,8 +13,12 @@ import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.AkResult;
 import dev.drawbridge.protocol.Commands;
+import dev.drawbridge.protocol.CredentialResult;
+import dev.drawbridge.protocol.CsrResult;
 import dev.drawbridge.protocol.HardwareInfo;
+import dev.drawbridge.protocol.ProveResult;
 import dev.drawbridge.protocol.QuoteResult;
 import dev.drawbridge.protocol.TicketProof;
 import dev.drawbridge.protocol.Wire;
@@ -130,21 +135,60 @@ final class Phases {
      * carried the result. Returns the job for the next phase, or a failure reason.
      */
     PhaseOutcome succeeded(Node node, Job job, JsonNode result, String fingerprint) {
+        try {
+            return judgeResult(node, job, result, fingerprint);
+        } catch (BadReply e) {
+            return new PhaseOutcome.Failed(e.getMessage());
+        }
+    }
+
+    /** A command result that does not fit its record: the message names the node, the phase and the field. */
+    private static final class BadReply extends Exception {
+        BadReply(String message) {
+            super(message);
+        }
+    }
+
+    /** The result parsed at the edge into its protocol record. */
+    private static <T> T parse(Node node, Job job, JsonNode result, Class<T> type) throws BadReply {
+        try {
+            return Wire.JSON.treeToValue(result, type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            String why = root instanceof IllegalArgumentException && root.getMessage() != null
+                    && root.getMessage().startsWith("'") ? root.getMessage()
+                    : e instanceof JsonMappingException m && !m.getPath().isEmpty()
+                    && m.getPath().get(0).getFieldName() != null
+                    ? "'" + m.getPath().get(0).getFieldName() + "' has the wrong type" : "it is not a JSON object";
+            throw new BadReply("the agent of node " + node.name() + " sent a " + job.phase() + " result that does not"
+                    + " fit: " + why);
+        }
+    }
+
+    private PhaseOutcome judgeResult(Node node, Job job, JsonNode result, String fingerprint) throws BadReply {
         return switch (job.phase()) {
             case HARDWARE -> hardware(node, job, result);
             case PROVE -> prove(node, job, result, fingerprint);
             case AK -> {
-                Job j = job.with("ak_public", result.path("ak_public").asText())
-                        .with("ak_qn", result.path("ak_qualified_name").asText());
-                Optional<String> ekProblem = ekCertificateProblem(result);
+                AkResult ak = parse(node, job, result, AkResult.class);
+                Job j = job.with("ak_public", ak.akPublic()).with("ak_qn", ak.akQualifiedName());
+                Optional<String> ekProblem = ekCertificateProblem(ak);
                 if (ekProblem.isPresent()) {
                     yield new PhaseOutcome.Failed(ekProblem.get());
                 }
-                yield next(result.hasNonNull("ek_public") ? j.with("ek_public", result.path("ek_public").asText()) : j);
+                yield next(ak.ekPublic().map(ek -> j.with("ek_public", ek)).orElse(j));
             }
             case CREDENTIAL -> {
-                boolean bound = Credentials.check(Base64.getDecoder().decode(
-                        job.param("credential_secret")), Base64.getDecoder().decode(result.path("secret").asText("")));
+                byte[] recovered;
+                try {
+                    recovered = Base64.getDecoder().decode(parse(node, job, result, CredentialResult.class).secret());
+                } catch (IllegalArgumentException e) {
+                    recovered = new byte[0];
+                }
+                boolean bound = Credentials.check(Base64.getDecoder().decode(job.param("credential_secret")), recovered);
                 yield bound ? next(job.with("credential_secret", "").with("ak_bound", "true"))
                         : new PhaseOutcome.Failed("the attestation key is not bound to this TPM's endorsement key:"
                         + " credential activation returned the wrong secret");
@@ -162,10 +206,11 @@ final class Phases {
                 yield new PhaseOutcome.Failed("the baseline quote did not verify: " + verdict.reasons());
             }
             case CSR -> {
+                String csr = parse(node, job, result, CsrResult.class).csr();
                 try {
                     var granted = job.action() == Job.Action.REISSUE
-                            ? enrollment.reissue(node.id(), result.path("csr").asText())
-                            : enrollment.enrollProven(node.id(), job.param("ticket_id"), result.path("csr").asText());
+                            ? enrollment.reissue(node.id(), csr)
+                            : enrollment.enrollProven(node.id(), job.param("ticket_id"), csr);
                     yield next(job.with("certificate", granted.certificate().pem()).with("root", granted.chain().get(0)));
                 } catch (EnrollmentRefused e) {
                     yield new PhaseOutcome.Failed("enrollment refused: " + e.getMessage());
@@ -179,20 +224,19 @@ final class Phases {
      * With manufacturer CAs configured, an EK certificate the TPM presents must chain to one of their roots,
      * be an EK certificate and certify the EK the TPM reports. Without one presented, nothing to check.
      */
-    Optional<String> ekCertificateProblem(JsonNode result) {
-        if (ekCas.isEmpty() || !result.hasNonNull("ek_certificate")) {
+    Optional<String> ekCertificateProblem(AkResult ak) {
+        if (ekCas.isEmpty() || ak.ekCertificate().isEmpty()) {
             return Optional.empty();
         }
         X509Certificate cert;
         try {
-            cert = Pem.certificate(Base64.getDecoder().decode(result.path("ek_certificate").asText()));
+            cert = Pem.certificate(Base64.getDecoder().decode(ak.ekCertificate().get()));
         } catch (RuntimeException e) {
             return Optional.of("the TPM's EK certificate does not parse");
         }
         var roots = ekCas.stream().filter(c -> c.getSubjectX500Principal().equals(c.getIssuerX500Principal())).toList();
         var intermediates = ekCas.stream().filter(c -> !roots.contains(c)).toList();
-        Optional<PublicKey> ek = result.hasNonNull("ek_public")
-                ? Optional.of(Pem.publicKey(result.path("ek_public").asText())) : Optional.empty();
+        Optional<PublicKey> ek = ak.ekPublic().map(Pem::publicKey);
         var verdict = EkCertificates.verify(cert, intermediates, roots, ek, Instant.now());
         return verdict instanceof EkCertificates.Invalid bad
                 ? Optional.of("the TPM's EK certificate is rejected: " + bad.failure() + ": " + bad.detail())
@@ -270,8 +314,9 @@ final class Phases {
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 
-    private PhaseOutcome prove(Node node, Job job, JsonNode result, String fingerprint) {
-        String ticketId = result.path("ticket_id").asText("");
+    private PhaseOutcome prove(Node node, Job job, JsonNode result, String fingerprint) throws BadReply {
+        ProveResult proof = parse(node, job, result, ProveResult.class);
+        String ticketId = proof.ticketId();
         Optional<byte[]> key = ticketKeys.pinKey(node.id(), ticketId);
         if (key.isEmpty()) {
             return new PhaseOutcome.Failed("the agent holds no ticket made for this node (ticket id '" + ticketId
@@ -281,7 +326,7 @@ final class Phases {
                 HexFormat.of().parseHex(fingerprint));
         byte[] presented;
         try {
-            presented = Base64.getUrlDecoder().decode(result.path("proof").asText(""));
+            presented = Base64.getUrlDecoder().decode(proof.proof());
         } catch (IllegalArgumentException e) {
             presented = new byte[0];
         }

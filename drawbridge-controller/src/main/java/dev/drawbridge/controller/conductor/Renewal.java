@@ -1,7 +1,6 @@
 package dev.drawbridge.controller.conductor;
 
-import dev.drawbridge.controller.verify.QuoteJudge;
-import dev.drawbridge.protocol.QuoteResult;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.conductor.AgentClient.Reply;
 import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
@@ -10,10 +9,14 @@ import dev.drawbridge.controller.enroll.EnrollmentRefused;
 import dev.drawbridge.controller.enroll.EnrollmentService;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.protocol.Commands;
+import dev.drawbridge.protocol.CsrResult;
+import dev.drawbridge.protocol.QuoteResult;
 import dev.drawbridge.protocol.RenewalProof;
 import dev.drawbridge.protocol.TicketProof;
+import dev.drawbridge.protocol.Wire;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -106,7 +109,14 @@ final class Renewal {
         byte[] nonce = judge.nonce();
         JsonNode csrResult = run(client, node, Commands.IDENTITY_CREATE_CSR,
                 Map.of("nonce", Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)));
-        String csr = csrResult.path("csr").asText("");
+        CsrResult made;
+        try {
+            made = Wire.JSON.treeToValue(csrResult, CsrResult.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new Failed("the agent's renewal CSR result does not fit (a 'csr' string, with 'possession' and"
+                    + " 'serial')");
+        }
+        String csr = made.csr();
         byte[] csrDer;
         byte[] newKey;
         try {
@@ -118,11 +128,11 @@ final class Renewal {
         String servedSerial = served.getSerialNumber().toString(16);
         byte[] possession;
         try {
-            possession = Base64.getUrlDecoder().decode(csrResult.path("possession").asText(""));
+            possession = Base64.getUrlDecoder().decode(made.possession().orElse(""));
         } catch (IllegalArgumentException e) {
             possession = new byte[0];
         }
-        if (!servedSerial.equals(csrResult.path("serial").asText())
+        if (!servedSerial.equals(made.serial().orElse(""))
                 || !RenewalProof.verify(served.getPublicKey(), RenewalProof.message(nonce, csrDer), possession)) {
             throw new Failed("the agent did not prove possession of the key of certificate " + servedSerial);
         }

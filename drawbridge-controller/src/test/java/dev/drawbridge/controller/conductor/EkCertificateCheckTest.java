@@ -2,10 +2,9 @@ package dev.drawbridge.controller.conductor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.pki.Pem;
-import dev.drawbridge.protocol.Wire;
+import dev.drawbridge.protocol.AkResult;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -57,10 +56,9 @@ class EkCertificateCheckTest {
                 + "\n-----END PUBLIC KEY-----\n";
     }
 
-    private static JsonNode result(X509Certificate ek, PublicKey ekKey)
-            throws Exception {
-        return Wire.JSON.createObjectNode().put("ek_certificate", Base64.getEncoder().encodeToString(ek.getEncoded()))
-                .put("ek_public", pem(ekKey));
+    private static AkResult result(X509Certificate ek, PublicKey ekKey) throws Exception {
+        return new AkResult("QUs=", "UU4=", Optional.of(pem(ekKey)),
+                Optional.of(Base64.getEncoder().encodeToString(ek.getEncoded())));
     }
 
     @Test
