@@ -477,6 +477,11 @@ public final class FenceStormBench {
         }
 
         @Override
+        public boolean runsBeside() {
+            return step.runsBeside();
+        }
+
+        @Override
         public Result run(String fenceId, Node node, String reason) {
             Probe p = probes.get(node.id());
             if (p != null) {

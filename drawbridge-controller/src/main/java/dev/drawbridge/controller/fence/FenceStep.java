@@ -24,6 +24,24 @@ public interface FenceStep {
         return false;
     }
 
+    /**
+     * Whether the step runs on a thread of its own beside the steps after it (power-off: a BMC can take seconds,
+     * and the evacuation and the notice must not wait for it). Its status is stored when it ends.
+     */
+    default boolean runsBeside() {
+        return false;
+    }
+
+    /** The six steps every fence runs, in order, with their stored names. */
+    enum Standard {
+        DISABLE_PLACEMENT, REVOKE_CERTIFICATES, REVOKE_OAUTH, POWER_OFF, EVACUATE, NOTIFY;
+
+        /** The stored name, e.g. {@code revoke-certificates}. */
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
     /** How a step ended. */
     record Result(Status status, String detail) {
         public static Result done(String detail) {

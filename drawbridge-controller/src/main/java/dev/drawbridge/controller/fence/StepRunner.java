@@ -43,7 +43,7 @@ final class StepRunner {
                 continue;
             }
             FenceStep step = steps.get(s.ordinal());
-            if (step.name().equals("power-off")) {
+            if (step.runsBeside()) {
                 power = Thread.ofVirtual().name("fence-power-" + node.name()).start(() -> {
                     Ended off = new Ended(s.ordinal(), attempt(step, fence, node));
                     db.inTransaction(h -> store(h, fence.id(), List.of(off)));

@@ -22,7 +22,7 @@ final class Steps {
     private Steps() {}
 
     static FenceStep disablePlacement(Database db) {
-        return storeOnly("disable-placement", (fence, node, reason) -> {
+        return storeOnly(FenceStep.Standard.DISABLE_PLACEMENT, (fence, node, reason) -> {
             db.inTransaction(h -> {
                 PlacementColumns.placementDisabled(h, node.id(), true);
                 return null;
@@ -32,7 +32,7 @@ final class Steps {
     }
 
     static FenceStep revokeCertificates(Revocations revocations) {
-        return step("revoke-certificates", (fence, node, reason) -> {
+        return step(FenceStep.Standard.REVOKE_CERTIFICATES, (fence, node, reason) -> {
             List<String> serials = revocations.revokeNode(node.id(), Revocations.KEY_COMPROMISE, "fence " + fence);
             return FenceStep.Result.done(serials.isEmpty() ? "no unrevoked certificates"
                     : "revoked " + String.join(",", serials) + "; CRL re-signed, OCSP answers revoked");
@@ -40,17 +40,17 @@ final class Steps {
     }
 
     static FenceStep revokeOauth() {
-        return step("revoke-oauth", (fence, node, reason) ->
+        return step(FenceStep.Standard.REVOKE_OAUTH, (fence, node, reason) ->
                 // Nothing is left undone: this controller issues no OAuth clients or tokens yet.
                 FenceStep.Result.done("nothing to revoke: no OAuth clients or tokens exist yet"));
     }
 
     static FenceStep powerOff(PowerControl power) {
-        return step("power-off", (fence, node, reason) -> power.offAndConfirm(node));
+        return step(FenceStep.Standard.POWER_OFF.wire(), false, true, (fence, node, reason) -> power.offAndConfirm(node));
     }
 
     static FenceStep evacuate(Placement placement) {
-        return storeOnly("evacuate", (fence, node, reason) -> {
+        return storeOnly(FenceStep.Standard.EVACUATE, (fence, node, reason) -> {
             List<Instance> moved = placement.evacuate(node.id(), fence);
             if (moved.isEmpty()) {
                 return FenceStep.Result.done("no instances on " + node.name());
@@ -63,7 +63,7 @@ final class Steps {
 
     /** A webhook signed by the CA as a compact JWS ({@code application/jose}), so receivers can check who sent it. */
     static FenceStep notify(Optional<URI> webhook, CertificateAuthority ca, HttpClient http, Clock clock) {
-        return step("notify", (fence, node, reason) -> {
+        return step(FenceStep.Standard.NOTIFY, (fence, node, reason) -> {
             if (webhook.isEmpty()) {
                 return FenceStep.Result.done("nobody to notify: no fencing.webhook-url configured");
             }
@@ -96,17 +96,22 @@ final class Steps {
         FenceStep.Result run(String fence, Node node, String reason);
     }
 
-    private static FenceStep step(String name, Body body) {
-        return step(name, false, body);
+    private static FenceStep step(FenceStep.Standard name, Body body) {
+        return step(name.wire(), false, false, body);
     }
 
     /** A step whose only effect is on the store (see {@link FenceStep#storeOnly()}). */
-    private static FenceStep storeOnly(String name, Body body) {
-        return step(name, true, body);
+    private static FenceStep storeOnly(FenceStep.Standard name, Body body) {
+        return step(name.wire(), true, false, body);
     }
 
     /** A step named {@code name} doing {@code body}; store-only as {@link FenceStep#storeOnly()} says. */
     static FenceStep step(String name, boolean storeOnly, Body body) {
+        return step(name, storeOnly, false, body);
+    }
+
+    /** As above, and run beside the later steps as {@link FenceStep#runsBeside()} says. */
+    static FenceStep step(String name, boolean storeOnly, boolean runsBeside, Body body) {
         return new FenceStep() {
             @Override
             public String name() {
@@ -116,6 +121,11 @@ final class Steps {
             @Override
             public Result run(String fenceId, Node node, String reason) {
                 return body.run(fenceId, node, reason);
+            }
+
+            @Override
+            public boolean runsBeside() {
+                return runsBeside;
             }
 
             @Override

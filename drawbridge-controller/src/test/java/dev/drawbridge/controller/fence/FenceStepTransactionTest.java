@@ -97,7 +97,7 @@ class FenceStepTransactionTest {
     @DisplayName("while power-off is still under way, the statuses of the steps already done are in the store")
     void statusesDoNotWaitForPowerOff() throws Exception {
         CountDownLatch bmc = new CountDownLatch(1);
-        FenceStep power = step("power-off", false, n -> {
+        FenceStep power = Steps.step("power-off", false, true, (fence, n, reason) -> {
             try {
                 bmc.await();
             } catch (InterruptedException e) {
