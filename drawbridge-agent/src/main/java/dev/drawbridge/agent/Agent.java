@@ -24,6 +24,12 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     /** Request bodies are small JSON; images are pulled, never pushed. */
     static final long MAX_BODY_BYTES = 64 * 1024;
+    /**
+     * The most the HTTP server reads of one request body. A body over {@link #MAX_BODY_BYTES} but under this is read
+     * and thrown away before the 413 is sent, so the client, still writing, gets the answer instead of a reset;
+     * anything larger is refused by the server at once.
+     */
+    static final long DRAIN_LIMIT_BYTES = 1024 * 1024;
     /** Results a simulated agent keeps: enough for the conductor's polls, small enough for a fleet of thousands. */
     static final int SIMULATED_KEEP = 8;
     /** The listener, Helidon's or {@link LightServer}: its port and how to stop it. */
@@ -101,7 +107,7 @@ public final class Agent implements AutoCloseable {
                 .host(listen.host())
                 .port(listen.port())
                 .shutdownHook(false)
-                .maxPayloadSize(MAX_BODY_BYTES)
+                .maxPayloadSize(DRAIN_LIMIT_BYTES)
                 .shutdownGracePeriod(Duration.ofSeconds(2))
                 // OPTIONAL: the API, not the handshake, answers a missing certificate, with a 403 that says why.
                 .tls(Tls.builder().sslContext(tls.sslContext()).clientAuth(TlsClientAuth.OPTIONAL)
