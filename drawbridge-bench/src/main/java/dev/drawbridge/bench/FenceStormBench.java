@@ -5,8 +5,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.drawbridge.attestation.HashAlg;
 import dev.drawbridge.attestation.PcrSelection;
 import dev.drawbridge.attestation.Quote;
-import dev.drawbridge.attestation.QuoteVerifier;
-import dev.drawbridge.attestation.ReferenceValues;
 import dev.drawbridge.attestation.SoftwareTpm;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
@@ -362,9 +360,7 @@ public final class FenceStormBench {
         final FenceService fences;
         final PowerControls.Fake power = PowerControls.fake();
         final Map<String, Probe> probes = new ConcurrentHashMap<>();
-        final QuoteVerifier verifier = QuoteVerifier.create();
         final SoftwareTpm tpm = SoftwareTpm.create();
-        final ReferenceValues reference;
         final Map<Integer, String> referenceHex = new TreeMap<>();
         final QuoteJudge judge = new QuoteJudge();
         final SecureRandom random = new SecureRandom();
@@ -394,7 +390,6 @@ public final class FenceStormBench {
             for (int p : new int[] {0, 1, 2, 3, 7}) {
                 golden.put(p, tpm.pcr(p));
             }
-            this.reference = ReferenceValues.of(HashAlg.SHA256, golden);
             golden.forEach((pcr, value) -> referenceHex.put(pcr, HexFormat.of().formatHex(value)));
             tpm.extend(7, HashAlg.SHA256.digest("a boot loader nobody approved".getBytes(
                     StandardCharsets.US_ASCII)));

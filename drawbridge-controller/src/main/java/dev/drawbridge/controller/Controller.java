@@ -122,7 +122,7 @@ public final class Controller implements AutoCloseable {
                     power(config.fencing()), placement, webhook(config.fencing()), ca, clock), verdicts, clock, metrics);
             ServerIdentity identity = ServerIdentity.create(ca, listen.getHostString());
             Optional<Conductor> conductor = config.conductor().enabled()
-                    ? Optional.of(Conductor.create(config.conductor(), db, nodes, audit, enrollment, tickets, certs,
+                    ? Optional.of(Conductor.create(config.conductor(), db, nodes, enrollment, tickets, certs,
                     identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics,
                     ekCas(config.attestation()), config.fencing().unreachableAfter(), config.ca().nodeLifetime()))
                     : Optional.empty();

@@ -7,7 +7,6 @@ import dev.drawbridge.controller.enroll.EnrollmentService;
 import dev.drawbridge.controller.enroll.TicketRepository;
 import dev.drawbridge.controller.fence.FenceService;
 import dev.drawbridge.controller.fence.Trigger;
-import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.store.Database;
@@ -80,7 +79,6 @@ public final class Conductor implements AutoCloseable {
      */
     public static Conductor create(ConductorConfig cfg, Database db,
                                    NodeRepository nodes,
-                                   AuditLog audit,
                                    EnrollmentService enrollment,
                                    TicketRepository tickets,
                                    CertificateRepository certificates,

@@ -154,18 +154,24 @@ final class Phases {
         try {
             return Wire.JSON.treeToValue(result, type);
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            String why = root instanceof IllegalArgumentException && root.getMessage() != null
-                    && root.getMessage().startsWith("'") ? root.getMessage()
-                    : e instanceof JsonMappingException m && !m.getPath().isEmpty()
-                    && m.getPath().get(0).getFieldName() != null
-                    ? "'" + m.getPath().get(0).getFieldName() + "' has the wrong type" : "it is not a JSON object";
             throw new BadReply("the agent of node " + node.name() + " sent a " + job.phase() + " result that does not"
-                    + " fit: " + why);
+                    + " fit: " + why(e));
         }
+    }
+
+    /** What did not fit: the record's own check ("'x' is missing"), the field of the wrong type, or the whole. */
+    private static String why(Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        if (root instanceof IllegalArgumentException && root.getMessage() != null && root.getMessage().startsWith("'")) {
+            return root.getMessage();
+        }
+        if (e instanceof JsonMappingException m && !m.getPath().isEmpty() && m.getPath().get(0).getFieldName() != null) {
+            return "'" + m.getPath().get(0).getFieldName() + "' has the wrong type";
+        }
+        return "it is not a JSON object";
     }
 
     private PhaseOutcome judgeResult(Node node, Job job, JsonNode result, String fingerprint) throws BadReply {

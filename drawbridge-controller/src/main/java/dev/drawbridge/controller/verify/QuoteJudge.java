@@ -70,8 +70,7 @@ public final class QuoteJudge {
 
     /** A quote the agent could not make, as a judgement naming the agent's error. */
     public static Judgement agentError(String error) {
-        return judged(new Verdict.Failed(List.of(new Verdict.Reason(
-                FailureCode.MALFORMED, "the agent could not quote: " + error))));
+        return malformed("the agent could not quote: " + error);
     }
 
     /** Judges a node's quote (empty: the reply had no quote in it) once; a trusted one moves the node's clock on. */
