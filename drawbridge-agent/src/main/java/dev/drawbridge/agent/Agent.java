@@ -80,9 +80,10 @@ public final class Agent implements AutoCloseable {
         DeployState deployState = new DeployState(files);
         Enrollment enrollment = new Enrollment(payload, tls, store);
         Optional<SoftwareTpm> softwareTpm = Tpms.create(config.tpm());
-        CommandExecutor executor = new CommandExecutor(new Hardware(config.hardwareProfile()), files, enrollment,
+        CommandExecutor executor = new CommandExecutor(config.hardwareProfile().map(Hardware::profile).orElseGet(Hardware::system), files, enrollment,
                 new ImageWriter(TrustStores.jdkDefaultsPlus(verified.root()), deployState), deployState,
-                new Reboot(config.rebootCommand()), () -> tls.current().enrolled(), Tpms.forConfig(config, softwareTpm));
+                new Reboot(config.rebootCommand()), () -> tls.current().enrolled(), 
+                softwareTpm.map(Tpms::software).orElseGet(() -> Tpms.forConfig(config)));
         CommandRunner runner = new CommandRunner(executor, Clock.systemUTC(),
                 simulated.isPresent() ? SIMULATED_KEEP : CommandRunner.KEEP);
         Supplier<AgentStatus> status = () -> status(tls, runner, payload);

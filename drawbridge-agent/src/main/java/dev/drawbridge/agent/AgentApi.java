@@ -77,7 +77,7 @@ final class AgentApi {
     private Response route(Request req) {
         String p = req.path();
         if (req.method().equals("GET") && p.equals("/v1/status")) {
-            return json(200, status.get(), Optional.empty());
+            return json(200, status.get());
         }
         if (req.method().equals("POST") && p.equals(COMMANDS)) {
             return submit(req);
@@ -86,7 +86,7 @@ final class AgentApi {
             String id = p.substring(COMMANDS.length() + 1);
             CommandStatus s = runner.get(id).orElseThrow(() -> new ApiProblem(404, "not-found", "No such command",
                     "no command " + CommandParser.abbreviate(id) + " (the agent keeps the last " + runner.keep() + ")"));
-            return json(200, s, Optional.empty());
+            return json(200, s);
         }
         throw new ApiProblem(404, "not-found", "Not found", "no such endpoint: " + CommandParser.abbreviate(req.method())
                 + " " + CommandParser.abbreviate(p));
@@ -112,18 +112,15 @@ final class AgentApi {
         String name = body.get("name").asText();
         JsonNode params = body.has("params") ? body.get("params") : JsonNodeFactory.instance.objectNode();
         CommandStatus started = runner.submit(name, CommandParser.parse(name, params));
-        Optional<Duration> wait = waitPreference(req.prefer());
+        Optional<Duration> wait = req.prefer().flatMap(AgentApi::waitPreference);
         CommandStatus now = wait.isEmpty() ? started : runner.await(started.id(), wait.get());
         boolean finished = now.status() != CommandStatus.Status.RUNNING;
-        return json(finished ? 201 : 202, now, Optional.of(COMMANDS + "/" + started.id()));
+        return json(finished ? 201 : 202, now, COMMANDS + "/" + started.id());
     }
 
     /** The {@code wait} preference of RFC 7240, capped at {@link #MAX_WAIT}; absent or unreadable means no waiting. */
-    static Optional<Duration> waitPreference(Optional<String> prefer) {
-        if (prefer.isEmpty()) {
-            return Optional.empty();
-        }
-        Matcher m = WAIT.matcher(prefer.get());
+    static Optional<Duration> waitPreference(String prefer) {
+        Matcher m = WAIT.matcher(prefer);
         if (!m.find()) {
             return Optional.empty();
         }
@@ -132,9 +129,17 @@ final class AgentApi {
         return seconds == 0 ? Optional.empty() : Optional.of(d.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : d);
     }
 
-    private static Response json(int code, Object value, Optional<String> location) {
+    private static Response json(int code, Object value, String location) {
+        return new Response(code, "application/json", encode(value), Optional.of(location));
+    }
+
+    private static Response json(int code, Object value) {
+        return new Response(code, "application/json", encode(value), Optional.empty());
+    }
+
+    private static byte[] encode(Object value) {
         try {
-            return new Response(code, "application/json", Wire.JSON.writeValueAsBytes(value), location);
+            return Wire.JSON.writeValueAsBytes(value);
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode response", e);
         }

@@ -39,12 +39,6 @@ public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optiona
         }
     }
 
-    /** As before {@code tcti} existed: the default TCTI. */
-    public AgentConfig(String listen, Path dataDir, Path payloadFile, Optional<Path> hardwareProfile,
-                       List<String> rebootCommand, Duration heartbeatInterval, String tpm) {
-        this(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, DEFAULT_TCTI);
-    }
-
     /** Defaults for everything but the two paths every agent needs. */
     public static AgentConfig of(Path dataDir, Path payloadFile) {
         return new AgentConfig(DEFAULT_LISTEN, dataDir, payloadFile, Optional.empty(), List.of(), DEFAULT_HEARTBEAT, "none",

@@ -1,14 +1,12 @@
 package dev.drawbridge.agent;
 
 import dev.drawbridge.protocol.CommandStatus.Progress;
-import dev.drawbridge.protocol.Wire;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -22,10 +20,10 @@ final class CommandExecutor implements CommandRunner.Executor {
     private final DeployState deployState;
     private final Reboot reboot;
     private final Supplier<Boolean> enrolled;
-    private final Optional<Tpm> tpm;
+    private final Tpm tpm;
 
     CommandExecutor(Hardware hardware, DataFiles files, Enrollment enrollment, ImageWriter images,
-                    DeployState deployState, Reboot reboot, Supplier<Boolean> enrolled, Optional<Tpm> tpm) {
+                    DeployState deployState, Reboot reboot, Supplier<Boolean> enrolled, Tpm tpm) {
         this.tpm = tpm;
         this.hardware = hardware;
         this.files = files;
@@ -40,21 +38,21 @@ final class CommandExecutor implements CommandRunner.Executor {
     @SuppressWarnings("unchecked")
     public Outcome execute(Command command, Consumer<Progress> progress) {
         return switch (command) {
-            case Command.HardwareGetInfo h -> Outcome.of(Wire.JSON.convertValue(hardware.read(), Map.class));
+            case Command.HardwareGetInfo h -> Outcome.of(hardware.read());
             case Command.NodeSetInfo n -> {
                 files.writeJson(NODE_INFO, n.info());
                 yield Outcome.of(Map.of("stored", true));
             }
             case Command.ProveTicket p -> enrollment.prove(p.nonce());
-            case Command.CreateCsr c -> enrollment.createCsr(c.nonce());
+            case Command.CreateCsr c -> c.nonce().map(enrollment::createCsr).orElseGet(enrollment::createCsr);
             case Command.InstallCertificate i -> enrollment.install(i);
             case Command.EraseDevices e -> Outcome.of(Eraser.erase(e.devices(), hardware.read().disks()));
             case Command.WriteImage w -> Outcome.of(images.write(w, progress));
             case Command.Reboot r -> Outcome.of(reboot.run());
             case Command.SystemStatus s -> Outcome.of(systemStatus());
-            case Command.GetAk g -> Outcome.of(tpm.orElseThrow(Tpms::none).akInfo());
-            case Command.ActivateCredential a -> Outcome.of(tpm.orElseThrow(Tpms::none).activateCredential(a.credential()));
-            case Command.AttestQuote q -> Outcome.of(tpm.orElseThrow(Tpms::none).quote(q.nonce(), q.selection()));
+            case Command.GetAk g -> Outcome.of(tpm.akInfo());
+            case Command.ActivateCredential a -> Outcome.of(tpm.activateCredential(a.credential()));
+            case Command.AttestQuote q -> Outcome.of(tpm.quote(q.nonce(), q.selection()));
         };
     }
 

@@ -129,15 +129,15 @@ final class CommandRunner {
     private void run(String id, String name, Command command) {
         try {
             Outcome outcome = executor.execute(command, p -> progress(id, p));
-            finish(id, Status.SUCCEEDED, Optional.of(outcome.result()), Optional.empty());
+            succeeded(id, outcome.result());
             LOG.info("command {} {} succeeded", name, id);
             outcome.afterRecorded().run();
         } catch (CommandFailed e) {
             LOG.warn("command {} {} failed: {}", name, id, e.getMessage());
-            finish(id, Status.FAILED, Optional.empty(), Optional.of(e.getMessage()));
+            failed(id, e.getMessage());
         } catch (RuntimeException | Error e) {
             LOG.error("command {} {} failed unexpectedly", name, id, e);
-            finish(id, Status.FAILED, Optional.empty(), Optional.of("internal error: " + e));
+            failed(id, "internal error: " + e);
         }
     }
 
@@ -147,11 +147,20 @@ final class CommandRunner {
                 s.startedAt(), s.finishedAt()));
     }
 
-    private synchronized void finish(String id, Status status, Optional<Map<String, Object>> result,
-                                     Optional<String> error) {
+    private synchronized void succeeded(String id, Map<String, Object> result) {
         CommandStatus s = history.get(id);
-        CommandStatus last = new CommandStatus(s.id(), s.name(), status, result, error, s.progress(), s.startedAt(),
-                Optional.of(clock.instant()));
+        finish(new CommandStatus(s.id(), s.name(), Status.SUCCEEDED, Optional.of(result), Optional.empty(),
+                s.progress(), s.startedAt(), Optional.of(clock.instant())));
+    }
+
+    private synchronized void failed(String id, String error) {
+        CommandStatus s = history.get(id);
+        finish(new CommandStatus(s.id(), s.name(), Status.FAILED, Optional.empty(), Optional.of(error), s.progress(),
+                s.startedAt(), Optional.of(clock.instant())));
+    }
+
+    private synchronized void finish(CommandStatus last) {
+        String id = last.id();
         history.put(id, last);
         running = Optional.empty();
         Optional.ofNullable(finished.remove(id)).ifPresent(f -> f.complete(last));

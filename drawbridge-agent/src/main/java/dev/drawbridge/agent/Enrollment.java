@@ -1,5 +1,7 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.protocol.CsrResult;
+import dev.drawbridge.protocol.ProveResult;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.pki.Profile;
 import dev.drawbridge.protocol.BootstrapPayload;
@@ -35,8 +37,8 @@ final class Enrollment {
     Outcome prove(byte[] nonce) {
         byte[] proof = TicketProof.proof(TicketProof.pinKey(payload.ticket()), nonce,
                 TicketProof.fingerprint(tls.current().leaf()));
-        return Outcome.of(Map.of("ticket_id", payload.ticketId(),
-                "proof", Base64.getUrlEncoder().withoutPadding().encodeToString(proof)));
+        return Outcome.of(new ProveResult(payload.ticketId(),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(proof)));
     }
 
     /**
@@ -46,16 +48,25 @@ final class Enrollment {
      * enrolled agent also signs the nonce and the CSR with the key it serves now ({@link RenewalProof}), so the
      * conductor knows the request comes from the holder of the current identity, not only over its connection.
      */
-    Outcome createCsr(Optional<byte[]> nonce) {
-        KeyPair keys = pending.updateAndGet(p -> p.isPresent() ? p : Optional.of(Keys.generate())).orElseThrow();
-        String csr = Keys.csr(keys, payload.nodeName());
+    Outcome createCsr() {
+        return Outcome.of(new CsrResult(pendingCsr(), Optional.empty(), Optional.empty()));
+    }
+
+    /** {@link #createCsr()} for a renewal over {@code nonce}: an enrolled agent also proves it holds its current key. */
+    Outcome createCsr(byte[] nonce) {
+        String csr = pendingCsr();
         TlsIdentity.Current now = tls.current();
-        if (nonce.isEmpty() || !now.enrolled()) {
-            return Outcome.of(Map.of("csr", csr));
+        if (!now.enrolled()) {
+            return Outcome.of(new CsrResult(csr, Optional.empty(), Optional.empty()));
         }
-        byte[] signature = RenewalProof.sign(now.key(), RenewalProof.message(nonce.get(), Pem.der(csr, "CERTIFICATE REQUEST")));
-        return Outcome.of(Map.of("csr", csr, "serial", now.leaf().getSerialNumber().toString(16),
-                "possession", Base64.getUrlEncoder().withoutPadding().encodeToString(signature)));
+        byte[] signature = RenewalProof.sign(now.key(), RenewalProof.message(nonce, Pem.der(csr, "CERTIFICATE REQUEST")));
+        return Outcome.of(new CsrResult(csr, Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(signature)),
+                Optional.of(now.leaf().getSerialNumber().toString(16))));
+    }
+
+    private String pendingCsr() {
+        KeyPair keys = pending.updateAndGet(p -> p.isPresent() ? p : Optional.of(Keys.generate())).orElseThrow();
+        return Keys.csr(keys, payload.nodeName());
     }
 
     Outcome install(Command.InstallCertificate cmd) {

@@ -18,14 +18,25 @@ final class Hardware {
     private final Path sys;
     private final Path proc;
 
-    Hardware(Optional<Path> profile) {
-        this(profile, Path.of("/sys"), Path.of("/proc"));
-    }
-
-    Hardware(Optional<Path> profile, Path sys, Path proc) {
+    private Hardware(Optional<Path> profile, Path sys, Path proc) {
         this.profile = profile;
         this.sys = sys;
         this.proc = proc;
+    }
+
+    /** This machine's hardware, read from /sys and /proc. */
+    static Hardware system() {
+        return under(Path.of("/sys"), Path.of("/proc"));
+    }
+
+    /** The hardware as sysfs and procfs trees rooted at {@code sys} and {@code proc} show it. */
+    static Hardware under(Path sys, Path proc) {
+        return new Hardware(Optional.empty(), sys, proc);
+    }
+
+    /** The hardware a simulated node claims: the JSON file {@code profile} (a {@code HardwareInfo}). */
+    static Hardware profile(Path profile) {
+        return new Hardware(Optional.of(profile), Path.of("/sys"), Path.of("/proc"));
     }
 
     HardwareInfo read() {

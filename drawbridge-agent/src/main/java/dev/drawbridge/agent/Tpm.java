@@ -1,7 +1,9 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.protocol.AkResult;
+import dev.drawbridge.protocol.CredentialResult;
+import dev.drawbridge.protocol.QuoteResult;
 import dev.drawbridge.attestation.PcrSelection;
-import java.util.Map;
 
 /**
  * The agent's TPM: its attestation key and quotes over a fresh nonce, in the byte formats tpm2-tools
@@ -9,16 +11,16 @@ import java.util.Map;
  */
 interface Tpm {
     /** {@code ak_public} (TPM2B_PUBLIC) and {@code ak_qualified_name}, base64. */
-    Map<String, Object> akInfo();
+    AkResult akInfo();
 
     /** {@code attest}, {@code signature} and {@code pcrs}, base64. */
-    Map<String, Object> quote(byte[] nonce, PcrSelection selection);
+    QuoteResult quote(byte[] nonce, PcrSelection selection);
 
     /**
      * TPM2_ActivateCredential of a tpm2-tools credential file made for this TPM's EK and AK: returns
      * {@code secret} (base64). Only a TPM holding both keys can recover it, which binds the AK to the EK.
      */
-    default Map<String, Object> activateCredential(byte[] credentialFile) {
+    default CredentialResult activateCredential(byte[] credentialFile) {
         throw new CommandFailed("this TPM has no endorsement key to activate credentials with");
     }
 }

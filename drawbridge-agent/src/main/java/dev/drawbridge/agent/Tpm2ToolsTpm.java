@@ -1,5 +1,8 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.protocol.AkResult;
+import dev.drawbridge.protocol.CredentialResult;
+import dev.drawbridge.protocol.QuoteResult;
 import dev.drawbridge.attestation.AttestationException;
 import dev.drawbridge.attestation.HashAlg;
 import dev.drawbridge.attestation.PcrSelection;
@@ -15,11 +18,9 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -85,16 +86,14 @@ final class Tpm2ToolsTpm implements Tpm {
     }
 
     @Override
-    public synchronized Map<String, Object> akInfo() {
+    public synchronized AkResult akInfo() {
         byte[][] key = ensureAk();
         Path work = workDir();
         try {
             Path ek = work.resolve("ek.pem");
             tools.run(SHORT, List.of("tpm2_readpublic", "-c", EK_HANDLE, "-f", "pem", "-o", ek.toString()));
-            Map<String, Object> info = new LinkedHashMap<>(Map.of("ak_public", b64.encodeToString(key[0]),
-                    "ak_qualified_name", b64.encodeToString(key[1]), "ek_public", Files.readString(ek)));
-            ekCertificate(work).ifPresent(der -> info.put("ek_certificate", b64.encodeToString(der)));
-            return info;
+            return new AkResult(b64.encodeToString(key[0]), b64.encodeToString(key[1]),
+                    Optional.of(Files.readString(ek)), ekCertificate(work).map(b64::encodeToString));
         } catch (IOException e) {
             throw new CommandFailed("cannot read the EK public key: " + e.getMessage(), e);
         } finally {
@@ -120,7 +119,7 @@ final class Tpm2ToolsTpm implements Tpm {
     }
 
     @Override
-    public synchronized Map<String, Object> activateCredential(byte[] credentialFile) {
+    public synchronized CredentialResult activateCredential(byte[] credentialFile) {
         ensureAk();
         Path work = workDir();
         try {
@@ -136,7 +135,7 @@ final class Tpm2ToolsTpm implements Tpm {
             } finally {
                 tools.run(SHORT, List.of("tpm2_flushcontext", session.toString()));
             }
-            return Map.of("secret", b64.encodeToString(Files.readAllBytes(out)));
+            return new CredentialResult(b64.encodeToString(Files.readAllBytes(out)));
         } catch (IOException e) {
             throw new CommandFailed("cannot run credential activation: " + e.getMessage(), e);
         } finally {
@@ -145,7 +144,7 @@ final class Tpm2ToolsTpm implements Tpm {
     }
 
     @Override
-    public synchronized Map<String, Object> quote(byte[] nonce, PcrSelection selection) {
+    public synchronized QuoteResult quote(byte[] nonce, PcrSelection selection) {
         if (selection.count() == 0) {
             throw new CommandFailed("a quote needs at least one PCR");
         }
@@ -167,8 +166,8 @@ final class Tpm2ToolsTpm implements Tpm {
                 byte[] signature = Files.readAllBytes(sig);
                 byte[] values = Files.readAllBytes(pcrs);
                 if (consistent(attest, values, nonce)) {
-                    return Map.of("attest", b64.encodeToString(attest), "signature", b64.encodeToString(signature),
-                            "pcrs", b64.encodeToString(values));
+                    return new QuoteResult(b64.encodeToString(attest), b64.encodeToString(signature),
+                            b64.encodeToString(values));
                 }
                 LOG.info("a PCR changed between TPM2_Quote and TPM2_PCR_Read (attempt {} of {}); quoting again",
                         attempt + 1, QUOTE_RETRIES + 1);

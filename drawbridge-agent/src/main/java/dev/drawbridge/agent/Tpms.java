@@ -1,10 +1,12 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.protocol.AkResult;
+import dev.drawbridge.protocol.CredentialResult;
+import dev.drawbridge.protocol.QuoteResult;
 import dev.drawbridge.attestation.PcrSelection;
 import dev.drawbridge.attestation.Quote;
 import dev.drawbridge.attestation.SoftwareTpm;
 import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,30 +30,48 @@ final class Tpms {
     }
 
     /**
-     * The agent's TPM for {@code config}: the simulated one from {@link #create}, or a {@link Tpm2ToolsTpm} on
-     * {@code config.tcti()}, which touches the TPM only on first use.
+     * The agent's TPM for {@code config} when it is not the simulated one from {@link #create}: a {@link Tpm2ToolsTpm}
+     * on {@code config.tcti()}, which touches the TPM only on first use, or {@link #absent()}.
      */
-    static Optional<Tpm> forConfig(AgentConfig config, Optional<SoftwareTpm> software) {
-        if (config.tpm().equals(TPM2_TOOLS)) {
-            return Optional.of(new Tpm2ToolsTpm(config.tcti(), config.dataDir()));
-        }
-        return software.map(Tpms::software);
+    static Tpm forConfig(AgentConfig config) {
+        return config.tpm().equals(TPM2_TOOLS) ? new Tpm2ToolsTpm(config.tcti(), config.dataDir()) : absent();
+    }
+
+    /** No TPM: every TPM command fails saying none is configured. */
+    static Tpm absent() {
+        return new Tpm() {
+            @Override
+            public AkResult akInfo() {
+                throw none();
+            }
+
+            @Override
+            public QuoteResult quote(byte[] nonce, PcrSelection selection) {
+                throw none();
+            }
+
+            @Override
+            public CredentialResult activateCredential(byte[] credentialFile) {
+                throw none();
+            }
+        };
     }
 
     static Tpm software(SoftwareTpm tpm) {
         Base64.Encoder b64 = Base64.getEncoder();
         return new Tpm() {
             @Override
-            public Map<String, Object> akInfo() {
-                return Map.of("ak_public", b64.encodeToString(tpm.akPublic()), "ak_qualified_name",
-                        b64.encodeToString(tpm.attestationKey().qualifiedName().orElseThrow()));
+            public AkResult akInfo() {
+                return new AkResult(b64.encodeToString(tpm.akPublic()),
+                        b64.encodeToString(tpm.attestationKey().qualifiedName().orElseThrow()), Optional.empty(),
+                        Optional.empty());
             }
 
             @Override
-            public Map<String, Object> quote(byte[] nonce, PcrSelection selection) {
+            public QuoteResult quote(byte[] nonce, PcrSelection selection) {
                 Quote q = tpm.quote(nonce, selection);
-                return Map.of("attest", b64.encodeToString(q.attest()), "signature", b64.encodeToString(q.signature()),
-                        "pcrs", b64.encodeToString(q.pcrs()));
+                return new QuoteResult(b64.encodeToString(q.attest()), b64.encodeToString(q.signature()),
+                        b64.encodeToString(q.pcrs()));
             }
         };
     }

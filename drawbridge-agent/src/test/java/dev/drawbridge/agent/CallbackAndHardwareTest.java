@@ -19,7 +19,6 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -71,7 +70,7 @@ class CallbackAndHardwareTest {
         write(sys.resolve("block/loop0/size"), "100\n");
         write(sys.resolve("block/zram0/size"), "100\n");
         write(tmp.resolve("proc/meminfo"), "MemTotal:       16318156 kB\nMemFree: 1 kB\n");
-        HardwareInfo info = new Hardware(Optional.empty(), sys, tmp.resolve("proc")).read();
+        HardwareInfo info = Hardware.under(sys, tmp.resolve("proc")).read();
         assertThat(info.interfaces()).containsExactly(new HardwareInfo.Nic("eth0", "52:54:00:ab:cd:ef"));
         assertThat(info.systemUuid()).isEqualTo("4c4c4544-0000");
         assertThat(info.serial()).isEqualTo("unknown");

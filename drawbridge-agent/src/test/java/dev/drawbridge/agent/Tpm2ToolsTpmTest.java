@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.protocol.AkResult;
+import dev.drawbridge.protocol.QuoteResult;
 import dev.drawbridge.attestation.AttestationKey;
 import dev.drawbridge.attestation.Expectations;
 import dev.drawbridge.attestation.FailureCode;
@@ -74,31 +76,31 @@ class Tpm2ToolsTpmTest {
         return Base64.getDecoder().decode((String) value);
     }
 
-    private static AttestationKey ak(Map<String, Object> info) {
-        return AttestationKey.fromTpm2bPublic(b64(info.get("ak_public"))).withQualifiedName(b64(info.get("ak_qualified_name")));
+    private static AttestationKey ak(AkResult info) {
+        return AttestationKey.fromTpm2bPublic(b64(info.akPublic())).withQualifiedName(b64(info.akQualifiedName()));
     }
 
-    private static Quote quoteOf(Map<String, Object> q) {
-        return new Quote(b64(q.get("attest")), b64(q.get("signature")), b64(q.get("pcrs")));
+    private static Quote quoteOf(QuoteResult q) {
+        return new Quote(b64(q.attest()), b64(q.signature()), b64(q.pcrs()));
     }
 
     private static ReferenceValues golden() {
         return ReferenceValues.of(HashAlg.SHA256, swtpm.pcrs(0, 1, 2, 3, 7));
     }
 
-    private Verdict verify(Tpm tpm, Map<String, Object> quote, byte[] nonce, ReferenceValues reference) {
+    private Verdict verify(Tpm tpm, QuoteResult quote, byte[] nonce, ReferenceValues reference) {
         return verifier.verify(quoteOf(quote), Expectations.of(ak(tpm.akInfo()), nonce, REQUIRED, reference));
     }
 
     @Test
     void a_quote_with_the_persistent_AK_is_trusted_against_golden_values_from_tpm2_pcrread() {
         Tpm2ToolsTpm tpm = tpm();
-        Map<String, Object> info = tpm.akInfo();
+        AkResult info = tpm.akInfo();
         ReferenceValues reference = golden();
         byte[] nonce = nonce();
-        Map<String, Object> quote = tpm.quote(nonce, REQUIRED);
+        QuoteResult quote = tpm.quote(nonce, REQUIRED);
         assertThat(verify(tpm, quote, nonce, reference)).isInstanceOf(Verdict.Trusted.class);
-        assertThat(info.get("ak_public")).isEqualTo(tpm.akInfo().get("ak_public"));
+        assertThat(info.akPublic()).isEqualTo(tpm.akInfo().akPublic());
 
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 5; i++) {
@@ -135,17 +137,17 @@ class Tpm2ToolsTpmTest {
 
     @Test
     void a_second_agent_over_the_same_data_dir_and_TPM_reuses_the_AK_and_a_fresh_data_dir_adopts_it() throws Exception {
-        Map<String, Object> first = tpm().akInfo();
-        Map<String, Object> second = tpm().akInfo();
+        AkResult first = tpm().akInfo();
+        AkResult second = tpm().akInfo();
         assertThat(second).isEqualTo(first);
         assertThat(Files.readAllBytes(shared.resolve("data").resolve(Tpm2ToolsTpm.AK_PUBLIC_FILE)))
-                .isEqualTo(b64(first.get("ak_public")));
+                .isEqualTo(b64(first.akPublic()));
         assertThat(Files.readAllBytes(shared.resolve("data").resolve(Tpm2ToolsTpm.AK_QNAME_FILE)))
-                .isEqualTo(b64(first.get("ak_qualified_name")));
+                .isEqualTo(b64(first.akQualifiedName()));
 
         Path fresh = tmp.resolve("fresh-data");
         assertThat(new Tpm2ToolsTpm(swtpm.tcti(), fresh).akInfo()).isEqualTo(first);
-        assertThat(Files.readAllBytes(fresh.resolve(Tpm2ToolsTpm.AK_PUBLIC_FILE))).isEqualTo(b64(first.get("ak_public")));
+        assertThat(Files.readAllBytes(fresh.resolve(Tpm2ToolsTpm.AK_PUBLIC_FILE))).isEqualTo(b64(first.akPublic()));
         String persistent = swtpm.tpm2("tpm2_getcap", "handles-persistent");
         assertThat(persistent).contains(Tpm2ToolsTpm.EK_HANDLE).contains(Tpm2ToolsTpm.AK_HANDLE);
         assertThat(persistent.lines().filter(l -> l.startsWith("-")).count()).as(persistent).isEqualTo(2);
@@ -189,7 +191,7 @@ class Tpm2ToolsTpmTest {
         RacingRunner racing = new RacingRunner(1);
         Tpm2ToolsTpm tpm = new Tpm2ToolsTpm(racing, new DataFiles(shared.resolve("data")));
         byte[] nonce = nonce();
-        Map<String, Object> quote = tpm.quote(nonce, REQUIRED);
+        QuoteResult quote = tpm.quote(nonce, REQUIRED);
         assertThat(racing.quotes.get()).isEqualTo(2);
         assertThat(verify(tpm, quote, nonce, golden())).isInstanceOf(Verdict.Trusted.class);
     }

@@ -86,22 +86,33 @@ public final class EkCertificates {
 
     /** Checks the chain, validity (now) and EK-ness, without comparing the key. */
     public static Result verify(X509Certificate ek, List<X509Certificate> intermediates, List<X509Certificate> roots) {
-        return verify(ek, intermediates, roots, Optional.empty(), Instant.now());
+        return chain(ek, intermediates, roots, Instant.now());
     }
 
     /** Checks the chain, validity (now), EK-ness, and that the certificate certifies {@code tpmEkPublic}. */
     public static Result verify(X509Certificate ek, List<X509Certificate> intermediates, List<X509Certificate> roots,
                                 PublicKey tpmEkPublic) {
-        return verify(ek, intermediates, roots, Optional.of(tpmEkPublic), Instant.now());
+        return verify(ek, intermediates, roots, tpmEkPublic, Instant.now());
     }
 
     /**
      * Checks, in order: the chain (a path to one of {@code roots} whose signatures verify), validity of
-     * every certificate on it at {@code at}, that the certificate is an EK certificate, and (when given)
-     * that its key is {@code tpmEkPublic}.
+     * every certificate on it at {@code at}, that the certificate is an EK certificate, and that its key is
+     * {@code tpmEkPublic}.
      */
     public static Result verify(X509Certificate ek, List<X509Certificate> intermediates, List<X509Certificate> roots,
-                                Optional<PublicKey> tpmEkPublic, Instant at) {
+                                PublicKey tpmEkPublic, Instant at) {
+        Result r = chain(ek, intermediates, roots, at);
+        if (r instanceof Valid && !sameKey(ek.getPublicKey(), tpmEkPublic)) {
+            return new Invalid(Failure.KEY_MISMATCH, "the certificate's " + ek.getPublicKey().getAlgorithm()
+                    + " key is not the TPM's " + tpmEkPublic.getAlgorithm() + " EK");
+        }
+        return r;
+    }
+
+    /** The chain, validity at {@code at} and EK-ness, as {@link #verify} checks them, without comparing the key. */
+    private static Result chain(X509Certificate ek, List<X509Certificate> intermediates, List<X509Certificate> roots,
+                                Instant at) {
         List<List<X509Certificate>> candidates = new ArrayList<>();
         link(ek, intermediates, roots, new ArrayList<>(List.of(ek)), candidates);
         if (candidates.isEmpty()) {
@@ -114,7 +125,7 @@ public final class EkCertificates {
             List<X509Certificate> path = chain.subList(0, chain.size() - 1);
             Invalid failure = validate(path, root, at);
             if (failure == null) {
-                Optional<Invalid> notEk = checkEk(ek, tpmEkPublic);
+                Optional<Invalid> notEk = checkEk(ek);
                 return notEk.isPresent() ? notEk.get() : new Valid(path, root, tpmIdentity(ek));
             }
             if (firstFailure == null) {
@@ -212,7 +223,7 @@ public final class EkCertificates {
         return null;
     }
 
-    private static Optional<Invalid> checkEk(X509Certificate ek, Optional<PublicKey> tpmEkPublic) {
+    private static Optional<Invalid> checkEk(X509Certificate ek) {
         if (ek.getBasicConstraints() >= 0) {
             return Optional.of(new Invalid(Failure.NOT_AN_EK_CERTIFICATE, describe(ek) + " is a CA certificate"));
         }
@@ -231,11 +242,6 @@ public final class EkCertificates {
         if (!ekEku && !tpmSan) {
             return Optional.of(new Invalid(Failure.NOT_AN_EK_CERTIFICATE,
                     "neither the tcg-kp-EKCertificate EKU nor a subjectAltName naming a TPM manufacturer"));
-        }
-        if (tpmEkPublic.isPresent() && !sameKey(ek.getPublicKey(), tpmEkPublic.get())) {
-            return Optional.of(new Invalid(Failure.KEY_MISMATCH,
-                    "the certificate's " + ek.getPublicKey().getAlgorithm() + " key is not the TPM's "
-                            + tpmEkPublic.get().getAlgorithm() + " EK"));
         }
         return Optional.empty();
     }

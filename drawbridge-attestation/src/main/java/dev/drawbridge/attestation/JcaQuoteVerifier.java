@@ -49,7 +49,8 @@ final class JcaQuoteVerifier implements QuoteVerifier {
             fail(reasons, FailureCode.WRONG_NONCE, "extraData " + HEX.formatHex(attest.extraData())
                     + " is not the nonce " + HEX.formatHex(exp.nonce()));
         }
-        checkClock(attest.clockInfo(), exp.previousClock(), reasons);
+        checkClock(attest.clockInfo(), reasons);
+        exp.previousClock().ifPresent(p -> checkClockAfter(attest.clockInfo(), p, reasons));
         checkSelection(attest.pcrSelect(), exp.required(), reasons);
         boolean digestMatches = checkDigest(attest, signature.hash(), pcrs, reasons);
         if (digestMatches) {
@@ -96,12 +97,17 @@ final class JcaQuoteVerifier implements QuoteVerifier {
         return (key.getModulus().bitLength() + 7) / 8 - hash.digestSize() - 2;
     }
 
-    private static void checkClock(ClockInfo clock, Optional<ClockInfo> previous, List<Verdict.Reason> reasons) {
+    private static void checkClock(ClockInfo clock, List<Verdict.Reason> reasons) {
         if (!clock.safe()) {
             fail(reasons, FailureCode.CLOCK_NOT_SAFE, "the TPM reports its clock may have gone backwards (safe = NO)");
         }
-        previous.filter(clock::isBefore).ifPresent(p -> fail(reasons, FailureCode.CLOCK_WENT_BACKWARDS,
-                "clock " + describe(clock) + " is earlier than the previous " + describe(p)));
+    }
+
+    private static void checkClockAfter(ClockInfo clock, ClockInfo previous, List<Verdict.Reason> reasons) {
+        if (clock.isBefore(previous)) {
+            fail(reasons, FailureCode.CLOCK_WENT_BACKWARDS,
+                    "clock " + describe(clock) + " is earlier than the previous " + describe(previous));
+        }
     }
 
     private static String describe(ClockInfo c) {

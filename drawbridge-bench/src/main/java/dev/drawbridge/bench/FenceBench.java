@@ -52,7 +52,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -115,7 +114,7 @@ public final class FenceBench {
         List<String> paths = List.of(opts.getOrDefault("--paths", "conductor,api").split(","));
 
         Path dataDir = Files.createTempDirectory("fence-bench");
-        ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dataDir.toString())
+        ControllerConfig cfg = ConfigLoader.load(Map.of()).withDataDir(dataDir.toString())
                 .withListen("127.0.0.1:0");
         // The notify step posts a signed notice to a webhook: a local receiver that counts them and answers 204.
         AtomicInteger notices = new AtomicInteger();
@@ -232,7 +231,7 @@ public final class FenceBench {
         var placement = new Placement(db, audit, clock, Duration.ofSeconds(30));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FenceService fences = new FenceService(db, nodes, audit, FenceService.standardSteps(db, revocations,
-                PowerControls.fake(), placement, Optional.of(webhook), controller.ca(), clock), verdicts, clock, registry);
+                PowerControls.fake(), placement, FenceService.webhook(webhook, controller.ca(), clock)), verdicts, clock, registry);
         Timer timer = registry.get("drawbridge.fence.latency").timer();
 
         // One software TPM per run stands in for the victims' TPMs: its PCR 7 no longer has the reference value.

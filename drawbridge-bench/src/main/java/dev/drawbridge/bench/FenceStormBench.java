@@ -17,10 +17,11 @@ import dev.drawbridge.controller.fence.FenceStep;
 import dev.drawbridge.controller.fence.PowerControls;
 import dev.drawbridge.controller.fence.Trigger;
 import dev.drawbridge.controller.inventory.AuditLog;
-import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Move;
 import dev.drawbridge.controller.inventory.NewNode;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodePatch;
+import dev.drawbridge.controller.inventory.NodeQuery;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.inventory.PlacementColumns;
@@ -207,7 +208,7 @@ public final class FenceStormBench {
 
     private static Map<String, Object> oneRun(Settings s, int run, URI webhook, AtomicInteger notices) throws Exception {
         Path dataDir = Files.createTempDirectory("fence-storm");
-        ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dataDir.toString())
+        ControllerConfig cfg = ConfigLoader.load(Map.of()).withDataDir(dataDir.toString())
                 .withListen("127.0.0.1:0");
         cfg = cfg.withFencing(cfg.fencing().withPowerDriver("fake").withWebhook(webhook.toString()));
         if (s.store().equals("postgres")) {
@@ -373,8 +374,8 @@ public final class FenceStormBench {
             var revocations = new Revocations(db, controller.ca(), nodes, CertificateRepository.jdbi(), audit, clock);
             var placement = new Placement(db, audit, clock, verdictMaxAge);
             this.verdicts = new Verdicts(db, audit, clock, verdictMaxAge);
-            List<FenceStep> steps = FenceService.standardSteps(db, revocations, power, placement, Optional.of(webhook),
-                    controller.ca(), clock);
+            List<FenceStep> steps = FenceService.standardSteps(db, revocations, power, placement,
+                    FenceService.webhook(webhook, controller.ca(), clock));
             List<FenceStep> timed = new ArrayList<>();
             for (int i = 0; i < steps.size(); i++) {
                 if (!steps.get(i).name().equals(STEPS[i])) {
@@ -440,18 +441,15 @@ public final class FenceStormBench {
         /** What Attestation.attest does when a quote fails, for a node that is not fenced yet. */
         private void failAndFence(Probe p) throws Exception {
             Base64.Encoder b64 = Base64.getEncoder();
-            var v = judge.judge(p.host.id(), Optional.of(new QuoteResult(
+            var v = judge.judge(p.host.id(), new QuoteResult(
                     b64.encodeToString(p.quote.attest()), b64.encodeToString(p.quote.signature()),
-                    b64.encodeToString(p.quote.pcrs()))), tpm.attestationKey(), p.nonce, referenceHex);
+                    b64.encodeToString(p.quote.pcrs())), tpm.attestationKey(), p.nonce, referenceHex);
             if (v.trusted()) {
                 throw new IllegalStateException("the tampered quote verified");
             }
             List<String> reasons = v.reasons();
-            Optional<String> proven = v.proven().isPresent() ? Optional.of(JSON.writeValueAsString(v.proven().get()))
-                    : Optional.empty();
             p.verified = System.nanoTime();
-            verdicts.recordRoutine(p.host.id(), p.host.name(), Trust.UNTRUSTED, reasons,
-                    HexFormat.of().formatHex(p.nonce), proven);
+            verdicts.recordRoutine(p.host.id(), p.host.name(), v, HexFormat.of().formatHex(p.nonce));
             p.verdict = System.nanoTime();
             fences.fence(p.host.id(), Trigger.ATTESTATION,
                     "attestation failed: " + String.join("; ", reasons), "conductor");
@@ -493,10 +491,8 @@ public final class FenceStormBench {
     /** The node repository, noting when a transaction that moved a victim to fenced commits. */
     private record CommitProbe(NodeRepository nodes, Map<String, Probe> probes) implements NodeRepository {
         @Override
-        public Optional<Node> transition(Handle h, String id, NodeState from, Lifecycle.Event event,
-                                         Optional<String> reason, Optional<Instant> deadline, Optional<String> job,
-                                         Instant now) {
-            Optional<Node> moved = nodes.transition(h, id, from, event, reason, deadline, job, now);
+        public Optional<Node> transition(Handle h, String id, NodeState from, Move move, Instant now) {
+            Optional<Node> moved = nodes.transition(h, id, from, move, now);
             Probe p = probes.get(id);
             if (p != null && moved.isPresent() && moved.get().state() == NodeState.FENCED) {
                 h.afterCommit(() -> p.fenced = System.nanoTime());
@@ -520,8 +516,8 @@ public final class FenceStormBench {
         }
 
         @Override
-        public List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit) {
-            return nodes.list(h, state, afterName, limit);
+        public List<Node> list(Handle h, NodeQuery query) {
+            return nodes.list(h, query);
         }
 
         @Override

@@ -38,7 +38,7 @@ public final class NodeListBench {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         Path dir = Files.createTempDirectory("nodelist");
-        ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.toString())
+        ControllerConfig cfg = ConfigLoader.load(Map.of()).withDataDir(dir.toString())
                 .withListen("127.0.0.1:0");
         cfg = cfg.withConductor(new ConductorConfig(false, cfg.conductor().pollInterval(),
                 cfg.conductor().jitter(), cfg.conductor().requestTimeout(), cfg.conductor().maxConcurrentPolls(),

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
@@ -40,7 +39,7 @@ public final class SlowClientsBench {
         int slow = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         Path dir = Files.createTempDirectory("slow-clients");
-        ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.toString())
+        ControllerConfig cfg = ConfigLoader.load(Map.of()).withDataDir(dir.toString())
                 .withListen("127.0.0.1:0");
         try (Controller c = Controller.start(cfg, Clock.systemUTC())) {
             URI base = URI.create(c.url());

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +38,8 @@ final class AuditCommand {
                 throw new CliException("no ca.pem in " + dataDir.toAbsolutePath() + ": give the controller's data"
                         + " directory with --data-dir");
             }
-            ControllerConfig cfg = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
+            ControllerConfig cfg = config == null ? ConfigLoader.load(System.getenv())
+                    : ConfigLoader.load(config, System.getenv());
             Path file = dataDir.resolve(AuditCheckpoints.FILE);
             List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
             AuditCheckpoints.Result r;

@@ -6,7 +6,6 @@ import dev.drawbridge.controller.config.ControllerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -29,7 +28,8 @@ final class ControllerCommand implements Callable<Integer> {
         if (config != null && !Files.isReadable(config)) {
             throw new CliException("cannot read config file " + config);
         }
-        ControllerConfig cfg = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
+        ControllerConfig cfg = config == null ? ConfigLoader.load(System.getenv())
+                : ConfigLoader.load(config, System.getenv());
         if (dataDir != null) {
             cfg = cfg.withDataDir(dataDir);
         }

@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -50,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Logging.configure("plain", "error");
         wipe(dataDir);
-        ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of())
+        ControllerConfig cfg = ConfigLoader.load(Map.of())
                 .withDataDir(dataDir.resolve("controller").toString()).withListen("127.0.0.1:0");
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofSeconds(1))
                 .withBusyPollInterval(Duration.ofMillis(150)))

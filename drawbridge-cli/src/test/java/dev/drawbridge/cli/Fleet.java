@@ -2,7 +2,6 @@ package dev.drawbridge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.Controller;
-import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
 import java.nio.file.Path;
@@ -12,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -46,7 +44,7 @@ final class Fleet implements AutoCloseable {
     Fleet(Path dir, String listen, Duration deployDeadline, String powerDriver, int fenceUnreachableAfter,
           UnaryOperator<ControllerConfig> extra) {
         this.dir = dir;
-        ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.resolve("ctl").toString())
+        ControllerConfig cfg = ConfigLoader.load(Map.of()).withDataDir(dir.resolve("ctl").toString())
                 .withListen(listen);
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofMillis(500))
                 .withBusyPollInterval(Duration.ofMillis(100)).withDeployingDeadline(deployDeadline))

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -32,7 +31,7 @@ class RenewalEndToEndTest {
     @TempDir Path dir;
 
     private Controller start() {
-        ControllerConfig cfg = ConfigLoader.load(Optional.empty(), Map.of()).withDataDir(dir.resolve("ctl").toString())
+        ControllerConfig cfg = ConfigLoader.load(Map.of()).withDataDir(dir.resolve("ctl").toString())
                 .withListen("127.0.0.1:0");
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofSeconds(1))
                         .withBusyPollInterval(Duration.ofMillis(100)))

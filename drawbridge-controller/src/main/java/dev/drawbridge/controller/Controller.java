@@ -5,6 +5,7 @@ import dev.drawbridge.controller.api.ApiContext;
 import dev.drawbridge.controller.api.ApiServer;
 import dev.drawbridge.controller.conductor.Conductor;
 import dev.drawbridge.controller.conductor.NodeActions;
+import dev.drawbridge.controller.conductor.Polling;
 import dev.drawbridge.controller.config.AttestationConfig;
 import dev.drawbridge.controller.config.CaConfig;
 import dev.drawbridge.controller.config.ConfigException;
@@ -72,17 +73,17 @@ public final class Controller implements AutoCloseable {
     private final String url;
     private final CertificateAuthority ca;
 
-    private final Optional<Conductor> conductor;
+    private final Polling polling;
 
     private final Housekeeping duties;
     private final AuditCheckpoints checkpoints;
 
     private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca,
-                       Optional<Conductor> conductor, Housekeeping duties,
+                       Polling polling, Housekeeping duties,
                        AuditCheckpoints checkpoints) {
         this.duties = duties;
         this.checkpoints = checkpoints;
-        this.conductor = conductor;
+        this.polling = polling;
         this.dataDir = dataDir;
         this.db = db;
         this.server = server;
@@ -119,19 +120,20 @@ public final class Controller implements AutoCloseable {
             var verdicts = new Verdicts(db, audit, clock, config.fencing().verdictMaxAge());
             var placement = new Placement(db, audit, clock, config.fencing().verdictMaxAge());
             var fences = new FenceService(db, nodes, audit, FenceService.standardSteps(db, revocations,
-                    power(config.fencing()), placement, webhook(config.fencing()), ca, clock), verdicts, clock, metrics);
+                    power(config.fencing()), placement,
+                    webhook(config.fencing()).map(u -> FenceService.webhook(u, ca, clock)).orElseGet(FenceService::noWebhook)), verdicts, clock, metrics);
             ServerIdentity identity = ServerIdentity.create(ca, listen.getHostString());
-            Optional<Conductor> conductor = config.conductor().enabled()
-                    ? Optional.of(Conductor.create(config.conductor(), db, nodes, enrollment, tickets, certs,
+            Polling polling = config.conductor().enabled()
+                    ? Conductor.create(config.conductor(), db, nodes, enrollment, tickets, certs,
                     identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics,
-                    ekCas(config.attestation()), config.fencing().unreachableAfter(), config.ca().nodeLifetime()))
-                    : Optional.empty();
+                    ekCas(config.attestation()), config.fencing().unreachableAfter(), config.ca().nodeLifetime())
+                    : Polling.off();
 
-            var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, conductor);
+            var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, polling);
             var ctx = new ApiContext(config, new Inventory(db, nodes, audit, clock), new IssuedCertificates(db, nodes, certs),
                     ca, enrollment, revocations, console, actions, verdicts, placement, fences, token, metrics, clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
-            conductor.ifPresent(Conductor::start);
+            polling.start();
             fences.resumeAll();
             var checkpoints = new AuditCheckpoints(db,
                     dir.file(AuditCheckpoints.FILE), ca::signJws, clock);
@@ -145,7 +147,7 @@ public final class Controller implements AutoCloseable {
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());
             LOG.info("data directory {}: admin token in admin.token, root CA in ca.pem", dir.root());
-            return new Controller(dir, db, server, url, ca, conductor, duties, checkpoints);
+            return new Controller(dir, db, server, url, ca, polling, duties, checkpoints);
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -283,7 +285,7 @@ public final class Controller implements AutoCloseable {
     @Override
     public void close() {
         duties.close();
-        conductor.ifPresent(Conductor::close);
+        polling.close();
         server.close();
         try {
             checkpoints.write(); // the head at stop, so a tail removed while stopped shows

@@ -27,7 +27,17 @@ final class CaSigner {
     private final AlgorithmIdentifier algorithmId;
     private final ConcurrentLinkedQueue<Signature> pool = new ConcurrentLinkedQueue<>();
 
-    CaSigner(PrivateKey key, PublicKey publicKey, Optional<Provider> provider) {
+    /** Signs through {@code provider} (a PKCS#11 token's). */
+    CaSigner(PrivateKey key, PublicKey publicKey, Provider provider) {
+        this(key, publicKey, Optional.of(provider));
+    }
+
+    /** Signs through whichever provider {@code Signature.getInstance} picks. */
+    CaSigner(PrivateKey key, PublicKey publicKey) {
+        this(key, publicKey, Optional.empty());
+    }
+
+    private CaSigner(PrivateKey key, PublicKey publicKey, Optional<Provider> provider) {
         this.key = key;
         this.provider = provider;
         this.algorithm = algorithmFor(publicKey);

@@ -27,7 +27,9 @@ public final class CertificateAuthority {
     private CertificateAuthority(CaKeyStore.Entry entry, CaKeyStore store, CaSettings settings, Clock clock) {
         this.root = entry.certificate();
         this.rootPem = Pem.certificate(root);
-        CaSigner signer = new CaSigner(entry.privateKey(), root.getPublicKey(), store.signingProvider());
+        CaSigner signer = store.signingProvider()
+                .map(p -> new CaSigner(entry.privateKey(), root.getPublicKey(), p))
+                .orElseGet(() -> new CaSigner(entry.privateKey(), root.getPublicKey()));
         this.signer = signer;
         this.issuer = new CertificateIssuer(root, signer, settings, clock);
         this.crls = new CrlBuilder(root, signer);

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
-import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -42,7 +41,7 @@ final class RootCertificates {
             builder.addExtension(Extension.keyUsage, true,
                     new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
             builder.addExtension(Extension.subjectKeyIdentifier, false, KeyIds.subject(spki));
-            CaSigner signer = new CaSigner(keyPair.getPrivate(), keyPair.getPublic(), Optional.of(provider));
+            CaSigner signer = new CaSigner(keyPair.getPrivate(), keyPair.getPublic(), provider);
             return Pem.certificate(builder.build(signer.contentSigner()).getEncoded());
         } catch (IOException e) {
             throw new PkiException("cannot build root certificate", e);

@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -89,7 +88,7 @@ class IssuerEncodingTest {
         for (int i = 0; i < signature.length; i++) {
             signature[i] = (byte) (i * 7 + 3);
         }
-        var caSigner = new CaSigner(null, root.getPublicKey(), Optional.empty());
+        var caSigner = new CaSigner(null, root.getPublicKey());
         var issuer = new CertificateIssuer(root, caSigner, CaSettings.defaults(), Clock.systemUTC());
         Object ours;
         Object theirs;

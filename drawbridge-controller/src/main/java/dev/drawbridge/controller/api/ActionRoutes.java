@@ -61,8 +61,9 @@ final class ActionRoutes implements HttpService {
             }
         }
         Optional<String> url = callback;
-        String jws = EnrollRoutes.guard(() -> ctx.enrollment().payload(req.path().pathParameters().get("id"), url,
-                "admin"));
+        String id = req.path().pathParameters().get("id");
+        String jws = EnrollRoutes.guard(() -> url.isPresent() ? ctx.enrollment().callbackPayload(id, url.get(), "admin")
+                : ctx.enrollment().pollPayload(id, "admin"));
         res.header("Cache-Control", "no-store"); // the payload carries a one-time ticket
         Json.send(res, 201, Json.object().put("payload", jws).put("mode", url.isPresent() ? "callback" : "poll"));
     }

@@ -40,8 +40,9 @@ final class EnrollRoutes implements HttpService {
     }
 
     private void ticket(ServerRequest req, ServerResponse res) {
-        Optional<Duration> lifetime = optionalBody(req, Set.of("lifetime"))
-                .flatMap(f -> f.optionalString("lifetime")).map(EnrollRoutes::lifetime);
+        Duration lifetime = optionalBody(req, Set.of("lifetime"))
+                .flatMap(f -> f.optionalString("lifetime")).map(EnrollRoutes::lifetime)
+                .orElse(ctx.enrollment().ticketLifetime());
         TicketGrant grant = guard(() -> ctx.enrollment().createTicket(req.path().pathParameters().get("id"), lifetime,
                 "admin"));
         res.header("Cache-Control", "no-store"); // the secret is shown once: no cache may keep it

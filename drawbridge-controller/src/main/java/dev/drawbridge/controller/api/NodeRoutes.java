@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.inventory.Inventory;
 import dev.drawbridge.controller.inventory.NewNode;
 import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.NodeQuery;
 import dev.drawbridge.controller.inventory.NodeState;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -11,7 +12,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /** Node inventory: {@code /v1/nodes}. Every change is one transaction together with its audit event. */
@@ -49,7 +49,7 @@ final class NodeRoutes implements HttpService {
         Optional<NodeState> state = Query.param(req, "state").map(NodeRoutes::state);
         Optional<String> after = Query.param(req, "after");
         int limit = Query.param(req, "limit").map(NodeRoutes::limit).orElse(100);
-        List<Node> page = ctx.inventory().list(state, after, limit);
+        List<Node> page = ctx.inventory().list(new NodeQuery(state, after, limit));
         ObjectNode body = Json.object();
         page.forEach(n -> body.withArray("items").add(Views.node(n)));
         body.withArray("items");

@@ -61,18 +61,22 @@ final class AgentClient implements AgentLink {
      * only once the command has finished or {@code wait} has passed, so a quick command costs one request.
      */
     @Override
-    public Reply post(Node node, String path, Object body, boolean enrolled, Optional<Duration> wait)
-            throws Unreachable {
-        byte[] json;
+    public Reply post(Node node, String path, Object body, boolean enrolled, Duration wait) throws Unreachable {
+        return send(node, "POST", path, Map.of("Content-Type", "application/json", "Prefer",
+                "wait=" + Math.max(1, wait.toSeconds())), json(body), enrolled);
+    }
+
+    @Override
+    public Reply post(Node node, String path, Object body, boolean enrolled) throws Unreachable {
+        return send(node, "POST", path, Map.of("Content-Type", "application/json"), json(body), enrolled);
+    }
+
+    private static byte[] json(Object body) {
         try {
-            json = Wire.JSON.writeValueAsBytes(body);
+            return Wire.JSON.writeValueAsBytes(body);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        Map<String, String> headers = wait.isPresent()
-                ? Map.of("Content-Type", "application/json", "Prefer", "wait=" + Math.max(1, wait.get().toSeconds()))
-                : Map.of("Content-Type", "application/json");
-        return send(node, "POST", path, headers, json, enrolled);
     }
 
     private Reply send(Node node, String method, String path, Map<String, String> headers, byte[] body,

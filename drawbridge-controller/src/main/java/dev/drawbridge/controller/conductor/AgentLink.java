@@ -4,7 +4,6 @@ import dev.drawbridge.controller.conductor.AgentClient.Reply;
 import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
 import dev.drawbridge.controller.inventory.Node;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * The conductor's calls to one node's agent, as the node driver sees them. {@link AgentClient} makes them over
@@ -14,12 +13,11 @@ interface AgentLink extends AutoCloseable {
     /** {@code enrolled}: over mTLS with our controller certificate; otherwise over the pinning context. */
     Reply get(Node node, String path, boolean enrolled) throws Unreachable;
 
-    default Reply post(Node node, String path, Object body, boolean enrolled) throws Unreachable {
-        return post(node, path, body, enrolled, Optional.empty());
-    }
+    /** A POST of {@code body} as JSON, answered at once. */
+    Reply post(Node node, String path, Object body, boolean enrolled) throws Unreachable;
 
     /** A POST, asking the agent ({@code Prefer: wait}) to answer once the command is done or {@code wait} passed. */
-    Reply post(Node node, String path, Object body, boolean enrolled, Optional<Duration> wait) throws Unreachable;
+    Reply post(Node node, String path, Object body, boolean enrolled, Duration wait) throws Unreachable;
 
     /** Forgets kept connections to the node's agent, so no answer comes over a session of an old certificate. */
     void drop(Node node);

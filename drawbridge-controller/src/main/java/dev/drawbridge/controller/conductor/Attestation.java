@@ -1,6 +1,5 @@
 package dev.drawbridge.controller.conductor;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.conductor.AgentClient.Reply;
 import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
@@ -64,7 +63,7 @@ final class Attestation {
         for (int attempt = 0; attempt < 2; attempt++) {
             byte[] nonce = judge.nonce();
             Reply post = client.post(w.node(), "/v1/commands", Map.of("name", Commands.ATTESTATION_QUOTE, "params",
-                    QuoteJudge.request(nonce)), true, Optional.of(wait(client)));
+                    QuoteJudge.request(nonce)), true, wait(client));
             if (attempt == 0 && !answered.check(post)) {
                 return false;
             }
@@ -79,21 +78,18 @@ final class Attestation {
                 return false;
             }
             QuoteJudge.Judgement v = result.has("error") ? QuoteJudge.agentError(result.path("error").asText())
-                    : judge.judge(w.node().id(), QuoteResult.from(result), info.key(), nonce, info.reference());
+                    : QuoteResult.from(result)
+                    .map(q -> judge.judge(w.node().id(), q, info.key(), nonce, info.reference()))
+                    .orElseGet(QuoteJudge::noQuote);
             if (v.race() && attempt == 0) {
                 continue;
             }
-            Trust verdict = v.trusted() ? Trust.TRUSTED
-                    : Trust.UNTRUSTED;
-            Optional<String> proven = v.proven().map(Attestation::json);
             if (w.node().state() == NodeState.FENCED) {
                 // Readmission looks for a verdict made after the fence: a fenced node's verdicts are all kept.
                 metrics.wrote("verdict");
-                verdicts.record(w.node().id(), w.node().name(), verdict, v.reasons(),
-                        HexFormat.of().formatHex(nonce), proven);
+                verdicts.record(w.node().id(), w.node().name(), v, HexFormat.of().formatHex(nonce));
             } else {
-                if (verdicts.recordRoutine(w.node().id(), w.node().name(), verdict, v.reasons(),
-                        HexFormat.of().formatHex(nonce), proven)) {
+                if (verdicts.recordRoutine(w.node().id(), w.node().name(), v, HexFormat.of().formatHex(nonce))) {
                     metrics.wrote("verdict");
                 }
             }
@@ -104,14 +100,6 @@ final class Attestation {
             return v.trusted();
         }
         return false;
-    }
-
-    private static String json(Map<Integer, String> pcrs) {
-        try {
-            return Wire.JSON.writeValueAsString(pcrs);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Records an untrusted verdict for a reason outside the TPM and fences the node. */

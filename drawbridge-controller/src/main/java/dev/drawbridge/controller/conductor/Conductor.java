@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * virtual thread, bounded by a semaphore; an agent that does not answer backs off exponentially and never
  * delays the others. Deadlines are checked on every tick, so no node stays in an {@code *ing} state forever.
  */
-public final class Conductor implements AutoCloseable {
+public final class Conductor implements Polling {
     private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
     private static final Duration TICK = Duration.ofMillis(200);
 
@@ -89,7 +88,9 @@ public final class Conductor implements AutoCloseable {
                                    List<X509Certificate> ekCas,
                                    int fenceUnreachableAfter, Duration nodeLifetime) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
-        ProvisioningStore store = new ProvisioningStore(db, nodes, certificates, metrics, verdicts::golden, verdicts::flush);
+        ProvisioningStore store = new ProvisioningStore(db, nodes, metrics, verdicts::golden);
+        Sightings sightings = new Sightings(db, metrics, verdicts::flush, store::changed);
+        RevokedSerials revoked = new RevokedSerials(db, certificates);
         QuoteJudge attestor = new QuoteJudge();
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);
@@ -97,9 +98,10 @@ public final class Conductor implements AutoCloseable {
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
                 Trigger.ATTESTATION, reason, "conductor"), metrics);
         Renewal renewal = new Renewal(enrollment, attestor, store, metrics, clock, nodeLifetime);
-        return new Conductor(cfg, new ScheduleCache(store), new PollTiming(cfg, ThreadLocalRandom.current()::nextDouble),
-                new Unreachability(store, Optional.of(fences), cfg.unreachableAfter(), fenceUnreachableAfter),
-                new NodeDriver(client, phases, store, clock, attestation, renewal), clock, metrics);
+        return new Conductor(cfg, new ScheduleCache(store, sightings, revoked),
+                new PollTiming(cfg, ThreadLocalRandom.current()::nextDouble),
+                new Unreachability(store, fences, cfg.unreachableAfter(), fenceUnreachableAfter),
+                new NodeDriver(client, phases, store, sightings, revoked, clock, attestation, renewal), clock, metrics);
     }
 
     public void start() {

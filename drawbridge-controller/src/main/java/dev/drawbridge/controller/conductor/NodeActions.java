@@ -4,6 +4,7 @@ import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Lifecycle.Event;
 import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Move;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
@@ -45,16 +46,16 @@ public final class NodeActions {
     private final AuditLog audit;
     private final ConductorConfig cfg;
     private final Clock clock;
-    private final Optional<Conductor> conductor;
+    private final Polling polling;
 
     public NodeActions(Database db, NodeRepository nodes, AuditLog audit, ConductorConfig cfg, Clock clock,
-                       Optional<Conductor> conductor) {
+                       Polling polling) {
         this.db = db;
         this.nodes = nodes;
         this.audit = audit;
         this.cfg = cfg;
         this.clock = clock;
-        this.conductor = conductor;
+        this.polling = polling;
     }
 
     /** Every action {@link #act} takes; the CLI has one verb for each (CliCommandTreeTest checks). */
@@ -82,14 +83,14 @@ public final class NodeActions {
                 throw new Refused("node " + node.name() + " has no agent_address: set it before " + action, false);
             }
             Job job = Job.start(Job.Action.parse(action), params(node, action, input));
-            Node n = nodes.transition(h, node.id(), node.state(), event, Optional.empty(),
-                    Optional.of(now.plus(deadline(to))), Optional.of(job.json()), now)
+            Node n = nodes.transition(h, node.id(), node.state(),
+                    Move.by(event).until(now.plus(deadline(to))).withJob(job.json()), now)
                     .orElseThrow(() -> new Refused("node " + node.name() + " changed state meanwhile; try again", true));
             audit.append(h, "node.action", n.name(), "granted", Map.of("action", action, "actor", actor,
                     "to", n.state().wire()), now);
             return n;
         });
-        conductor.ifPresent(c -> c.wake(moved.id()));
+        polling.wake(moved.id());
         return moved;
     }
 

@@ -5,6 +5,7 @@ import dev.drawbridge.controller.conductor.AgentClient.Reply;
 import dev.drawbridge.controller.conductor.AgentClient.Unreachable;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Move;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.pki.Pem;
@@ -32,12 +33,16 @@ final class NodeDriver {
     private final AgentLink client;
     private final Phases phases;
     private final ProvisioningStore store;
+    private final Sightings sightings;
+    private final RevokedSerials revoked;
     private final Clock clock;
     private final Attestation attestation;
     private final Renewal renewal;
 
-    NodeDriver(AgentLink client, Phases phases, ProvisioningStore store, Clock clock, Attestation attestation,
-               Renewal renewal) {
+    NodeDriver(AgentLink client, Phases phases, ProvisioningStore store, Sightings sightings, RevokedSerials revoked,
+               Clock clock, Attestation attestation, Renewal renewal) {
+        this.sightings = sightings;
+        this.revoked = revoked;
         this.renewal = renewal;
         this.client = client;
         this.phases = phases;
@@ -80,9 +85,9 @@ final class NodeDriver {
         if (!(r.ok() || r.status() == 409) || !belongs(w, r)) {
             throw new Unreachable("agent answered " + r.status() + " to a poll");
         }
-        store.seenLater(w.node(), clock.instant());
+        sightings.later(w.node(), clock.instant());
         String serial = r.peer().map(c -> c.getSerialNumber().toString(16)).orElse("");
-        if (w.node().state() != NodeState.FENCED && store.revoked(serial)) {
+        if (w.node().state() != NodeState.FENCED && revoked.contains(serial)) {
             // A revoked identity is a compromise signal: the node is untrusted whatever its TPM says.
             attestation.distrust(w, "its certificate " + serial + " is revoked");
             client.drop(w.node()); // no further answer over a session of a revoked certificate
@@ -105,7 +110,7 @@ final class NodeDriver {
             // handshake again so the check, and the key pinned from it, are of the certificate just installed.
             client.drop(node);
             Reply status = client.get(node, "/v1/status", true);
-            store.seen(node.id(), clock.instant(), Optional.empty());
+            sightings.seen(node.id(), clock.instant());
             PhaseOutcome o = job.params().containsKey("certificate") && !servesIssued(job, status)
                     ? new PhaseOutcome.Wait() : phases.verifyEnrolled(node, status);
             if (o instanceof PhaseOutcome.Done) {
@@ -169,8 +174,11 @@ final class NodeDriver {
             throw new Unreachable("agent answered " + r.status() + " for command " + job.commandId().get());
         }
         JsonNode c = r.body();
-        store.seen(node.id(), clock.instant(), c.hasNonNull("progress")
-                ? Optional.of(c.get("progress").toString()) : Optional.empty());
+        if (c.hasNonNull("progress")) {
+            sightings.seen(node.id(), clock.instant(), c.get("progress").toString());
+        } else {
+            sightings.seen(node.id(), clock.instant());
+        }
         String named = c.path("status").asText("");
         Optional<CommandStatus.Status> status = CommandStatus.Status.parse(named);
         if (status.isEmpty()) {
@@ -201,7 +209,7 @@ final class NodeDriver {
         boolean reusable = Profile.of(c).filter(Profile.NODE::equals).isPresent()
                 && c.getSubjectX500Principal().getName().equals("CN=" + w.node().name())
                 && c.getNotAfter().toInstant().isAfter(clock.instant()) // renewed at the next poll when due
-                && !store.revoked(serial) && renewal.issued(w.node().id(), serial);
+                && !revoked.contains(serial) && renewal.issued(w.node().id(), serial);
         if (!reusable) {
             return judged;
         }
@@ -262,7 +270,7 @@ final class NodeDriver {
             return true;
         }
         String serial = c.getSerialNumber().toString(16);
-        if (store.revoked(serial) || !renewal.issued(w.node().id(), serial)) {
+        if (revoked.contains(serial) || !renewal.issued(w.node().id(), serial)) {
             return false;
         }
         store.pin(w.node().id(), r.fingerprint());
@@ -273,13 +281,11 @@ final class NodeDriver {
         switch (o) {
             case PhaseOutcome.Wait w -> { }
             case PhaseOutcome.Advanced a -> store.saveJob(node.id(), node.state(), a.job());
-            case PhaseOutcome.Done d -> store.transition(node, Lifecycle.Event.DONE, Optional.empty(), Optional.empty(),
-                    Optional.empty(), clock.instant()).ifPresent(n -> LOG.info("node {} is now {}", n.name(),
+            case PhaseOutcome.Done d -> store.transition(node, Move.by(Lifecycle.Event.DONE), clock.instant()).ifPresent(n -> LOG.info("node {} is now {}", n.name(),
                     n.state().wire()));
             case PhaseOutcome.Failed f -> {
                 LOG.warn("node {} goes to error: {}", node.name(), f.reason());
-                store.transition(node, Lifecycle.Event.FAIL, Optional.of(f.reason()), Optional.empty(),
-                        Optional.empty(), clock.instant());
+                store.transition(node, Move.by(Lifecycle.Event.FAIL).because(f.reason()), clock.instant());
             }
         }
     }
@@ -292,8 +298,8 @@ final class NodeDriver {
     /** A busy node passed its deadline: it moves to error with the phase it was in. */
     void timeout(Work w, Instant now) {
         String phase = w.job().map(j -> j.action() + "/" + j.phase()).orElse("no job");
-        store.transition(w.node(), Lifecycle.Event.TIMEOUT, Optional.of("deadline passed in state "
-                + w.node().state().wire() + " (" + phase + ")"), Optional.empty(), Optional.empty(), now);
+        store.transition(w.node(), Move.by(Lifecycle.Event.TIMEOUT).because("deadline passed in state "
+                + w.node().state().wire() + " (" + phase + ")"), now);
         LOG.warn("node {} passed its {} deadline ({})", w.node().name(), w.node().state().wire(), phase);
     }
 

@@ -26,7 +26,6 @@ import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -200,8 +199,10 @@ final class Phases {
                         + " credential activation returned the wrong secret");
             }
             case BASELINE -> {
-                var verdict = judge.judge(node.id(), QuoteResult.from(result), QuoteJudge.key(job.param("ak_public"),
-                        job.param("ak_qn")), Base64.getUrlDecoder().decode(job.param("nonce")), Map.of());
+                var key = QuoteJudge.key(job.param("ak_public"), job.param("ak_qn"));
+                byte[] nonce = Base64.getUrlDecoder().decode(job.param("nonce"));
+                var verdict = QuoteResult.from(result).map(q -> judge.judge(node.id(), q, key, nonce, Map.of()))
+                        .orElseGet(QuoteJudge::noQuote);
                 if (verdict.trusted()) {
                     try {
                         yield next(job.with("baseline", Wire.JSON.writeValueAsString(verdict.proven().orElseThrow())));
@@ -243,7 +244,8 @@ final class Phases {
         var roots = ekCas.stream().filter(c -> c.getSubjectX500Principal().equals(c.getIssuerX500Principal())).toList();
         var intermediates = ekCas.stream().filter(c -> !roots.contains(c)).toList();
         Optional<PublicKey> ek = ak.ekPublic().map(Pem::publicKey);
-        var verdict = EkCertificates.verify(cert, intermediates, roots, ek, Instant.now());
+        var verdict = ek.map(key -> EkCertificates.verify(cert, intermediates, roots, key))
+                .orElseGet(() -> EkCertificates.verify(cert, intermediates, roots));
         return verdict instanceof EkCertificates.Invalid bad
                 ? Optional.of("the TPM's EK certificate is rejected: " + bad.failure() + ": " + bad.detail())
                 : Optional.empty();

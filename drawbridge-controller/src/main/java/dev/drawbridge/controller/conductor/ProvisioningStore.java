@@ -1,9 +1,8 @@
 package dev.drawbridge.controller.conductor;
 
 import dev.drawbridge.attestation.AttestationKey;
-import dev.drawbridge.controller.enroll.CertificateRepository;
 import dev.drawbridge.controller.inventory.ConductorColumns;
-import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Move;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
@@ -12,7 +11,6 @@ import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.protocol.Wire;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -24,7 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,32 +40,18 @@ final class ProvisioningStore {
             new ConcurrentHashMap<>();
     private final Database db;
     private final NodeRepository nodes;
-    private final CertificateRepository certificates;
     private final ConductorMetrics metrics;
     private final Set<String> changed = ConcurrentHashMap.newKeySet();
-    /** Writes the repeated verdicts waiting to be refreshed; returns how many there were. */
-    private final IntSupplier flushVerdicts;
-    /** Routine sightings (settled nodes answering a poll) waiting for the next {@link #flushSeen()}. */
-    private final Map<String, Instant> sightings = new ConcurrentHashMap<>();
-
-    /** Serials of revoked certificates, as {@link #refreshRevoked} last read them; see {@link #revoked}. */
-    private final Set<String> revokedSerials = ConcurrentHashMap.newKeySet();
-    private volatile long revokedNewest = Long.MIN_VALUE;
-    private static final long REVOKED_OVERLAP_MS = 60_000;
 
     /** The group golden values, from the one place that stores them ({@code Verdicts}). */
     private final Supplier<Map<String, Map<Integer, String>>> golden;
 
-    ProvisioningStore(Database db, NodeRepository nodes, CertificateRepository certificates,
-                      ConductorMetrics metrics,
-                      Supplier<Map<String, Map<Integer, String>>> golden,
-                      IntSupplier flushVerdicts) {
+    ProvisioningStore(Database db, NodeRepository nodes, ConductorMetrics metrics,
+                      Supplier<Map<String, Map<Integer, String>>> golden) {
         this.golden = golden;
-        this.flushVerdicts = flushVerdicts;
         this.metrics = metrics;
         this.db = db;
         this.nodes = nodes;
-        this.certificates = certificates;
     }
 
     record Work(Node node, Optional<Job> job, Optional<Instant> deadline, Optional<String> pinned,
@@ -227,87 +210,11 @@ final class ProvisioningStore {
         });
     }
 
-    /**
-     * Whether this certificate serial is revoked, from memory: {@link #refreshRevoked} brings the set up to date
-     * once per tick, so a poll costs no query. Revocation is never undone, so the set only grows.
-     */
-    boolean revoked(String serialHex) {
-        return !serialHex.isEmpty() && revokedSerials.contains(serialHex);
-    }
-
-    /**
-     * Reads revocations into memory: all of them when {@code full}, otherwise those revoked within a minute of
-     * the newest seen (a revocation's time is taken before its transaction commits, so a late commit is still
-     * caught). Returns how many serials are known revoked.
-     */
-    int refreshRevoked(boolean full) {
-        long newest = revokedNewest;
-        // Never later than the wall clock: one revocation stamped in the future (a controller whose clock ran
-        // fast) must not make every later tick skip revocations stamped at the real time.
-        long since = full || newest == Long.MIN_VALUE ? Long.MIN_VALUE
-                : Math.min(newest, System.currentTimeMillis()) - REVOKED_OVERLAP_MS;
-        List<Map.Entry<String, Long>> rows = db.read(h -> certificates.revokedSince(h, since));
-        long max = newest;
-        for (Map.Entry<String, Long> r : rows) {
-            revokedSerials.add(r.getKey());
-            max = Math.max(max, r.getValue());
-        }
-        revokedNewest = Math.max(revokedNewest, max);
-        return revokedSerials.size();
-    }
-
     void pin(String id, String fingerprint) {
         metrics.wrote("pin");
         changed.add(id);
         db.inTransaction(h -> {
             ConductorColumns.pin(h, id, fingerprint);
-            return null;
-        });
-    }
-
-    void seen(String id, Instant at, Optional<String> progress) {
-        metrics.wrote("seen");
-        sightings.remove(id);
-        changed.add(id);
-        db.inTransaction(h -> {
-            ConductorColumns.seen(h, id, at.toEpochMilli(), progress);
-            return null;
-        });
-    }
-
-    /**
-     * A settled node answered a routine poll: its {@code last_seen} is written with the next batch (every few
-     * seconds), not in a transaction of its own. A node flagged unreachable is cleared at once instead.
-     */
-    void seenLater(Node node, Instant at) {
-        if (node.unreachable()) {
-            seen(node.id(), at, Optional.empty());
-            return;
-        }
-        sightings.put(node.id(), at);
-    }
-
-    /** Writes the hot facts waiting in memory: repeated verdicts, then sightings, each batch in one transaction. */
-    void flushSeen() {
-        int verdicts = flushVerdicts.getAsInt();
-        if (verdicts > 0) {
-            metrics.wrote("verdict-batch");
-            metrics.batched(verdicts);
-        }
-        if (sightings.isEmpty()) {
-            return;
-        }
-        Map<String, Long> batch = new HashMap<>();
-        for (String id : List.copyOf(sightings.keySet())) {
-            Instant at = sightings.remove(id);
-            if (at != null) {
-                batch.put(id, at.toEpochMilli());
-            }
-        }
-        metrics.wrote("seen-batch");
-        metrics.batched(batch.size());
-        db.inTransaction(h -> {
-            ConductorColumns.seenAll(h, batch);
             return null;
         });
     }
@@ -321,12 +228,10 @@ final class ProvisioningStore {
         });
     }
 
-    Optional<Node> transition(Node node, Lifecycle.Event event, Optional<String> reason, Optional<Instant> deadline,
-                              Optional<Job> job, Instant now) {
+    Optional<Node> transition(Node node, Move move, Instant now) {
         // The transition and its audit event (written by the repository) commit together, before anything is done.
         metrics.wrote("transition");
         changed.add(node.id());
-        return db.inTransaction(h -> nodes.transition(h, node.id(), node.state(), event, reason, deadline,
-                job.map(Job::json), now));
+        return db.inTransaction(h -> nodes.transition(h, node.id(), node.state(), move, now));
     }
 }

@@ -25,7 +25,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.slf4j.Logger;
@@ -140,8 +139,9 @@ final class Renewal {
             byte[] akNonce = RenewalProof.akNonce(nonce, newKey);
             JsonNode quote = run(client, node, Commands.ATTESTATION_QUOTE, QuoteJudge.request(akNonce));
             var info = w.attestation().get();
-            QuoteJudge.Judgement v = judge.judge(node.id(), QuoteResult.from(quote), info.key(), akNonce,
-                    info.reference());
+            QuoteJudge.Judgement v = QuoteResult.from(quote)
+                    .map(q -> judge.judge(node.id(), q, info.key(), akNonce, info.reference()))
+                    .orElseGet(QuoteJudge::noQuote);
             if (!v.trusted()) {
                 throw new Failed("the quote over the new key did not verify: " + String.join("; ", v.reasons()));
             }
@@ -157,7 +157,7 @@ final class Renewal {
             throws Failed {
         try {
             Reply r = client.post(node, "/v1/commands", Map.of("name", command, "params", params), true,
-                    Optional.of(Attestation.wait(client)));
+                    Attestation.wait(client));
             if (!r.ok()) {
                 throw new Failed(command + ": the agent answered HTTP " + r.status() + " "
                         + r.body().path("detail").asText(""));

@@ -34,6 +34,8 @@ final class ScheduleCache {
     private record Stamped(long stamp, Work work) {}
 
     private final ProvisioningStore store;
+    private final Sightings sightings;
+    private final RevokedSerials revoked;
     private final Map<String, Stamped> schedule = new ConcurrentHashMap<>();
     /** Each node's print as the last full reload saw it; only the reload thread touches it. */
     private final Map<String, Long> prints = new HashMap<>();
@@ -45,8 +47,10 @@ final class ScheduleCache {
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final AtomicBoolean flushing = new AtomicBoolean();
 
-    ScheduleCache(ProvisioningStore store) {
+    ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked) {
         this.store = store;
+        this.sightings = sightings;
+        this.revoked = revoked;
     }
 
     /** The work of every node looked after, as last read. */
@@ -67,7 +71,7 @@ final class ScheduleCache {
             nextFlush = wall.plus(FLUSH);
             Thread.ofVirtual().name("conductor-flush").start(() -> {
                 try {
-                    store.flushSeen();
+                    sightings.flush();
                 } catch (RuntimeException e) {
                     LOG.warn("could not write the batched sightings and verdicts: {}", e.toString());
                 } finally {
@@ -79,7 +83,7 @@ final class ScheduleCache {
             fullReload(wall);
         }
         // Polls check identities against this set instead of asking the store one query per poll.
-        store.refreshRevoked(false);
+        revoked.refresh(false);
         Set<String> ids = store.drainChanged();
         long newest = mark.get();
         // A second of overlap: a slow writer may commit a stamp older than one already seen.
@@ -110,7 +114,7 @@ final class ScheduleCache {
                 // Nodes this conductor changed are re-read whatever their print says: a job saved with a new
                 // command id keeps the same length, and their own re-read may have failed.
                 Set<String> drained = store.drainChanged();
-                store.refreshRevoked(true);
+                revoked.refresh(true);
                 long newest = store.newestChange();
                 long stamp = reads.incrementAndGet();
                 Map<String, Long> now = store.prints();
@@ -192,7 +196,7 @@ final class ScheduleCache {
     /** Writes the batched hot facts now (at stop). */
     void flushNow() {
         try {
-            store.flushSeen();
+            sightings.flush();
         } catch (RuntimeException e) {
             LOG.warn("could not write the last sightings: {}", e.toString());
         }

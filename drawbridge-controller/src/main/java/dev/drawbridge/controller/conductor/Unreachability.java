@@ -4,7 +4,6 @@ import dev.drawbridge.controller.fence.FenceService;
 import dev.drawbridge.controller.fence.Trigger;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,11 +15,11 @@ final class Unreachability {
     private static final Logger LOG = LoggerFactory.getLogger(Unreachability.class);
 
     private final ProvisioningStore store;
-    private final Optional<FenceService> fences;
+    private final FenceService fences;
     private final int flagAfter;
     private final int fenceAfter;
 
-    Unreachability(ProvisioningStore store, Optional<FenceService> fences, int flagAfter, int fenceAfter) {
+    Unreachability(ProvisioningStore store, FenceService fences, int flagAfter, int fenceAfter) {
         this.store = store;
         this.fences = fences;
         this.flagAfter = flagAfter;
@@ -30,7 +29,7 @@ final class Unreachability {
     /** The node's agent has now missed {@code n} polls in a row, the last for {@code why}. */
     void missed(Node node, int n, String why) {
         if (fenceAfter > 0 && n == fenceAfter && node.state() != NodeState.FENCED) {
-            fences.ifPresent(f -> f.fence(node.id(), Trigger.UNREACHABLE, "agent silent for " + n + " polls", "policy"));
+            fences.fence(node.id(), Trigger.UNREACHABLE, "agent silent for " + n + " polls", "policy");
         }
         if (n == flagAfter && !node.unreachable()) {
             LOG.warn("node {} is unreachable after {} polls: {}", node.name(), n, why);

@@ -19,7 +19,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Reads the controller's YAML file onto {@link ControllerConfig}. The defaults are the base; the file is
@@ -32,11 +31,19 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
-    public static ControllerConfig load(Optional<Path> file, Map<String, String> env) {
+    /** The defaults, with the file merged over them, then the environment over both. */
+    public static ControllerConfig load(Path file, Map<String, String> env) {
         ObjectNode tree = YAML.valueToTree(ControllerConfig.defaults());
-        if (file.isPresent()) {
-            merge(tree, readFile(file.get()), "");
-        }
+        merge(tree, readFile(file), "");
+        return finish(tree, env);
+    }
+
+    /** The defaults with the environment over them, when no file is given. */
+    public static ControllerConfig load(Map<String, String> env) {
+        return finish(YAML.valueToTree(ControllerConfig.defaults()), env);
+    }
+
+    private static ControllerConfig finish(ObjectNode tree, Map<String, String> env) {
         applyEnv(tree, "", env);
         try {
             return YAML.treeToValue(tree, ControllerConfig.class);

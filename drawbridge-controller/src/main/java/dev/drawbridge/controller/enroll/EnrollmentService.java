@@ -55,11 +55,16 @@ public final class EnrollmentService {
         this.defaultTicketLifetime = defaultTicketLifetime;
     }
 
-    /** A new ticket for a node; the secret is returned once and only its hash is kept. */
-    public TicketGrant createTicket(String nodeIdOrName, Optional<Duration> lifetime, String actor) {
+    /** How long a ticket lasts when no lifetime is asked for ({@code enrollment.ticket-lifetime}). */
+    public Duration ticketLifetime() {
+        return defaultTicketLifetime;
+    }
+
+    /** A new ticket for a node, valid for {@code lifetime}; the secret is returned once and only its hash is kept. */
+    public TicketGrant createTicket(String nodeIdOrName, Duration lifetime, String actor) {
         Instant now = clock.instant();
         TicketSecret secret = TicketSecret.generate();
-        Instant expires = now.plus(lifetime.orElse(defaultTicketLifetime));
+        Instant expires = now.plus(lifetime);
         return db.inTransaction(h -> {
             Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> notFound(nodeIdOrName));
             if (node.state() == NodeState.FENCED) {
@@ -189,11 +194,20 @@ public final class EnrollmentService {
     }
 
     /**
-     * A bootstrap payload for a node: a new ticket, the root to trust, the time and, in callback mode only,
-     * the controller's URL, signed by the CA as a compact JWS. Poll-mode payloads name no controller.
+     * A bootstrap payload for a node: a new ticket, the root to trust and the time, signed by the CA as a compact
+     * JWS. It names no controller: a poll-mode node never calls us.
      */
-    public String payload(String nodeIdOrName, Optional<String> callbackUrl, String actor) {
-        TicketGrant grant = createTicket(nodeIdOrName, Optional.empty(), actor);
+    public String pollPayload(String nodeIdOrName, String actor) {
+        return payload(nodeIdOrName, Map.of("mode", "poll"), actor);
+    }
+
+    /** {@link #pollPayload} for a node in callback mode: the payload also names the controller's URL to call. */
+    public String callbackPayload(String nodeIdOrName, String controllerUrl, String actor) {
+        return payload(nodeIdOrName, Map.of("mode", "callback", "controller_url", controllerUrl), actor);
+    }
+
+    private String payload(String nodeIdOrName, Map<String, String> modeClaims, String actor) {
+        TicketGrant grant = createTicket(nodeIdOrName, defaultTicketLifetime, actor);
         Map<String, Object> claims = new LinkedHashMap<>();
         claims.put("v", 1);
         claims.put("node_id", grant.nodeId());
@@ -202,8 +216,10 @@ public final class EnrollmentService {
         claims.put("ticket", grant.ticket());
         claims.put("issued_at", clock.instant().toString());
         claims.put("time", clock.instant().toString());
-        claims.put("mode", callbackUrl.isPresent() ? "callback" : "poll");
-        callbackUrl.ifPresent(u -> claims.put("controller_url", u));
+        claims.put("mode", modeClaims.get("mode"));
+        if (modeClaims.containsKey("controller_url")) {
+            claims.put("controller_url", modeClaims.get("controller_url"));
+        }
         try {
             return ca.signJws(Wire.JSON.writeValueAsString(claims));
         } catch (JsonProcessingException e) {

@@ -3,6 +3,7 @@ package dev.drawbridge.controller.fence;
 import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Lifecycle;
+import dev.drawbridge.controller.inventory.Move;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
@@ -60,11 +61,20 @@ public final class FenceService {
     /** The standard steps: disable placement, revoke certificates, revoke OAuth, power off, evacuate, notify. */
     public static List<FenceStep> standardSteps(Database db, Revocations revocations,
                                                 PowerControl power, Placement placement,
-                                                Optional<URI> webhook, CertificateAuthority ca,
-                                                Clock clock) {
+                                                FenceStep notify) {
         return List.of(Steps.disablePlacement(db), Steps.revokeCertificates(revocations), Steps.revokeOauth(),
                 Steps.powerOff(power), Steps.evacuate(placement),
-                Steps.notify(webhook, ca, HttpClient.newHttpClient(), clock));
+                notify);
+    }
+
+    /** The notify step: a webhook signed by the CA, posted to {@code url} (config {@code fencing.webhook-url}). */
+    public static FenceStep webhook(URI url, CertificateAuthority ca, Clock clock) {
+        return Steps.notify(url, ca, HttpClient.newHttpClient(), clock);
+    }
+
+    /** The notify step when no webhook is configured: done at once, saying nobody was notified. */
+    public static FenceStep noWebhook() {
+        return Steps.nobodyToNotify();
     }
 
     /** Fences a node (idempotent: a node already being fenced returns its running fence) and runs the steps. */
@@ -79,8 +89,8 @@ public final class FenceService {
                 return running.get();
             }
             if (node.state() != NodeState.FENCED) {
-                nodes.transition(h, node.id(), node.state(), Lifecycle.Event.FENCE, Optional.of("fenced: " + reason),
-                        Optional.empty(), Optional.empty(), now);
+                nodes.transition(h, node.id(), node.state(), Move.by(Lifecycle.Event.FENCE).because("fenced: " + reason),
+                        now);
             }
             String id = UUID.randomUUID().toString();
             h.createUpdate("INSERT INTO fences (id, node_id, trigger_kind, reason, actor, status, created_at)"
@@ -161,8 +171,8 @@ public final class FenceService {
                 throw new IllegalStateException("node " + node.name() + " has no passing attestation since it was fenced"
                         + latest.map(r -> " (latest: " + r.verdict().wire() + " " + r.reasons() + ")").orElse(""));
             }
-            Node moved = nodes.transition(h, node.id(), NodeState.FENCED, Lifecycle.Event.READMIT, Optional.empty(),
-                    Optional.of(now.plus(deadline)), Optional.of(reissueJob), now).orElseThrow();
+            Node moved = nodes.transition(h, node.id(), NodeState.FENCED, Move.by(Lifecycle.Event.READMIT)
+                    .until(now.plus(deadline)).withJob(reissueJob), now).orElseThrow();
             PlacementColumns.placementDisabled(h, node.id(), false);
             audit.append(h, "readmit", node.name(), "granted", Map.of("approved_by", approver, "reason", reason,
                     "attestation", latest.get().id()), now);

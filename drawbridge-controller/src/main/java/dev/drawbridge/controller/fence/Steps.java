@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /** The six fence steps, in the order they run. */
 final class Steps {
@@ -62,16 +61,13 @@ final class Steps {
     }
 
     /** A webhook signed by the CA as a compact JWS ({@code application/jose}), so receivers can check who sent it. */
-    static FenceStep notify(Optional<URI> webhook, CertificateAuthority ca, HttpClient http, Clock clock) {
+    static FenceStep notify(URI webhook, CertificateAuthority ca, HttpClient http, Clock clock) {
         return step(FenceStep.Standard.NOTIFY, (fence, node, reason) -> {
-            if (webhook.isEmpty()) {
-                return FenceStep.Result.done("nobody to notify: no fencing.webhook-url configured");
-            }
             String body = "{\"event\":\"node.fenced\",\"fence_id\":\"" + fence + "\",\"node_id\":\"" + node.id()
                     + "\",\"node_name\":\"" + node.name() + "\",\"reason\":" + quote(reason) + ",\"at\":\""
                     + clock.instant() + "\"}";
             try {
-                HttpResponse<Void> res = http.send(HttpRequest.newBuilder(webhook.get()).timeout(Duration.ofSeconds(5))
+                HttpResponse<Void> res = http.send(HttpRequest.newBuilder(webhook).timeout(Duration.ofSeconds(5))
                         .header("Content-Type", "application/jose")
                         .POST(HttpRequest.BodyPublishers.ofString(ca.signJws(body))).build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -84,6 +80,12 @@ final class Steps {
                 return FenceStep.Result.failed("interrupted");
             }
         });
+    }
+
+    /** The notify step with no webhook configured. */
+    static FenceStep nobodyToNotify() {
+        return step(FenceStep.Standard.NOTIFY,
+                (fence, node, reason) -> FenceStep.Result.done("nobody to notify: no fencing.webhook-url configured"));
     }
 
     private static String quote(String s) {

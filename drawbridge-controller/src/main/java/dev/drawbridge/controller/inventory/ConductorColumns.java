@@ -99,10 +99,16 @@ public final class ConductorColumns {
                 .bind("id", id).execute();
     }
 
-    /** The agent answered at {@code at} (epoch ms), reporting this progress (or none). */
-    public static void seen(Handle h, String id, long at, Optional<String> progress) {
+    /** The agent answered at {@code at} (epoch ms), reporting no progress: any earlier progress is cleared. */
+    public static void seen(Handle h, String id, long at) {
+        h.createUpdate("UPDATE nodes SET last_seen = :at, unreachable = 0, progress = NULL WHERE id = :id")
+                .bind("at", at).bind("id", id).execute();
+    }
+
+    /** The agent answered at {@code at} (epoch ms), reporting this progress (JSON). */
+    public static void seen(Handle h, String id, long at, String progress) {
         h.createUpdate("UPDATE nodes SET last_seen = :at, unreachable = 0, progress = :p WHERE id = :id")
-                .bind("at", at).bind("p", progress.orElse(null)).bind("id", id).execute();
+                .bind("at", at).bind("p", progress).bind("id", id).execute();
     }
 
     /**

@@ -55,8 +55,8 @@ public final class Inventory {
     }
 
     /** Up to {@code limit} nodes in name order, optionally in one state, after the given name. */
-    public List<Node> list(Optional<NodeState> state, Optional<String> afterName, int limit) {
-        return db.read(h -> nodes.list(h, state, afterName, limit));
+    public List<Node> list(NodeQuery query) {
+        return db.read(h -> nodes.list(h, query));
     }
 
     /** Applies the patch with its {@code node.update} event; empty when there is no such node. */

@@ -74,16 +74,15 @@ final class JdbiNodeRepository implements NodeRepository {
     }
 
     @Override
-    public List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+    public List<Node> list(Handle h, NodeQuery query) {
+        Optional<NodeState> state = query.state();
+        Optional<String> afterName = query.afterName();
         // Conditions are added only when present: PostgreSQL cannot type a bare "(:x IS NULL OR ...)".
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM nodes WHERE 1 = 1");
         state.ifPresent(s -> sql.append(" AND state = :state"));
         afterName.ifPresent(a -> sql.append(" AND name > :after"));
         sql.append(" ORDER BY name LIMIT :limit");
-        Query q = h.createQuery(sql.toString()).bind("limit", limit);
+        Query q = h.createQuery(sql.toString()).bind("limit", query.limit());
         state.ifPresent(s -> q.bind("state", s.wire()));
         afterName.ifPresent(a -> q.bind("after", a));
         return q.map(JdbiNodeRepository::map).list();
@@ -117,9 +116,8 @@ final class JdbiNodeRepository implements NodeRepository {
     }
 
     @Override
-    public Optional<Node> transition(Handle h, String id, NodeState from, Lifecycle.Event event,
-                                     Optional<String> reason, Optional<Instant> deadline, Optional<String> job,
-                                     Instant now) {
+    public Optional<Node> transition(Handle h, String id, NodeState from, Move move, Instant now) {
+        Lifecycle.Event event = move.event();
         NodeState to = Lifecycle.next(from, event).orElseThrow(() -> new IllegalStateException(
                 "a node in state " + from.wire() + " cannot take " + event.name().toLowerCase(Locale.ROOT)
                         + "; allowed: " + Lifecycle.allowed(from)));
@@ -127,9 +125,9 @@ final class JdbiNodeRepository implements NodeRepository {
         int n = h.createUpdate("UPDATE nodes SET state = :to, reason = :reason, deadline_at = :deadline, job = :job,"
                         + " progress = NULL, updated_at = :at, version = version + 1 WHERE id = :id AND state = :from")
                 .bind("to", to.wire())
-                .bind("reason", reason.orElse(null))
-                .bind("deadline", deadline.map(Instant::toEpochMilli).orElse(null))
-                .bind("job", job.orElse(null))
+                .bind("reason", move.reason().orElse(null))
+                .bind("deadline", move.deadline().map(Instant::toEpochMilli).orElse(null))
+                .bind("job", move.job().orElse(null))
                 .bind("at", now.toEpochMilli())
                 .bind("id", id)
                 .bind("from", from.wire())
@@ -142,7 +140,7 @@ final class JdbiNodeRepository implements NodeRepository {
         detail.put("from", from.wire());
         detail.put("to", to.wire());
         detail.put("event", event.name().toLowerCase(Locale.ROOT));
-        reason.ifPresent(r -> detail.put("reason", r));
+        move.reason().ifPresent(r -> detail.put("reason", r));
         audit.append(h, "node.state", moved.name(), event == Lifecycle.Event.FAIL || event == Lifecycle.Event.TIMEOUT
                 ? "error" : "granted", detail, now);
         return Optional.of(moved);

@@ -29,7 +29,7 @@ public interface NodeRepository {
     Optional<Node> find(Handle h, String idOrName);
 
     /** Up to {@code limit} nodes in name order, optionally in one state, after the given name (keyset paging). */
-    List<Node> list(Handle h, Optional<NodeState> state, Optional<String> afterName, int limit);
+    List<Node> list(Handle h, NodeQuery query);
 
     /** The nodes with these ids (not names), in no particular order; unknown ids are left out. */
     List<Node> findByIds(Handle h, Collection<String> ids);
@@ -41,13 +41,12 @@ public interface NodeRepository {
     boolean delete(Handle h, String id);
 
     /**
-     * Moves a node by the {@link Lifecycle} table from {@code from}, setting its reason, deadline and job, and appends
+     * Moves a node by the {@link Lifecycle} table from {@code from} by the move's event, setting its reason, deadline and job, and appends
      * the {@code node.state} audit event (from, to, event, reason) in the same transaction; empty when the node is no
      * longer in {@code from}. Throws IllegalStateException when the table has no such move. The only way a node's
      * state changes.
      */
-    Optional<Node> transition(Handle h, String id, NodeState from, Lifecycle.Event event, Optional<String> reason,
-                              Optional<Instant> deadline, Optional<String> job, Instant now);
+    Optional<Node> transition(Handle h, String id, NodeState from, Move move, Instant now);
 
     long count(Handle h);
 }

@@ -29,11 +29,11 @@ final class Capacity {
      * {@code freshSince} (epoch ms), not {@code avoid}, and with the CPUs and memory free; most free memory first,
      * then name. Its room is taken at once for the rest of this transaction.
      */
-    Optional<String> claim(int cpus, long memoryMb, long freshSince, Optional<String> avoid) {
+    Optional<String> claimAvoiding(int cpus, long memoryMb, long freshSince, String avoid) {
         // The index still shows the hosts this transaction has taken room on with their stored free memory, so each
         // such host can stand ahead of where it now belongs; the right host is among the first (those + 1) rows.
         // Hosts given room back are the avoided origin, never candidates, so the rows never miss one of them.
-        List<PlacementColumns.Room> rows = PlacementColumns.hosts(h, cpus, memoryMb, freshSince, avoid.orElse(""),
+        List<PlacementColumns.Room> rows = PlacementColumns.hosts(h, cpus, memoryMb, freshSince, avoid,
                 pending.size() + 1);
         PlacementColumns.Room best = null;
         long bestFreeMb = 0;
@@ -53,6 +53,11 @@ final class Capacity {
         }
         add(best.id(), cpus, memoryMb);
         return Optional.of(best.id());
+    }
+
+    /** {@link #claimAvoiding} with no host to avoid. */
+    Optional<String> claim(int cpus, long memoryMb, long freshSince) {
+        return claimAvoiding(cpus, memoryMb, freshSince, "");
     }
 
     /** Gives an instance's room on {@code hostId} back. */

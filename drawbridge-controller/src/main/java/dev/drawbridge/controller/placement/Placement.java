@@ -58,11 +58,11 @@ public final class Placement {
         Instant now = clock.instant();
         return inPlacingTransaction(h -> {
             Capacity capacity = new Capacity(h);
-            Optional<String> host = capacity.claim(cpus, memoryMb, freshSince(now), Optional.empty());
+            Optional<String> host = capacity.claim(cpus, memoryMb, freshSince(now));
             capacity.write();
             Instant at = Instant.ofEpochMilli(now.toEpochMilli());
-            Instance placed = new Instance(UUID.randomUUID().toString(), name, cpus, memoryMb, host, state(host),
-                    reason(host, cpus, memoryMb), at, at);
+            Instance placed = new Instance(UUID.randomUUID().toString(), name, cpus, memoryMb, host, state(host.isPresent()),
+                    reason(host.isPresent(), cpus, memoryMb), at, at);
             h.createUpdate("INSERT INTO instances (" + COLUMNS + ") VALUES (:id, :name, :cpus, :mem, :node, :state,"
                             + " :reason, :at, :at)")
                     .bind("id", placed.id()).bind("name", name).bind("cpus", cpus).bind("mem", memoryMb)
@@ -85,9 +85,9 @@ public final class Placement {
             List<Instance> moved = new ArrayList<>();
             for (Instance i : on) {
                 capacity.release(nodeId, i.cpus(), i.memoryMb());
-                Optional<String> host = capacity.claim(i.cpus(), i.memoryMb(), freshSince(now), Optional.of(nodeId));
-                moved.add(new Instance(i.id(), i.name(), i.cpus(), i.memoryMb(), host, state(host),
-                        reason(host, i.cpus(), i.memoryMb()), i.createdAt(), at));
+                Optional<String> host = capacity.claimAvoiding(i.cpus(), i.memoryMb(), freshSince(now), nodeId);
+                moved.add(new Instance(i.id(), i.name(), i.cpus(), i.memoryMb(), host, state(host.isPresent()),
+                        reason(host.isPresent(), i.cpus(), i.memoryMb()), i.createdAt(), at));
             }
             capacity.write();
             for (Instance after : moved) {
@@ -144,12 +144,14 @@ public final class Placement {
         return now.minus(verdictMaxAge).toEpochMilli();
     }
 
-    private static String state(Optional<String> host) {
-        return host.isPresent() ? "placed" : "unplaced";
+    /** An instance's stored state, from whether it has a host. */
+    private static String state(boolean placed) {
+        return placed ? "placed" : "unplaced";
     }
 
-    private static Optional<String> reason(Optional<String> host, int cpus, long memoryMb) {
-        return host.isPresent() ? Optional.empty() : Optional.of("no active host with a fresh trusted verdict has "
+    /** Why an instance has no host, or empty when it has one. */
+    private static Optional<String> reason(boolean placed, int cpus, long memoryMb) {
+        return placed ? Optional.empty() : Optional.of("no active host with a fresh trusted verdict has "
                 + cpus + " CPUs and " + memoryMb + " MiB free");
     }
 

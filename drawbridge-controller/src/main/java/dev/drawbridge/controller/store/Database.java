@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.api.FlywayException;
 import org.jdbi.v3.core.Handle;
@@ -23,8 +22,8 @@ public final class Database implements AutoCloseable {
     static final String SQLITE_FILE = "drawbridge.db";
 
     private final HikariDataSource pool;
-    /** SQLite only: query-only connections for {@link #read}; PostgreSQL reads use {@link #pool}. */
-    private final Optional<HikariDataSource> readPool;
+    /** The connections {@link #read} uses: query-only ones on SQLite; {@link #pool} itself on PostgreSQL. */
+    private final HikariDataSource readPool;
     private final Jdbi jdbi;
     private final Jdbi readJdbi;
     private final Dialect dialect;
@@ -38,11 +37,11 @@ public final class Database implements AutoCloseable {
      */
     private final ReentrantLock writers = new ReentrantLock(true);
 
-    private Database(HikariDataSource pool, Optional<HikariDataSource> readPool, Dialect dialect, String description) {
+    private Database(HikariDataSource pool, HikariDataSource readPool, Dialect dialect, String description) {
         this.pool = pool;
         this.readPool = readPool;
         this.jdbi = Jdbi.create(pool);
-        this.readJdbi = readPool.map(Jdbi::create).orElse(jdbi);
+        this.readJdbi = readPool == pool ? jdbi : Jdbi.create(readPool);
         this.dialect = dialect;
         this.description = description;
     }
@@ -92,11 +91,10 @@ public final class Database implements AutoCloseable {
             throw new StoreException("store migration failed on " + description + ": " + e.getMessage(), e);
         }
         if (dialect == Dialect.POSTGRESQL) {
-            return new Database(pool, Optional.empty(), dialect, description);
+            return new Database(pool, pool, dialect, description);
         }
         try {
-            return new Database(pool, Optional.of(DataSources.sqliteReader(file, cfg.maxPoolSize())), dialect,
-                    description);
+            return new Database(pool, DataSources.sqliteReader(file, cfg.maxPoolSize()), dialect, description);
         } catch (RuntimeException e) {
             pool.close();
             throw new StoreException("cannot open read connections to " + description + ": " + e.getMessage(), e);
@@ -177,7 +175,9 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        readPool.ifPresent(HikariDataSource::close);
+        if (readPool != pool) {
+            readPool.close();
+        }
         pool.close();
     }
 

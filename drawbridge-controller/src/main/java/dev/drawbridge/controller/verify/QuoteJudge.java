@@ -73,17 +73,18 @@ public final class QuoteJudge {
         return malformed("the agent could not quote: " + error);
     }
 
-    /** Judges a node's quote (empty: the reply had no quote in it) once; a trusted one moves the node's clock on. */
-    public Judgement judge(String nodeId, Optional<QuoteResult> result, AttestationKey key, byte[] nonce,
+    /** A reply that had no quote in it, as a judgement saying so. */
+    public static Judgement noQuote() {
+        return malformed("the reply has no quote (attest, signature and pcrs as base64 strings)");
+    }
+
+    /** Judges a node's quote once; a trusted one moves the node's clock on. */
+    public Judgement judge(String nodeId, QuoteResult result, AttestationKey key, byte[] nonce,
                            Map<Integer, String> reference) {
-        if (result.isEmpty()) {
-            return malformed("the reply has no quote (attest, signature and pcrs as base64 strings)");
-        }
         Quote quote;
         try {
             Base64.Decoder d = Base64.getDecoder();
-            quote = new Quote(d.decode(result.get().attest()), d.decode(result.get().signature()),
-                    d.decode(result.get().pcrs()));
+            quote = new Quote(d.decode(result.attest()), d.decode(result.signature()), d.decode(result.pcrs()));
         } catch (IllegalArgumentException e) {
             return malformed("quote fields are not base64");
         }

@@ -60,13 +60,28 @@ public final class Verdicts {
         this.maxAge = maxAge;
     }
 
-    public AttestationRecord record(String nodeId, String nodeName, Trust verdict, List<String> reasons, String nonceHex) {
-        return record(nodeId, nodeName, verdict, reasons, nonceHex, Optional.empty());
+    /** One verdict to record, with the PCR values its quote proved (JSON of PCR index to hex), when it proved any. */
+    private record Observed(Trust verdict, List<String> reasons, String nonceHex, Optional<String> provenPcrs) {
+        static Observed of(QuoteJudge.Judgement j, String nonceHex) {
+            return new Observed(j.trusted() ? Trust.TRUSTED : Trust.UNTRUSTED, j.reasons(), nonceHex,
+                    j.proven().map(Verdicts::json));
+        }
     }
 
-    /** Records a verdict with the PCR values its quote proved (JSON of PCR index to hex), when it proved any. */
-    public AttestationRecord record(String nodeId, String nodeName, Trust verdict, List<String> reasons, String nonceHex,
-                                    Optional<String> provenPcrs) {
+    /** Records a verdict reached without a quote (no PCR values proved). */
+    public AttestationRecord record(String nodeId, String nodeName, Trust verdict, List<String> reasons, String nonceHex) {
+        return record(nodeId, nodeName, new Observed(verdict, reasons, nonceHex, Optional.empty()));
+    }
+
+    /** Records a judged quote over the nonce {@code nonceHex}, with the PCR values it proved. */
+    public AttestationRecord record(String nodeId, String nodeName, QuoteJudge.Judgement judged, String nonceHex) {
+        return record(nodeId, nodeName, Observed.of(judged, nonceHex));
+    }
+
+    private AttestationRecord record(String nodeId, String nodeName, Observed o) {
+        Trust verdict = o.verdict();
+        List<String> reasons = o.reasons();
+        String nonceHex = o.nonceHex();
         Instant now = clock.instant();
         routine.remove(nodeId);
         // A repeat still waiting for the batch is superseded, but a history row it owes is a past fact: kept.
@@ -78,7 +93,7 @@ public final class Verdicts {
             String previous = VerdictColumns.verdict(h, nodeId).map(VerdictColumns.Stored::verdict).orElse("");
             h.createUpdate("INSERT INTO attestations (id, node_id, at, verdict, reasons, nonce, pcrs)"
                             + " VALUES (:id, :node, :at, :verdict, :reasons, :nonce, :pcrs)")
-                    .bind("pcrs", provenPcrs.orElse(null))
+                    .bind("pcrs", o.provenPcrs().orElse(null))
                     .bind("id", rec.id()).bind("node", nodeId).bind("at", now.toEpochMilli())
                     .bind("verdict", verdict.wire()).bind("reasons", write(reasons)).bind("nonce", nonceHex).execute();
             VerdictColumns.setVerdict(h, nodeId, verdict.wire(), now.toEpochMilli());
@@ -98,19 +113,28 @@ public final class Verdicts {
      * this controller started, is recorded in full before this returns, so a node that turns untrusted is on
      * record before anything acts on it. Returns whether a full record was written.
      */
-    public boolean recordRoutine(String nodeId, String nodeName, Trust verdict, List<String> reasons, String nonceHex,
-                                 Optional<String> provenPcrs) {
+    public boolean recordRoutine(String nodeId, String nodeName, Trust verdict, List<String> reasons, String nonceHex) {
+        return recordRoutine(nodeId, nodeName, new Observed(verdict, reasons, nonceHex, Optional.empty()));
+    }
+
+    /** {@link #recordRoutine(String, String, Trust, List, String)} for a judged quote, with the PCRs it proved. */
+    public boolean recordRoutine(String nodeId, String nodeName, QuoteJudge.Judgement judged, String nonceHex) {
+        return recordRoutine(nodeId, nodeName, Observed.of(judged, nonceHex));
+    }
+
+    private boolean recordRoutine(String nodeId, String nodeName, Observed o) {
+        Trust verdict = o.verdict();
         Streak streak = routine.get(nodeId);
         if (streak != null && streak.verdict().equals(verdict.wire())) {
             boolean historyDue = streak.count() >= HISTORY_EVERY;
             long at = clock.instant().toEpochMilli();
             routine.put(nodeId, new Streak(streak.verdict(), historyDue ? 1 : streak.count() + 1));
             Optional<History> history = historyDue ? Optional.of(new History(UUID.randomUUID().toString(), at,
-                    write(reasons), nonceHex, provenPcrs)) : Optional.empty();
+                    write(o.reasons()), o.nonceHex(), o.provenPcrs())) : Optional.empty();
             pending.merge(nodeId, new Pending(verdict.wire(), at, history), (older, newer) -> newer.after(older));
             return false;
         }
-        record(nodeId, nodeName, verdict, reasons, nonceHex, provenPcrs);
+        record(nodeId, nodeName, o);
         routine.put(nodeId, new Streak(verdict.wire(), 1));
         return true;
     }
@@ -265,6 +289,14 @@ public final class Verdicts {
             return JSON.readValue(json, new TypeReference<List<String>>() { });
         } catch (JsonProcessingException e) {
             return List.of("unreadable reasons");
+        }
+    }
+
+    private static String json(Map<Integer, String> pcrs) {
+        try {
+            return Wire.JSON.writeValueAsString(pcrs);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -23,7 +23,6 @@ import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -48,7 +47,7 @@ final class RunningController implements AutoCloseable {
 
     static RunningController start(Path dataDir, UnaryOperator<ControllerConfig> tweak) throws Exception {
         TestClock clock = TestClock.atSystemTime();
-        ControllerConfig cfg = tweak.apply(ConfigLoader.load(Optional.empty(), Map.of())
+        ControllerConfig cfg = tweak.apply(ConfigLoader.load(Map.of())
                 .withDataDir(dataDir.toString()).withListen("127.0.0.1:0"));
         return new RunningController(Controller.start(cfg, clock), clock, dataDir);
     }

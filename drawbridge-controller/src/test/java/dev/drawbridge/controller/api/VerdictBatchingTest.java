@@ -8,7 +8,6 @@ import dev.drawbridge.controller.verify.Verdicts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,13 +39,13 @@ class VerdictBatchingTest {
             String b = c.createNode("host-b");
             Verdicts v = new Verdicts(c.controller.database(), AuditLog.jdbi(), c.clock, Duration.ofSeconds(30));
 
-            assertThat(v.recordRoutine(a, "host-a", Trust.TRUSTED, List.of(), "01", Optional.empty())).isTrue();
+            assertThat(v.recordRoutine(a, "host-a", Trust.TRUSTED, List.of(), "01")).isTrue();
             long first = verdictAt(c, a);
             assertThat(history(c, a)).isEqualTo(1);
 
             c.clock.advance(Duration.ofSeconds(10));
-            assertThat(v.recordRoutine(a, "host-a", Trust.TRUSTED, List.of(), "02", Optional.empty())).isFalse();
-            assertThat(v.recordRoutine(b, "host-b", Trust.TRUSTED, List.of(), "03", Optional.empty())).isTrue();
+            assertThat(v.recordRoutine(a, "host-a", Trust.TRUSTED, List.of(), "02")).isFalse();
+            assertThat(v.recordRoutine(b, "host-b", Trust.TRUSTED, List.of(), "03")).isTrue();
             assertThat(verdictAt(c, a)).as("not written before the batch").isEqualTo(first);
             assertThat(v.flush()).isEqualTo(1);
             assertThat(verdictAt(c, a)).isEqualTo(first + 10_000);
@@ -55,13 +54,13 @@ class VerdictBatchingTest {
 
             // A verdict that changes is a security decision: on record before recordRoutine returns.
             c.clock.advance(Duration.ofSeconds(10));
-            assertThat(v.recordRoutine(a, "host-a", Trust.UNTRUSTED, List.of("PCR 7"), "04", Optional.empty())).isTrue();
+            assertThat(v.recordRoutine(a, "host-a", Trust.UNTRUSTED, List.of("PCR 7"), "04")).isTrue();
             assertThat(stored(c, a)).isEqualTo("untrusted");
             assertThat(history(c, a)).isEqualTo(2);
 
             // A repeat waiting in the batch must not overwrite a verdict written meanwhile by someone else.
             c.clock.advance(Duration.ofSeconds(10));
-            assertThat(v.recordRoutine(b, "host-b", Trust.TRUSTED, List.of(), "05", Optional.empty())).isFalse();
+            assertThat(v.recordRoutine(b, "host-b", Trust.TRUSTED, List.of(), "05")).isFalse();
             long bBefore = verdictAt(c, b);
             new Verdicts(c.controller.database(), AuditLog.jdbi(), c.clock, Duration.ofSeconds(30))
                     .record(b, "host-b", Trust.UNTRUSTED, List.of("revoked"), "");
@@ -72,7 +71,7 @@ class VerdictBatchingTest {
             assertThat(verdictAt(c, b)).isEqualTo(bFenced);
             // ... and the next routine verdict of that node is recorded in full, not assumed to repeat.
             c.clock.advance(Duration.ofSeconds(10));
-            assertThat(v.recordRoutine(b, "host-b", Trust.TRUSTED, List.of(), "06", Optional.empty())).isTrue();
+            assertThat(v.recordRoutine(b, "host-b", Trust.TRUSTED, List.of(), "06")).isTrue();
             assertThat(stored(c, b)).isEqualTo("trusted");
         }
     }
@@ -86,7 +85,7 @@ class VerdictBatchingTest {
             int full = 0;
             for (int i = 0; i < 61; i++) {
                 c.clock.advance(Duration.ofSeconds(10));
-                full += v.recordRoutine(a, "host-a", Trust.TRUSTED, List.of(), "0" + i, Optional.empty()) ? 1 : 0;
+                full += v.recordRoutine(a, "host-a", Trust.TRUSTED, List.of(), "0" + i) ? 1 : 0;
                 v.flush();
             }
             assertThat(full).as("full records: only the first").isEqualTo(1);

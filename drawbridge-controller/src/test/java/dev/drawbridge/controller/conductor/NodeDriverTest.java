@@ -11,6 +11,7 @@ import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Lifecycle.Event;
 import dev.drawbridge.controller.inventory.NewNode;
 import dev.drawbridge.controller.inventory.Node;
+import dev.drawbridge.controller.inventory.Move;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.store.Database;
@@ -73,10 +74,14 @@ class NodeDriverTest {
         }
 
         @Override
-        public Reply post(Node node, String path, Object body, boolean enrolled, Optional<Duration> wait)
-                throws Unreachable {
+        public Reply post(Node node, String path, Object body, boolean enrolled) throws Unreachable {
             calls.add("POST " + path + " " + Wire.JSON.valueToTree(body));
             return next();
+        }
+
+        @Override
+        public Reply post(Node node, String path, Object body, boolean enrolled, Duration wait) throws Unreachable {
+            return post(node, path, body, enrolled);
         }
 
         private Reply next() throws Unreachable {
@@ -114,11 +119,12 @@ class NodeDriverTest {
         served = issue(ca, "node-d");
         stranger = issue(ca, "node-e");
         db = Database.open(StoreConfig.defaults(), dir);
-        store = new ProvisioningStore(db, nodes, CertificateRepository.jdbi(),
-                new ConductorMetrics(new SimpleMeterRegistry()), Map::of, () -> 0);
+        ConductorMetrics metrics = new ConductorMetrics(new SimpleMeterRegistry());
+        store = new ProvisioningStore(db, nodes, metrics, Map::of);
+        RevokedSerials revoked = new RevokedSerials(db, CertificateRepository.jdbi());
         Renewal renewal = new Renewal(null, null, store, null, clock, Duration.ofHours(24));
         driver = new NodeDriver(agent, new Phases(null, (n, t) -> Optional.empty(), new QuoteJudge(), List.of()),
-                store, clock, null, renewal);
+                store, new Sightings(db, metrics, () -> 0, store::changed), revoked, clock, null, renewal);
         Instant now = clock.instant();
         Node n = db.inTransaction(h -> nodes.create(h, new NewNode("node-d", List.of("52:54:00:00:00:0d"), Map.of(),
                 Optional.empty(), Optional.of("127.0.0.1:9"), Optional.empty(), "poll", Optional.empty(),
@@ -137,8 +143,9 @@ class NodeDriverTest {
 
     private void move(NodeState from, Event event, Job job) {
         Instant now = clock.instant();
-        db.inTransaction(h -> nodes.transition(h, id, from, event, Optional.empty(),
-                Optional.of(now.plus(Duration.ofMinutes(30))), Optional.ofNullable(job).map(Job::json), now));
+        db.inTransaction(h -> nodes.transition(h, id, from,
+                job == null ? Move.by(event).until(now.plus(Duration.ofMinutes(30)))
+                        : Move.by(event).until(now.plus(Duration.ofMinutes(30))).withJob(job.json()), now));
     }
 
     private ProvisioningStore.Work work() {

@@ -53,7 +53,7 @@ class NodeIdentityTest {
     void onlyTheNodeProfileWithThePinnedKeyIsTheNode() throws Exception {
         CertificateAuthority ca = CertificateAuthority.open(CaKeyStores.pkcs12(dir.resolve("ca.p12"),
                 "pw".toCharArray()), CaSettings.defaults());
-        NodeDriver driver = new NodeDriver(null, null, null, Clock.systemUTC(), null,
+        NodeDriver driver = new NodeDriver(null, null, null, null, null, Clock.systemUTC(), null,
                 new Renewal(null, null, null, null, Clock.systemUTC(), Duration.ofHours(24)));
         X509Certificate node = issue(ca, Profile.NODE, "node-07");
         X509Certificate console = issue(ca, Profile.CONSOLE_CLIENT, "node-07");

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +17,7 @@ class ConfigLoaderTest {
     @Test
     @DisplayName("with no file and no environment the defaults apply")
     void defaults() {
-        ControllerConfig c = ConfigLoader.load(Optional.empty(), Map.of());
+        ControllerConfig c = ConfigLoader.load(Map.of());
         assertThat(c).isEqualTo(ControllerConfig.defaults());
         assertThat(c.ca().nodeLifetime()).isEqualTo(Duration.ofHours(24));
         assertThat(c.managementConsole().enabled()).isTrue();
@@ -35,7 +34,7 @@ class ConfigLoaderTest {
                 management-console:
                   deadline: PT5S
                 """);
-        ControllerConfig c = ConfigLoader.load(Optional.of(f), Map.of());
+        ControllerConfig c = ConfigLoader.load(f, Map.of());
         assertThat(c.listen()).isEqualTo("0.0.0.0:9443");
         assertThat(c.ca().nodeLifetime()).isEqualTo(Duration.ofHours(12));
         assertThat(c.ca().keyAlgorithm()).isEqualTo("rsa-3072");
@@ -47,7 +46,7 @@ class ConfigLoaderTest {
     @DisplayName("DRAWBRIDGE_MANAGEMENT_CONSOLE_ENABLED=false switches the console off, over the file")
     void environmentWins() throws Exception {
         Path f = Files.writeString(dir.resolve("c.yaml"), "management-console:\n  enabled: true\n");
-        ControllerConfig c = ConfigLoader.load(Optional.of(f), Map.of("DRAWBRIDGE_MANAGEMENT_CONSOLE_ENABLED", "false",
+        ControllerConfig c = ConfigLoader.load(f, Map.of("DRAWBRIDGE_MANAGEMENT_CONSOLE_ENABLED", "false",
                 "DRAWBRIDGE_STORE_MAX_POOL_SIZE", "3", "DRAWBRIDGE_ENROLLMENT_TICKET_LIFETIME", "15m"));
         assertThat(c.managementConsole().enabled()).isFalse();
         assertThat(c.store().maxPoolSize()).isEqualTo(3);
@@ -58,7 +57,7 @@ class ConfigLoaderTest {
     @DisplayName("an unknown key is an error that names it")
     void unknownKeyIsAnError() throws Exception {
         Path f = Files.writeString(dir.resolve("c.yaml"), "ca:\n  node-lifetme: 1h\n");
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(f), Map.of()))
+        assertThatThrownBy(() -> ConfigLoader.load(f, Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ca.node-lifetme");
     }
 
@@ -66,9 +65,9 @@ class ConfigLoaderTest {
     @DisplayName("a value of the wrong type is an error that says what was expected")
     void badValuesAreErrors() throws Exception {
         Path f = Files.writeString(dir.resolve("c.yaml"), "enrollment:\n  ticket-lifetime: soon\n");
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(f), Map.of()))
+        assertThatThrownBy(() -> ConfigLoader.load(f, Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("not a duration");
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("DRAWBRIDGE_STORE_MAX_POOL_SIZE", "many")))
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("DRAWBRIDGE_STORE_MAX_POOL_SIZE", "many")))
                 .isInstanceOf(ConfigException.class);
     }
 

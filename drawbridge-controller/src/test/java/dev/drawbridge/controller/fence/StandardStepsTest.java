@@ -2,10 +2,8 @@ package dev.drawbridge.controller.fence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +12,7 @@ class StandardStepsTest {
     @Test
     @DisplayName("the standard steps run in the documented order; only power-off runs beside the rest")
     void orderAndKinds() {
-        List<FenceStep> steps = FenceService.standardSteps(null, null, null, null, Optional.empty(), null,
-                Clock.systemUTC());
+        List<FenceStep> steps = FenceService.standardSteps(null, null, null, null, FenceService.noWebhook());
         assertThat(steps).extracting(FenceStep::name).containsExactly("disable-placement", "revoke-certificates",
                 "revoke-oauth", "power-off", "evacuate", "notify");
         assertThat(steps).extracting(FenceStep::name)

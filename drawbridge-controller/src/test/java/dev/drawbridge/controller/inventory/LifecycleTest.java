@@ -102,8 +102,8 @@ class LifecycleTest {
             Node n = db.inTransaction(h -> nodes.create(h, new NewNode("node-l", List.of("52:54:00:00:00:09"),
                     Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), "poll", Optional.empty(),
                     Optional.empty()), now));
-            Optional<Node> moved = db.inTransaction(h -> nodes.transition(h, n.id(), NodeState.DISCOVERED, Event.MANAGE,
-                    Optional.empty(), Optional.of(now.plusSeconds(60)), Optional.of("{\"action\":\"manage\"}"), now));
+            Optional<Node> moved = db.inTransaction(h -> nodes.transition(h, n.id(), NodeState.DISCOVERED, 
+                    Move.by(Event.MANAGE).until(now.plusSeconds(60)).withJob("{\"action\":\"manage\"}"), now));
             assertThat(moved).map(Node::state).contains(NodeState.ENROLLING);
             List<AuditEvent> events = db.read(h -> audit.list(h, 0, 10));
             assertThat(events).hasSize(1);
@@ -112,17 +112,17 @@ class LifecycleTest {
                     .containsEntry("event", "manage");
 
             // A racing caller decided from the old state: no move, no event.
-            Optional<Node> raced = db.inTransaction(h -> nodes.transition(h, n.id(), NodeState.DISCOVERED, Event.MANAGE,
-                    Optional.empty(), Optional.empty(), Optional.empty(), now));
+            Optional<Node> raced = db.inTransaction(h -> nodes.transition(h, n.id(), NodeState.DISCOVERED, 
+                    Move.by(Event.MANAGE), now));
             assertThat(raced).isEmpty();
             // A move the table does not have is refused with the allowed events named, and nothing is written.
             assertThatThrownBy(() -> db.inTransaction(h -> nodes.transition(h, n.id(), NodeState.ENROLLING,
-                    Event.DEPLOY, Optional.empty(), Optional.empty(), Optional.empty(), now)))
+                    Move.by(Event.DEPLOY), now)))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("enrolling cannot take deploy")
                     .hasMessageContaining("DONE");
             // A failure is audited as an error, with its reason.
-            db.inTransaction(h -> nodes.transition(h, n.id(), NodeState.ENROLLING, Event.FAIL,
-                    Optional.of("agent refused"), Optional.empty(), Optional.empty(), now));
+            db.inTransaction(h -> nodes.transition(h, n.id(), NodeState.ENROLLING, 
+                    Move.by(Event.FAIL).because("agent refused"), now));
             events = db.read(h -> audit.list(h, 0, 10));
             assertThat(events).hasSize(2);
             assertThat(events.get(1).outcome()).isEqualTo("error");

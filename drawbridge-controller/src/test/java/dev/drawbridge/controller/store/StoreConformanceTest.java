@@ -12,6 +12,7 @@ import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.NewNode;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodePatch;
+import dev.drawbridge.controller.inventory.NodeQuery;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.inventory.NodeState;
 import dev.drawbridge.controller.placement.Instance;
@@ -146,7 +147,7 @@ abstract class StoreConformanceTest {
         Optional<String> after = Optional.empty();
         while (true) {
             Optional<String> cursor = after;
-            List<Node> page = db.jdbi().withHandle(h -> nodes.list(h, Optional.of(NodeState.AVAILABLE), cursor, 2));
+            List<Node> page = db.jdbi().withHandle(h -> nodes.list(h, new NodeQuery(Optional.of(NodeState.AVAILABLE), cursor, 2)));
             page.forEach(n -> available.add(n.name()));
             if (page.size() < 2) {
                 break;
@@ -577,7 +578,7 @@ abstract class StoreConformanceTest {
     }
 
     List<Node> listNodes(Optional<NodeState> state, Optional<String> after, int limit) {
-        return db.jdbi().withHandle(h -> nodes.list(h, state, after, limit));
+        return db.jdbi().withHandle(h -> nodes.list(h, new NodeQuery(state, after, limit)));
     }
 
     long nodeCount() {

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,10 +27,10 @@ class QuoteJudgeTest {
         return out;
     }
 
-    private static Optional<QuoteResult> wire(Quote q) {
+    private static QuoteResult wire(Quote q) {
         Base64.Encoder b = Base64.getEncoder();
-        return Optional.of(new QuoteResult(b.encodeToString(q.attest()), b.encodeToString(q.signature()),
-                b.encodeToString(q.pcrs())));
+        return new QuoteResult(b.encodeToString(q.attest()), b.encodeToString(q.signature()),
+                b.encodeToString(q.pcrs()));
     }
 
     @Test
@@ -66,9 +65,9 @@ class QuoteJudgeTest {
         assertThat(stale.trusted()).isFalse();
         assertThat(stale.reasons()).anyMatch(r -> r.startsWith("WRONG_NONCE"));
         assertThat(stale.proven()).isEmpty();
-        var none = judge.judge("n1", Optional.empty(), tpm.attestationKey(), nonce, reference());
+        var none = QuoteJudge.noQuote();
         assertThat(none.reasons()).singleElement().asString().startsWith("MALFORMED").contains("no quote");
-        var junk = judge.judge("n1", Optional.of(new QuoteResult("%%", "%%", "%%")), tpm.attestationKey(), nonce,
+        var junk = judge.judge("n1", new QuoteResult("%%", "%%", "%%"), tpm.attestationKey(), nonce,
                 reference());
         assertThat(junk.reasons()).singleElement().asString().contains("not base64");
         assertThat(QuoteJudge.agentError("no TPM").reasons()).containsExactly("MALFORMED: the agent could not quote: no TPM");
