@@ -231,7 +231,8 @@ public final class FenceBench {
         var placement = new Placement(db, audit, clock, Duration.ofSeconds(30));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FenceService fences = new FenceService(db, nodes, audit, FenceService.standardSteps(db, revocations,
-                PowerControls.fake(), placement, FenceService.webhook(webhook, controller.ca(), clock)), verdicts, clock, registry);
+                controller.trust(), PowerControls.fake(), placement, FenceService.webhook(webhook, controller.ca(),
+                clock)), verdicts, clock, registry);
         Timer timer = registry.get("drawbridge.fence.latency").timer();
 
         // One software TPM per run stands in for the victims' TPMs: its PCR 7 no longer has the reference value.

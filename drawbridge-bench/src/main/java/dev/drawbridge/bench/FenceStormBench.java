@@ -374,7 +374,7 @@ public final class FenceStormBench {
             var revocations = new Revocations(db, controller.ca(), nodes, CertificateRepository.jdbi(), audit, clock);
             var placement = new Placement(db, audit, clock, verdictMaxAge);
             this.verdicts = new Verdicts(db, audit, clock, verdictMaxAge);
-            List<FenceStep> steps = FenceService.standardSteps(db, revocations, power, placement,
+            List<FenceStep> steps = FenceService.standardSteps(db, revocations, controller.trust(), power, placement,
                     FenceService.webhook(webhook, controller.ca(), clock));
             List<FenceStep> timed = new ArrayList<>();
             for (int i = 0; i < steps.size(); i++) {

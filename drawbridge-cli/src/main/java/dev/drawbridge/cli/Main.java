@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         description = "Establish trust in a fleet of machines and keep it honest.",
         subcommands = {ControllerCommand.class, AgentCommand.class, DemoCommand.class, SimulateCommand.class,
                 NodeCommand.class, CaCommand.class, EventsCommand.class, AuditCommand.class, ConfigCommand.class, VersionCommand.class,
-                FenceCommands.Fence.class, FenceCommands.Readmit.class, FenceCommands.Instance.class})
+                FenceCommands.Fence.class, FenceCommands.Readmit.class, FenceCommands.Instance.class,
+                TrustCommands.Token.class, TrustCommands.Client.class, TrustCommands.Trust.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

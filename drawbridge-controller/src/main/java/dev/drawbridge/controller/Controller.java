@@ -1,5 +1,8 @@
 package dev.drawbridge.controller;
 
+import dev.drawbridge.controller.config.OAuthConfig;
+import dev.drawbridge.oauth.OAuthSettings;
+import dev.drawbridge.controller.trust.TrustService;
 import dev.drawbridge.controller.api.AdminToken;
 import dev.drawbridge.controller.api.ApiContext;
 import dev.drawbridge.controller.api.ApiServer;
@@ -77,10 +80,12 @@ public final class Controller implements AutoCloseable {
 
     private final Housekeeping duties;
     private final AuditCheckpoints checkpoints;
+    private final TrustService trust;
 
     private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca,
                        Polling polling, Housekeeping duties,
-                       AuditCheckpoints checkpoints) {
+                       AuditCheckpoints checkpoints, TrustService trust) {
+        this.trust = trust;
         this.duties = duties;
         this.checkpoints = checkpoints;
         this.polling = polling;
@@ -104,8 +109,9 @@ public final class Controller implements AutoCloseable {
             NodeRepository nodes = NodeRepository.jdbi();
             AuditLog audit = AuditLog.jdbi();
             CertificateRepository certs = CertificateRepository.jdbi();
-            // Pin keys are sealed at rest under a key kept in the data directory, not in the store.
-            TicketRepository tickets = TicketRepository.jdbi(Base64.getUrlDecoder().decode(dir.secret("store.kek")));
+            // Pin keys and OAuth signing keys are sealed at rest under a key kept in the data directory, not in the store.
+            byte[] kek = Base64.getUrlDecoder().decode(dir.secret("store.kek"));
+            TicketRepository tickets = TicketRepository.jdbi(kek);
             var enrollment = new EnrollmentService(db, ca, nodes, tickets, certs, audit, clock,
                     config.enrollment().ticketLifetime());
             var revocations = new Revocations(db, ca, nodes, certs, audit, clock, config.ca().crlValidity());
@@ -119,9 +125,12 @@ public final class Controller implements AutoCloseable {
             PrometheusMeterRegistry metrics = metrics(console);
             var verdicts = new Verdicts(db, audit, clock, config.fencing().verdictMaxAge());
             var placement = new Placement(db, audit, clock, config.fencing().verdictMaxAge());
-            var fences = new FenceService(db, nodes, audit, FenceService.standardSteps(db, revocations,
-                    power(config.fencing()), placement,
-                    webhook(config.fencing()).map(u -> FenceService.webhook(u, ca, clock)).orElseGet(FenceService::noWebhook)), verdicts, clock, metrics);
+            var inventory = new Inventory(db, nodes, audit, clock);
+            var trust = TrustService.create(db, kek, config.trust(), ca.root(), inventory, verdicts, clock);
+            var fences = new FenceService(db, nodes, audit, FenceService.standardSteps(db, revocations, trust,
+                    power(config.fencing()), placement, webhook(config.fencing())
+                            .map(u -> FenceService.webhook(u, ca, clock)).orElseGet(FenceService::noWebhook)),
+                    verdicts, clock, metrics);
             ServerIdentity identity = ServerIdentity.create(ca, listen.getHostString());
             Polling polling = config.conductor().enabled()
                     ? Conductor.create(config.conductor(), db, nodes, enrollment, tickets, certs,
@@ -130,9 +139,12 @@ public final class Controller implements AutoCloseable {
                     : Polling.off();
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, polling);
-            var ctx = new ApiContext(config, new Inventory(db, nodes, audit, clock), new IssuedCertificates(db, nodes, certs),
-                    ca, enrollment, revocations, console, actions, verdicts, placement, fences, token, metrics, clock);
+            var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
+                    ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust, token, metrics,
+                    clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
+            String url = "https://" + hostForUrl(listen) + ":" + server.port();
+            trust.open(oauthSettings(config.oauth(), url));
             polling.start();
             fences.resumeAll();
             var checkpoints = new AuditCheckpoints(db,
@@ -142,15 +154,30 @@ public final class Controller implements AutoCloseable {
                     new Housekeeping.Duty("audit-checkpoint", Duration.ofMinutes(1), checkpoints::write),
                     new Housekeeping.Duty("crl-resign", revocations.refreshCheckInterval(), revocations::refreshIfDue),
                     new Housekeeping.Duty("auth-failure-audit", Duration.ofMinutes(1), server::auditAuthFailures)));
-            String url = "https://" + hostForUrl(listen) + ":" + server.port();
             dir.writePublic("controller.url", url + "\n");
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());
             LOG.info("data directory {}: admin token in admin.token, root CA in ca.pem", dir.root());
-            return new Controller(dir, db, server, url, ca, polling, duties, checkpoints);
+            return new Controller(dir, db, server, url, ca, polling, duties, checkpoints, trust);
         } catch (RuntimeException e) {
             db.close();
             throw e;
+        }
+    }
+
+    /** The authorization server's settings: its issuer is {@code oauth.issuer}, or the URL the controller serves. */
+    private static OAuthSettings oauthSettings(OAuthConfig cfg, String url) {
+        URI issuer;
+        try {
+            issuer = URI.create(cfg.issuer().isBlank() ? url : cfg.issuer());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("oauth.issuer is not a URL: " + cfg.issuer());
+        }
+        try {
+            return new OAuthSettings(issuer, cfg.tokenLifetime(), cfg.maxTokenLifetime(), cfg.assertionMaxAhead(),
+                    cfg.keyRotation(), cfg.maxClients());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("oauth: " + e.getMessage());
         }
     }
 
@@ -276,6 +303,11 @@ public final class Controller implements AutoCloseable {
 
     public CertificateAuthority ca() {
         return ca;
+    }
+
+    /** The authorization server and trust policy (benchmarks and tests reach the OAuth side through this). */
+    public TrustService trust() {
+        return trust;
     }
 
     public Database database() {

@@ -30,7 +30,7 @@ class ArchitectureTest {
     private static final String ROOT = "dev.drawbridge.controller";
     /** DESIGN.md's order: each package uses only those before it. The wiring package (ROOT itself) uses all. */
     static final List<String> LAYERS = List.of("store", "config", "inventory", "enroll", "power", "verify",
-            "placement", "fence", "conductor", "api");
+            "placement", "trust", "fence", "conductor", "api");
     /** Each table and the one package that may read or write it. */
     static final Map<String, String> OWNERS = Map.ofEntries(
             Map.entry("flyway_schema_history", "store"),
@@ -38,6 +38,8 @@ class ArchitectureTest {
             Map.entry("enrollment_tickets", "enroll"), Map.entry("certificates", "enroll"), Map.entry("counters", "enroll"),
             Map.entry("attestations", "verify"), Map.entry("golden_values", "verify"),
             Map.entry("instances", "placement"),
+            Map.entry("oauth_clients", "trust"), Map.entry("oauth_keys", "trust"),
+            Map.entry("oauth_revoked_tokens", "trust"),
             Map.entry("fences", "fence"), Map.entry("fence_steps", "fence"));
 
     private static JavaClasses classes;

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.oauth.ApiScope;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.conductor.NodeActions;
 import io.helidon.webserver.http.HttpRules;
@@ -15,14 +16,17 @@ import java.util.Set;
 final class ActionRoutes implements HttpService {
     private static final Set<String> ACTION_FIELDS = Set.of("action", "image_url", "image_sha256", "target", "devices");
     private final ApiContext ctx;
+    private final Access access;
 
-    ActionRoutes(ApiContext ctx) {
+    ActionRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v1/nodes/{id}/actions", this::act).post("/v1/nodes/{id}/payload", this::payload);
+        access.on(rules).post("/v1/nodes/{id}/actions", ApiScope.NODES_WRITE, this::act)
+                .post("/v1/nodes/{id}/payload", ApiScope.CA_SIGN, this::payload);
     }
 
     private void act(ServerRequest req, ServerResponse res) {

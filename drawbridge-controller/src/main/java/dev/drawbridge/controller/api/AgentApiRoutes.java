@@ -19,14 +19,18 @@ import org.slf4j.LoggerFactory;
 final class AgentApiRoutes implements HttpService {
     private static final Logger LOG = LoggerFactory.getLogger(AgentApiRoutes.class);
     private final ApiContext ctx;
+    private final Access access;
 
-    AgentApiRoutes(ApiContext ctx) {
+    AgentApiRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.any("/v1/agent/lookup", this::handle).any("/v1/agent/heartbeat", this::handle);
+        String why = "a callback-mode agent's node certificate authenticates it (403 when agent-api is off)";
+        access.on(rules).openAny("/v1/agent/lookup", why, this::handle).openAny("/v1/agent/heartbeat", why,
+                this::handle);
     }
 
     private void handle(ServerRequest req, ServerResponse res) {

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.controller.trust.TrustService;
 import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.config.ControllerConfig;
 import dev.drawbridge.controller.enroll.ConsoleSigning;
@@ -20,5 +21,5 @@ public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCer
                          Revocations revocations, ConsoleSigning console, NodeActions actions,
                          Verdicts verdicts,
                          Placement placement,
-                         FenceService fences, AdminToken adminToken,
+                         FenceService fences, TrustService trust, AdminToken adminToken,
                          PrometheusMeterRegistry metrics, Clock clock) {}

@@ -46,7 +46,11 @@ public final class ApiServer implements AutoCloseable {
 
     private final HeadDeadline headDeadline;
 
-    private ApiServer(WebServer server, ApiContext ctx, AuthFailures failures, HeadDeadline headDeadline) {
+    private final Access access;
+
+    private ApiServer(WebServer server, ApiContext ctx, AuthFailures failures, HeadDeadline headDeadline,
+                      Access access) {
+        this.access = access;
         this.server = server;
         this.ctx = ctx;
         this.failures = failures;
@@ -54,6 +58,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public static ApiServer start(ApiContext ctx, InetSocketAddress listen, SSLContext tls) {
+        Access access = new Access();
         AuthFailures failures = new AuthFailures(ctx.metrics(), ctx.clock(), ctx.config().api().authFailuresPerMinute());
         HeadDeadline headDeadline = new HeadDeadline(ctx.config().api().requestHeadTimeout(), ctx.metrics());
         WebServer server = WebServer.builder()
@@ -71,10 +76,10 @@ public final class ApiServer implements AutoCloseable {
                 .tls(Tls.builder().sslContext(tls).clientAuth(TlsClientAuth.OPTIONAL)
                         .enabledProtocols(PROTOCOLS).enabledCipherSuites(CIPHER_SUITES).sslParameters(parameters())
                         .build())
-                .routing(r -> routing(r, ctx, failures))
+                .routing(r -> routing(r, ctx, failures, access))
                 .build()
                 .start();
-        return new ApiServer(server, ctx, failures, headDeadline);
+        return new ApiServer(server, ctx, failures, headDeadline, access);
     }
 
     /**
@@ -104,8 +109,13 @@ public final class ApiServer implements AutoCloseable {
         };
     }
 
-    static void routing(HttpRouting.Builder r, ApiContext ctx, AuthFailures failures) {
-        r.addFilter(new AuthFilter(ctx.adminToken(), failures));
+    /** The route table: every guarded route with the scope it needs (the authorization matrix test walks it). */
+    Access access() {
+        return access;
+    }
+
+    static void routing(HttpRouting.Builder r, ApiContext ctx, AuthFailures failures, Access access) {
+        r.addFilter(new AuthFilter(access, ctx.adminToken(), ctx.trust(), failures));
         r.addFilter((chain, req, res) -> {
             Timer.Sample sample = Timer.start(ctx.metrics());
             try {
@@ -118,10 +128,12 @@ public final class ApiServer implements AutoCloseable {
                         .register(ctx.metrics()));
             }
         });
-        r.register(new OpsRoutes(ctx), new NodeRoutes(ctx), new EnrollRoutes(ctx), new CaRoutes(ctx), new ActionRoutes(ctx),
-                new AgentApiRoutes(ctx), new FenceRoutes(ctx), new InstanceRoutes(ctx));
+        r.register(new OpsRoutes(ctx, access), new NodeRoutes(ctx, access), new EnrollRoutes(ctx, access),
+                new CaRoutes(ctx, access), new ActionRoutes(ctx, access), new AgentApiRoutes(ctx, access),
+                new FenceRoutes(ctx, access), new InstanceRoutes(ctx, access), new TrustRoutes(ctx, access),
+                new OAuthRoutes(ctx, failures));
         if (ctx.config().managementConsole().enabled()) {
-            r.register(new ConsoleRoutes(ctx));
+            r.register(new ConsoleRoutes(ctx, access));
         }
         r.any((req, res) -> Problems.send(req, res, ApiException.notFound("no such endpoint: "
                 + req.prologue().method().text() + " " + NodeInput.abbreviate(req.path().path())

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -13,17 +14,20 @@ final class CaRoutes implements HttpService {
     private static final String OCSP_PREFIX = "/v1/ca/ocsp/";
     private static final int MAX_OCSP_REQUEST = 16 * 1024;
     private final ApiContext ctx;
+    private final Access access;
 
-    CaRoutes(ApiContext ctx) {
+    CaRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/v1/ca/root", this::root)
-                .get("/v1/ca/crl", this::crl)
-                .post("/v1/ca/ocsp", this::ocspPost)
-                .get("/v1/ca/ocsp/*", this::ocspGet);
+        String why = "a public document of the CA";
+        access.on(rules).open(Method.GET, "/v1/ca/root", why, this::root)
+                .open(Method.GET, "/v1/ca/crl", why, this::crl)
+                .open(Method.POST, "/v1/ca/ocsp", why, this::ocspPost)
+                .open(Method.GET, "/v1/ca/ocsp/*", why, this::ocspGet);
     }
 
     private void root(ServerRequest req, ServerResponse res) {

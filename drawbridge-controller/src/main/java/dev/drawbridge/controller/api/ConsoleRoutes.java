@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.oauth.ApiScope;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -31,15 +32,17 @@ import java.util.Set;
 final class ConsoleRoutes implements HttpService {
     private static final String FIELD = "CsrString";
     private final ApiContext ctx;
+    private final Access access;
 
-    ConsoleRoutes(ApiContext ctx) {
+    ConsoleRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/ibm/v1/Host/Certificate/root", this::root)
-                .post("/ibm/v1/Host/Actions/SignCSR", this::sign);
+        access.on(rules).get("/ibm/v1/Host/Certificate/root", ApiScope.CA_SIGN, this::root)
+                .post("/ibm/v1/Host/Actions/SignCSR", ApiScope.CA_SIGN, this::sign);
     }
 
     private void root(ServerRequest req, ServerResponse res) {

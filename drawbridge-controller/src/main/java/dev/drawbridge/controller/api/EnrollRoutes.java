@@ -1,5 +1,7 @@
 package dev.drawbridge.controller.api;
 
+import io.helidon.http.Method;
+import dev.drawbridge.oauth.ApiScope;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.enroll.CertificateRecord;
@@ -13,7 +15,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.math.BigInteger;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,19 +25,21 @@ import java.util.function.Supplier;
 final class EnrollRoutes implements HttpService {
     private static final Duration MAX_TICKET_LIFETIME = Duration.ofDays(30);
     private final ApiContext ctx;
+    private final Access access;
 
-    EnrollRoutes(ApiContext ctx) {
+    EnrollRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v1/nodes/{id}/tickets", this::ticket)
-                .get("/v1/nodes/{id}/certificates", this::nodeCertificates)
-                .post("/v1/nodes/{id}/certificates/revoke", this::revokeNode)
-                .post("/v1/enroll", this::enroll)
-                .get("/v1/certificates/{serial}", this::certificate)
-                .post("/v1/certificates/{serial}/revoke", this::revoke);
+        access.on(rules).post("/v1/nodes/{id}/tickets", ApiScope.CA_SIGN, this::ticket)
+                .get("/v1/nodes/{id}/certificates", ApiScope.NODES_READ, this::nodeCertificates)
+                .post("/v1/nodes/{id}/certificates/revoke", ApiScope.CA_SIGN, this::revokeNode)
+                .open(Method.POST, "/v1/enroll", "a one-time enrollment ticket authorises it", this::enroll)
+                .get("/v1/certificates/{serial}", ApiScope.NODES_READ, this::certificate)
+                .post("/v1/certificates/{serial}/revoke", ApiScope.CA_SIGN, this::revoke);
     }
 
     private void ticket(ServerRequest req, ServerResponse res) {
@@ -115,16 +118,7 @@ final class EnrollRoutes implements HttpService {
     }
 
     private static Duration lifetime(String text) {
-        Duration d;
-        try {
-            d = Duration.parse(text.startsWith("P") ? text : "PT" + text.toUpperCase(Locale.ROOT));
-        } catch (DateTimeParseException e) {
-            throw ApiException.badRequest("'lifetime' must be a duration such as 30m, 2h or PT1H");
-        }
-        if (d.isNegative() || d.isZero() || d.compareTo(MAX_TICKET_LIFETIME) > 0) {
-            throw ApiException.badRequest("'lifetime' must be more than zero and at most 30 days");
-        }
-        return d;
+        return Fields.duration("lifetime", text, MAX_TICKET_LIFETIME);
     }
 
     private static String normalise(String serial) {

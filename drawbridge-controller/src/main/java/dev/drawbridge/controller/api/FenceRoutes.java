@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.oauth.ApiScope;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.fence.Fence;
@@ -17,20 +18,22 @@ import java.util.TreeMap;
 /** Fencing, readmission, baselines and golden values, and attestation history. */
 final class FenceRoutes implements HttpService {
     private final ApiContext ctx;
+    private final Access access;
 
-    FenceRoutes(ApiContext ctx) {
+    FenceRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v1/nodes/{id}/fence", this::fence)
-                .get("/v1/nodes/{id}/fences", this::fences)
-                .post("/v1/nodes/{id}/readmit", this::readmit)
-                .post("/v1/nodes/{id}/baseline", this::acceptBaseline)
-                .put("/v1/groups/{group}/golden", this::setGolden)
-                .get("/v1/groups/{group}/golden", this::golden)
-                .get("/v1/nodes/{id}/attestations", this::attestations);
+        access.on(rules).post("/v1/nodes/{id}/fence", ApiScope.FENCE, this::fence)
+                .get("/v1/nodes/{id}/fences", ApiScope.NODES_READ, this::fences)
+                .post("/v1/nodes/{id}/readmit", ApiScope.FENCE, this::readmit)
+                .post("/v1/nodes/{id}/baseline", ApiScope.FENCE, this::acceptBaseline)
+                .put("/v1/groups/{group}/golden", ApiScope.FENCE, this::setGolden)
+                .get("/v1/groups/{group}/golden", ApiScope.NODES_READ, this::golden)
+                .get("/v1/nodes/{id}/attestations", ApiScope.NODES_READ, this::attestations);
     }
 
     private Node node(ServerRequest req) {

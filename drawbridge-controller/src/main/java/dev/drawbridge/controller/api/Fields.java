@@ -1,5 +1,8 @@
 package dev.drawbridge.controller.api;
 
+import java.util.Locale;
+import java.time.format.DateTimeParseException;
+import java.time.Duration;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -115,5 +118,20 @@ final class Fields {
             out.put(e.getKey(), e.getValue().asText());
         }
         return Optional.of(out);
+    }
+
+    /** A duration such as {@code 30m}, {@code 2h} or {@code PT1H}, more than zero and at most {@code max}. */
+    static Duration duration(String name, String text, Duration max) {
+        Duration d;
+        try {
+            d = Duration.parse(text.startsWith("P") ? text : "PT" + text.toUpperCase(Locale.ROOT));
+        } catch (DateTimeParseException e) {
+            throw ApiException.badRequest("'" + name + "' must be a duration such as 30m, 2h or PT1H");
+        }
+        if (d.isNegative() || d.isZero() || d.compareTo(max) > 0) {
+            throw ApiException.badRequest("'" + name + "' must be more than zero and at most " + max.toMinutes()
+                    + " minutes");
+        }
+        return d;
     }
 }

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.oauth.ApiScope;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.placement.Instance;
@@ -13,17 +14,19 @@ import java.util.Set;
 /** Workload instances: placed on trusted hosts, listed, deleted. */
 final class InstanceRoutes implements HttpService {
     private final ApiContext ctx;
+    private final Access access;
 
-    InstanceRoutes(ApiContext ctx) {
+    InstanceRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v1/instances", this::createInstance)
-                .get("/v1/instances", this::instances)
-                .get("/v1/instances/{id}", this::instance)
-                .delete("/v1/instances/{id}", this::deleteInstance);
+        access.on(rules).post("/v1/instances", ApiScope.NODES_WRITE, this::createInstance)
+                .get("/v1/instances", ApiScope.NODES_READ, this::instances)
+                .get("/v1/instances/{id}", ApiScope.NODES_READ, this::instance)
+                .delete("/v1/instances/{id}", ApiScope.NODES_WRITE, this::deleteInstance);
     }
 
     private void createInstance(ServerRequest req, ServerResponse res) {

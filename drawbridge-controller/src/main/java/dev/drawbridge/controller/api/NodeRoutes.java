@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.oauth.ApiScope;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.inventory.Inventory;
 import dev.drawbridge.controller.inventory.NewNode;
@@ -18,18 +19,20 @@ import java.util.Optional;
 final class NodeRoutes implements HttpService {
     private static final int MAX_PAGE = 1000;
     private final ApiContext ctx;
+    private final Access access;
 
-    NodeRoutes(ApiContext ctx) {
+    NodeRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v1/nodes", this::create)
-                .get("/v1/nodes", this::list)
-                .get("/v1/nodes/{id}", this::show)
-                .patch("/v1/nodes/{id}", this::patch)
-                .delete("/v1/nodes/{id}", this::delete);
+        access.on(rules).post("/v1/nodes", ApiScope.NODES_WRITE, this::create)
+                .get("/v1/nodes", ApiScope.NODES_READ, this::list)
+                .get("/v1/nodes/{id}", ApiScope.NODES_READ, this::show)
+                .patch("/v1/nodes/{id}", ApiScope.NODES_WRITE, this::patch)
+                .delete("/v1/nodes/{id}", ApiScope.NODES_WRITE, this::delete);
     }
 
     private void create(ServerRequest req, ServerResponse res) {

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.oauth.ApiScope;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.inventory.AuditEvent;
 import io.helidon.webserver.http.HttpRules;
@@ -17,10 +18,12 @@ import org.slf4j.LoggerFactory;
 final class OpsRoutes implements HttpService {
     private static final Logger LOG = LoggerFactory.getLogger(OpsRoutes.class);
     private final ApiContext ctx;
+    private final Access access;
     private final byte[] openapi;
 
-    OpsRoutes(ApiContext ctx) {
+    OpsRoutes(ApiContext ctx, Access access) {
         this.ctx = ctx;
+        this.access = access;
         try (InputStream in = OpsRoutes.class.getResourceAsStream("/openapi.json")) {
             this.openapi = in.readAllBytes();
         } catch (IOException | NullPointerException e) {
@@ -32,12 +35,11 @@ final class OpsRoutes implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/healthz", (req, res) -> Json.send(res, 200, Json.object().put("status", "ok")))
                 .get("/readyz", this::ready)
-                .get("/metrics", this::metrics)
-                .get("/v1/openapi.json", (req, res) -> {
-                    res.header("Content-Type", "application/json");
-                    res.send(openapi);
-                })
-                .get("/v1/events", this::events);
+                .get("/metrics", this::metrics);
+        access.on(rules).get("/v1/openapi.json", ApiScope.NODES_READ, (req, res) -> {
+            res.header("Content-Type", "application/json");
+            res.send(openapi);
+        }).get("/v1/events", ApiScope.AUDIT_READ, this::events);
     }
 
     private void ready(ServerRequest req, ServerResponse res) {

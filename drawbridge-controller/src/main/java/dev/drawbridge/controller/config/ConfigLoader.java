@@ -52,6 +52,22 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * A YAML file of another shape (the trust policy's) read over its defaults, unknown keys refused; a
+     * ConfigException names the file and what is wrong.
+     */
+    public static <T> T loadYaml(Path file, T defaults, Class<T> type) {
+        ObjectNode tree = YAML.valueToTree(defaults);
+        try {
+            merge(tree, readFile(file), "");
+            return YAML.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + ": " + e.getOriginalMessage());
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage());
+        }
+    }
+
     /** The defaults as YAML, for {@code drawbridge config defaults}. */
     public static String defaultsYaml() {
         try {

@@ -10,56 +10,66 @@ import dev.drawbridge.controller.store.StoreConfig;
 public record ControllerConfig(String listen, String dataDir, LogConfig log, StoreConfig store, CaConfig ca,
                                EnrollmentConfig enrollment, ApiConfig api, ConsoleConfig managementConsole,
                                ConductorConfig conductor, AgentApiConfig agentApi, FencingConfig fencing,
-                               AttestationConfig attestation) {
+                               AttestationConfig attestation, OAuthConfig oauth, TrustConfig trust) {
 
     /** Runs on loopback, port 8443, with an embedded SQLite store and a self-made CA in ./drawbridge-data. */
     public static ControllerConfig defaults() {
         return new ControllerConfig("127.0.0.1:8443", "./drawbridge-data", LogConfig.defaults(),
                 StoreConfig.defaults(), CaConfig.defaults(), EnrollmentConfig.defaults(), ApiConfig.defaults(),
                 ConsoleConfig.defaults(), ConductorConfig.defaults(), AgentApiConfig.defaults(),
-                FencingConfig.defaults(), AttestationConfig.defaults());
+                FencingConfig.defaults(), AttestationConfig.defaults(), OAuthConfig.defaults(), TrustConfig.defaults());
     }
 
     public ControllerConfig withListen(String value) {
-        return new ControllerConfig(value, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation);
+        return new ControllerConfig(value, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust);
     }
 
     public ControllerConfig withDataDir(String value) {
-        return new ControllerConfig(listen, value, log, store, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation);
+        return new ControllerConfig(listen, value, log, store, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust);
     }
 
     public ControllerConfig withConsole(ConsoleConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, value, conductor, agentApi, fencing, attestation);
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, value, conductor, agentApi, fencing, attestation, oauth, trust);
     }
 
     public ControllerConfig withStore(StoreConfig value) {
-        return new ControllerConfig(listen, dataDir, log, value, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation);
+        return new ControllerConfig(listen, dataDir, log, value, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust);
     }
 
     public ControllerConfig withConductor(ConductorConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, value, agentApi, fencing, attestation);
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, value, agentApi, fencing, attestation, oauth, trust);
     }
 
     public ControllerConfig withAgentApi(AgentApiConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, value, fencing, attestation);
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, value, fencing, attestation, oauth, trust);
     }
 
     public ControllerConfig withFencing(FencingConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
-                agentApi, value, attestation);
+                agentApi, value, attestation, oauth, trust);
     }
 
     public ControllerConfig withApi(ApiConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, value, managementConsole, conductor,
-                agentApi, fencing, attestation);
+                agentApi, fencing, attestation, oauth, trust);
     }
 
     public ControllerConfig withAttestation(AttestationConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
-                agentApi, fencing, value);
+                agentApi, fencing, value, oauth, trust);
+    }
+
+    public ControllerConfig withOAuth(OAuthConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
+                agentApi, fencing, attestation, value, trust);
+    }
+
+    public ControllerConfig withTrust(TrustConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
+                agentApi, fencing, attestation, oauth, value);
     }
 
     public ControllerConfig withCa(CaConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, value, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation);
+        return new ControllerConfig(listen, dataDir, log, store, value, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust);
     }
 }

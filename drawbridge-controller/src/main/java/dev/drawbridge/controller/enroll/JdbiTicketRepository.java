@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.enroll;
 
+import dev.drawbridge.controller.store.Sealer;
 import dev.drawbridge.controller.store.StoreException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,9 +13,9 @@ import org.jdbi.v3.core.statement.StatementContext;
 
 /** {@link TicketRepository} over the {@code enrollment_tickets} table. */
 final class JdbiTicketRepository implements TicketRepository {
-    private final PinKeySealer sealer;
+    private final Sealer sealer;
 
-    JdbiTicketRepository(PinKeySealer sealer) {
+    JdbiTicketRepository(Sealer sealer) {
         this.sealer = sealer;
     }
 
@@ -75,7 +76,9 @@ final class JdbiTicketRepository implements TicketRepository {
     @Override
     public Optional<byte[]> pinKey(Handle h, String id) {
         return h.createQuery("SELECT pin_key FROM enrollment_tickets WHERE id = :id AND pin_key IS NOT NULL")
-                .bind("id", id).mapTo(String.class).findFirst().map(v -> sealer.open(id, v));
+                .bind("id", id).mapTo(String.class).findFirst()
+                // A row written before sealing existed holds the key as plain hex.
+                .map(v -> Sealer.isSealed(v) ? sealer.open(id, v) : HexFormat.of().parseHex(v));
     }
 
     private static StoredTicket map(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.enroll;
 
+import dev.drawbridge.controller.store.Sealer;
 import java.time.Instant;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -9,12 +10,12 @@ public interface TicketRepository {
 
     /** The SQL implementation, for both engines, sealing pin keys under a key that lives only in this process. */
     static TicketRepository jdbi() {
-        return new JdbiTicketRepository(PinKeySealer.ephemeral());
+        return new JdbiTicketRepository(Sealer.ephemeral());
     }
 
     /** The SQL implementation, sealing pin keys at rest under {@code kek} (32 bytes, kept outside the store). */
     static TicketRepository jdbi(byte[] kek) {
-        return new JdbiTicketRepository(new PinKeySealer(kek));
+        return new JdbiTicketRepository(new Sealer(kek));
     }
 
     /** @throws dev.drawbridge.controller.store.StoreConflict when the id is taken */

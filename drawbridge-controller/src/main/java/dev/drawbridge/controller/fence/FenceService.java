@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.fence;
 
+import dev.drawbridge.controller.trust.TrustService;
 import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.inventory.AuditLog;
 import dev.drawbridge.controller.inventory.Lifecycle;
@@ -59,10 +60,10 @@ public final class FenceService {
     }
 
     /** The standard steps: disable placement, revoke certificates, revoke OAuth, power off, evacuate, notify. */
-    public static List<FenceStep> standardSteps(Database db, Revocations revocations,
+    public static List<FenceStep> standardSteps(Database db, Revocations revocations, TrustService trust,
                                                 PowerControl power, Placement placement,
                                                 FenceStep notify) {
-        return List.of(Steps.disablePlacement(db), Steps.revokeCertificates(revocations), Steps.revokeOauth(),
+        return List.of(Steps.disablePlacement(db), Steps.revokeCertificates(revocations), Steps.revokeOauth(trust),
                 Steps.powerOff(power), Steps.evacuate(placement),
                 notify);
     }

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.fence;
 
+import dev.drawbridge.controller.trust.TrustService;
 import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.PlacementColumns;
@@ -38,10 +39,14 @@ final class Steps {
         });
     }
 
-    static FenceStep revokeOauth() {
-        return step(FenceStep.Standard.REVOKE_OAUTH, (fence, node, reason) ->
-                // Nothing is left undone: this controller issues no OAuth clients or tokens yet.
-                FenceStep.Result.done("nothing to revoke: no OAuth clients or tokens exist yet"));
+    /** Disables every OAuth client that speaks for the node; their tokens are refused from the next request. */
+    static FenceStep revokeOauth(TrustService trust) {
+        return step(FenceStep.Standard.REVOKE_OAUTH, (fence, node, reason) -> {
+            List<String> disabled = trust.disableNode(node.id(), "fenced: " + reason);
+            return FenceStep.Result.done(disabled.isEmpty() ? "no OAuth client speaks for " + node.name()
+                    : "disabled " + disabled.size() + " OAuth client(s) of " + node.name() + " ("
+                    + String.join(", ", disabled) + "); their tokens are refused from now on");
+        });
     }
 
     static FenceStep powerOff(PowerControl power) {

@@ -195,6 +195,15 @@ public final class Verdicts {
         }
     }
 
+    /** A node's latest verdict and when it was made. */
+    public record Latest(Trust verdict, Instant at) {}
+
+    /** The node's latest verdict, however old; empty when it has none. */
+    public Optional<Latest> latest(String nodeId) {
+        return db.read(h -> VerdictColumns.verdict(h, nodeId)).map(v -> new Latest(
+                Trust.valueOf(v.verdict().toUpperCase(Locale.ROOT)), Instant.ofEpochMilli(v.at())));
+    }
+
     /** The node's verdict now: its latest, or unknown when there is none or it is older than the maximum age. */
     public Trust current(String nodeId) {
         return db.read(h -> VerdictColumns.verdict(h, nodeId))

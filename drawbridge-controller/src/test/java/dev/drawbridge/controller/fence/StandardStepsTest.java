@@ -12,7 +12,7 @@ class StandardStepsTest {
     @Test
     @DisplayName("the standard steps run in the documented order; only power-off runs beside the rest")
     void orderAndKinds() {
-        List<FenceStep> steps = FenceService.standardSteps(null, null, null, null, FenceService.noWebhook());
+        List<FenceStep> steps = FenceService.standardSteps(null, null, null, null, null, FenceService.noWebhook());
         assertThat(steps).extracting(FenceStep::name).containsExactly("disable-placement", "revoke-certificates",
                 "revoke-oauth", "power-off", "evacuate", "notify");
         assertThat(steps).extracting(FenceStep::name)
