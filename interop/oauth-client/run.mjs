@@ -60,4 +60,22 @@ try {
   if (e.error !== 'invalid_scope') fail('invalid_scope', `${e.error ?? e}`);
   step('invalid_scope', e.error_description ?? '');
 }
+// The device flow: a client asking for the admin scope waits for an operator, who approves it at /device.
+const { privateKey: k2, publicKey: p2 } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true,
+  ['sign', 'verify']);
+const jwk2 = { ...(await crypto.subtle.exportKey('jwk', p2)), kid: 'interop-2', alg: 'ES256', use: 'sig' };
+const waiting = await client.dynamicClientRegistration(issuer, {
+  client_name: 'openid-client device flow',
+  jwks: { keys: [jwk2] },
+  token_endpoint_auth_method: 'private_key_jwt',
+  grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
+  scope: 'admin',
+}, client.PrivateKeyJwt({ key: k2, kid: 'interop-2' }), { algorithm: 'oauth2' });
+if (waiting.clientMetadata().drawbridge_status !== 'needs-approval') fail('device registration', 'not waiting');
+const device = await client.initiateDeviceAuthorization(waiting, { scope: 'admin' });
+console.log(`user_code ${device.user_code}`);
+step('device_authorization', device.verification_uri);
+const approved = await client.pollDeviceAuthorizationGrant(waiting, device);
+if (!String(approved.scope).split(' ').includes('admin')) fail('device_code grant', JSON.stringify(approved));
+step('device_code grant', `scope ${approved.scope}`);
 console.log('all steps passed');

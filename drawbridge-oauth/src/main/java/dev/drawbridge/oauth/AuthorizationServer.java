@@ -16,6 +16,13 @@ import com.nimbusds.oauth2.sdk.TokenRevocationRequest;
 import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
+import com.nimbusds.oauth2.sdk.device.DeviceAuthorizationGrantError;
+import com.nimbusds.oauth2.sdk.device.DeviceAuthorizationRequest;
+import com.nimbusds.oauth2.sdk.device.DeviceAuthorizationSuccessResponse;
+import com.nimbusds.oauth2.sdk.device.DeviceCode;
+import com.nimbusds.oauth2.sdk.device.DeviceCodeGrant;
+import com.nimbusds.oauth2.sdk.device.UserCode;
+import java.net.URI;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.ClientID;
@@ -55,6 +62,7 @@ public final class AuthorizationServer {
     private final AccessTokens tokens;
     private final ClientAuthenticator authenticator;
     private final Registrations registrations;
+    private final DeviceFlow devices;
     private final AuditSink audit;
     private final Clock clock;
 
@@ -68,6 +76,7 @@ public final class AuthorizationServer {
         this.tokens = new AccessTokens(settings, keys, store, clients, clock);
         this.authenticator = new ClientAuthenticator(clients, new ReplayCache(clock, 1_000_000), settings, clock);
         this.registrations = new Registrations(clients, settings, policy, audit, clock);
+        this.devices = new DeviceFlow(clock);
         ensureOperatorClient(clock.instant());
     }
 
@@ -102,7 +111,8 @@ public final class AuthorizationServer {
         md.setRegistrationEndpointURI(settings.endpoint(Endpoints.REGISTER));
         md.setIntrospectionEndpointURI(settings.endpoint(Endpoints.INTROSPECT));
         md.setRevocationEndpointURI(settings.endpoint(Endpoints.REVOKE));
-        md.setGrantTypes(List.of(GrantType.CLIENT_CREDENTIALS));
+        md.setDeviceAuthorizationEndpointURI(settings.endpoint(Endpoints.DEVICE_AUTHORIZATION));
+        md.setGrantTypes(List.of(GrantType.CLIENT_CREDENTIALS, GrantType.DEVICE_CODE));
         List<ClientAuthenticationMethod> methods = List.of(ClientAuthenticationMethod.PRIVATE_KEY_JWT,
                 ClientAuthenticationMethod.TLS_CLIENT_AUTH);
         md.setTokenEndpointAuthMethods(methods);
@@ -158,11 +168,16 @@ public final class AuthorizationServer {
             return tokenError(OAuth2Error.INVALID_CLIENT.setDescription(
                     "authenticate the client with private_key_jwt or tls_client_auth"));
         }
+        boolean device = tr.getAuthorizationGrant() instanceof DeviceCodeGrant;
         OAuthClient client;
         try {
-            client = authenticator.authenticate(auth, thumbprint(peer));
+            client = authenticator.authenticate(auth, thumbprint(peer), device ? ClientAuthenticator.Accept.ANY
+                    : ClientAuthenticator.Accept.ENABLED);
         } catch (OAuthFailure f) {
             return tokenError(f.error());
+        }
+        if (tr.getAuthorizationGrant() instanceof DeviceCodeGrant grant) {
+            return deviceToken(client, grant.getDeviceCode().getValue(), peer);
         }
         if (!(tr.getAuthorizationGrant() instanceof ClientCredentialsGrant)) {
             return tokenError(OAuth2Error.UNSUPPORTED_GRANT_TYPE.setDescription("grant type "
@@ -184,6 +199,111 @@ public final class AuthorizationServer {
         BearerAccessToken at = new BearerAccessToken(jwt, settings.tokenLifetime().toSeconds(),
                 new Scope(ApiScope.join(scopes).split(" ")));
         return new AccessTokenResponse(new Tokens(at, null)).toHTTPResponse();
+    }
+
+    /**
+     * The device authorization endpoint (RFC 8628 §3.1): a client, which may still wait for approval, asks; the
+     * answer names the user code an operator enters at {@code /device}.
+     */
+    public HTTPResponse deviceAuthorization(HTTPRequest req, Peer peer) {
+        DeviceAuthorizationRequest r;
+        try {
+            r = DeviceAuthorizationRequest.parse(req);
+        } catch (ParseException e) {
+            return tokenError(e.getErrorObject() != null ? e.getErrorObject()
+                    : OAuth2Error.INVALID_REQUEST.setDescription(e.getMessage()));
+        }
+        if (r.getClientAuthentication() == null) {
+            return tokenError(OAuth2Error.INVALID_CLIENT.setDescription(
+                    "authenticate the client with private_key_jwt or tls_client_auth"));
+        }
+        OAuthClient client;
+        try {
+            client = authenticator.authenticate(r.getClientAuthentication(), thumbprint(peer),
+                    ClientAuthenticator.Accept.WAITING);
+        } catch (OAuthFailure f) {
+            return tokenError(f.error());
+        }
+        if (!registrations.grants(client).contains(GrantType.DEVICE_CODE)) {
+            return tokenError(OAuth2Error.UNAUTHORIZED_CLIENT.setDescription("client " + client.clientId()
+                    + " did not register for the grant type " + GrantType.DEVICE_CODE));
+        }
+        Set<ApiScope> scopes;
+        try {
+            scopes = r.getScope() == null ? client.scopes() : ApiScope.parseList(r.getScope().toString());
+        } catch (IllegalArgumentException e) {
+            return tokenError(OAuth2Error.INVALID_SCOPE.setDescription(e.getMessage()));
+        }
+        if (scopes.isEmpty() || !client.scopes().containsAll(scopes)) {
+            return tokenError(OAuth2Error.INVALID_SCOPE.setDescription("client " + client.clientId()
+                    + " may ask for " + ApiScope.join(client.scopes())));
+        }
+        Optional<DeviceFlow.Request> started = devices.start(client.clientId(), scopes);
+        if (started.isEmpty()) {
+            return tokenError(OAuth2Error.TEMPORARILY_UNAVAILABLE.setDescription("too many device authorizations"
+                    + " are pending; try again later"));
+        }
+        DeviceFlow.Request d = started.get();
+        audit.record("oauth.device", client.name(), "pending", Map.of("client_id", client.clientId(), "user_code",
+                d.userCode(), "scope", ApiScope.join(scopes)));
+        URI page = settings.endpoint(Endpoints.DEVICE_PAGE);
+        return new DeviceAuthorizationSuccessResponse(new DeviceCode(d.deviceCode()), new UserCode(d.userCode()),
+                page, URI.create(page + "?user_code=" + d.userCode()), DeviceFlow.LIFETIME.toSeconds(),
+                DeviceFlow.INTERVAL.toSeconds(), null).toHTTPResponse();
+    }
+
+    /** A poll of the token endpoint with a device code (RFC 8628 §3.4, §3.5). */
+    private HTTPResponse deviceToken(OAuthClient client, String deviceCode, Peer peer) {
+        DeviceFlow.Poll poll = devices.poll(deviceCode, client.clientId());
+        if (client.status() == OAuthClient.Status.DISABLED && !(poll instanceof DeviceFlow.Denied)) {
+            return tokenError(OAuth2Error.INVALID_CLIENT.setDescription("client " + client.clientId()
+                    + " is disabled"));
+        }
+        return switch (poll) {
+            case DeviceFlow.Waiting w -> tokenError(w.tooFast() ? DeviceAuthorizationGrantError.SLOW_DOWN
+                    : DeviceAuthorizationGrantError.AUTHORIZATION_PENDING);
+            case DeviceFlow.Denied d -> tokenError(OAuth2Error.ACCESS_DENIED.setDescription(
+                    "an operator denied the request"));
+            case DeviceFlow.Expired e -> tokenError(DeviceAuthorizationGrantError.EXPIRED_TOKEN);
+            case DeviceFlow.Unknown u -> tokenError(OAuth2Error.INVALID_GRANT.setDescription(
+                    "unknown device_code for this client"));
+            case DeviceFlow.Approved a -> {
+                Optional<String> bound = client.authMethod() == OAuthClient.AuthMethod.TLS_CLIENT_AUTH
+                        ? thumbprint(peer) : Optional.empty();
+                String jwt = tokens.issue(client.clientId(), a.scopes(), settings.tokenLifetime(), bound);
+                yield new AccessTokenResponse(new Tokens(new BearerAccessToken(jwt, settings.tokenLifetime()
+                        .toSeconds(), new Scope(ApiScope.join(a.scopes()).split(" "))), null)).toHTTPResponse();
+            }
+        };
+    }
+
+    /** A pending device request as the verification page shows it. */
+    public record DeviceRequest(String userCode, OAuthClient client, Set<ApiScope> scopes, Instant expires) {}
+
+    /** The pending request a user code names, if any. */
+    public Optional<DeviceRequest> deviceRequest(String userCode) {
+        return devices.find(userCode).flatMap(r -> clients.find(r.clientId()).map(c -> new DeviceRequest(r.userCode(),
+                c, r.scopes(), r.expires())));
+    }
+
+    /**
+     * An operator's decision on a device request: approval enables the client (its next poll gets a token),
+     * denial disables it. False when the code names no pending request.
+     */
+    public boolean decideDevice(String userCode, boolean approve, String operator) {
+        Optional<DeviceRequest> r = deviceRequest(userCode);
+        if (r.isEmpty() || !devices.decide(userCode, approve, operator)) {
+            return false;
+        }
+        OAuthClient c = r.get().client();
+        if (approve && c.status() != OAuthClient.Status.ENABLED) {
+            clients.replace(c.withStatus(OAuthClient.Status.ENABLED, clock.instant()));
+        } else if (!approve && c.status() != OAuthClient.Status.DISABLED) {
+            clients.replace(c.disabled(clock.instant()));
+        }
+        audit.record("oauth.device", c.name(), approve ? "granted" : "denied", Map.of("client_id", c.clientId(),
+                "user_code", r.get().userCode(), "operator", operator));
+        return true;
     }
 
     /**

@@ -59,6 +59,22 @@ final class ClientAuthenticator {
 
     /** The enabled client that {@code auth} proves to be; {@code tlsThumbprint} is the request's certificate's. */
     OAuthClient authenticate(ClientAuthentication auth, Optional<String> tlsThumbprint) throws OAuthFailure {
+        return authenticate(auth, tlsThumbprint, Accept.ENABLED);
+    }
+
+    /** Which clients may authenticate at an endpoint, by status. */
+    enum Accept {
+        /** Enabled ones only: the token endpoint's client_credentials, introspection, revocation. */
+        ENABLED,
+        /** Also those waiting for approval: the device flow is how they get approved. */
+        WAITING,
+        /** Any, once its credentials check out: a denied client's device poll learns it was denied. */
+        ANY
+    }
+
+    /** As {@link #authenticate(ClientAuthentication, Optional)}, accepting the statuses {@code accept} names. */
+    OAuthClient authenticate(ClientAuthentication auth, Optional<String> tlsThumbprint, Accept accept)
+            throws OAuthFailure {
         OAuthClient client = clients.find(auth.getClientID().getValue()).orElseThrow(() -> new OAuthFailure(
                 OAuth2Error.INVALID_CLIENT, "no client " + auth.getClientID().getValue() + " is registered"));
         switch (auth) {
@@ -67,7 +83,12 @@ final class ClientAuthenticator {
             default -> throw new OAuthFailure(OAuth2Error.INVALID_CLIENT, "client authentication "
                     + auth.getMethod().getValue() + " is not supported; use private_key_jwt or tls_client_auth");
         }
-        if (client.status() != OAuthClient.Status.ENABLED) {
+        boolean allowed = switch (client.status()) {
+            case ENABLED -> true;
+            case NEEDS_APPROVAL -> accept != Accept.ENABLED;
+            case DISABLED -> accept == Accept.ANY;
+        };
+        if (!allowed) {
             throw new OAuthFailure(OAuth2Error.INVALID_CLIENT, "client " + client.clientId() + " is "
                     + client.status().wire() + (client.status() == OAuthClient.Status.NEEDS_APPROVAL
                     ? ": an operator must approve it at /device first" : ""));

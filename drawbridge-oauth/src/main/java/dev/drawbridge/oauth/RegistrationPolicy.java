@@ -34,6 +34,18 @@ public interface RegistrationPolicy {
 
     TrustDecision judge(Facts facts);
 
+    /**
+     * The rule the server applies over any policy: the {@code admin} scope is only granted by an operator's
+     * approval, so a client asking for it waits, however trusted.
+     */
+    static TrustDecision withServerRules(TrustDecision d, Set<ApiScope> scopes) {
+        if (!scopes.contains(ApiScope.ADMIN)) {
+            return d;
+        }
+        return d.with(new TrustDecision.Factor("operator", "needs approval",
+                "the admin scope is only granted by an operator's approval"), TrustDecision.Answer.NEEDS_APPROVAL);
+    }
+
     /** Whose signature on a software statement counts, as the policy stands now. */
     default VendorKeys vendors() {
         return VendorKeys.none(Clock.systemUTC());

@@ -97,12 +97,8 @@ final class Registrations {
         } catch (OAuthFailure f) {
             return refuse(peer, requestedName, f.error());
         }
-        TrustDecision decision = policy.judge(new RegistrationPolicy.Facts(peer.address(), peer.certificate(),
-                c.statement(), c.name(), c.scopes()));
-        if (c.scopes().contains(ApiScope.ADMIN)) {
-            decision = decision.with(new TrustDecision.Factor("operator", "approval required",
-                    "the admin scope is only granted by an operator's approval"), TrustDecision.Answer.NEEDS_APPROVAL);
-        }
+        TrustDecision decision = RegistrationPolicy.withServerRules(policy.judge(new RegistrationPolicy.Facts(
+                peer.address(), peer.certificate(), c.statement(), c.name(), c.scopes())), c.scopes());
         if (decision.answer() == TrustDecision.Answer.DENIED) {
             return refuse(peer, c.name(), ACCESS_DENIED.setDescription("the trust policy refuses this client: "
                     + decision.summary()));
@@ -368,7 +364,9 @@ final class Registrations {
         }
     }
 
-    static List<GrantType> grants() {
-        return List.copyOf(GRANTS);
+    /** The grant types the client registered for, from its stored metadata. */
+    Set<GrantType> grants(OAuthClient c) {
+        Set<GrantType> g = info(c).getMetadata().getGrantTypes();
+        return g == null ? Set.of(GrantType.CLIENT_CREDENTIALS) : g;
     }
 }

@@ -52,6 +52,8 @@ final class OAuthRoutes implements HttpService {
                 .delete(Endpoints.REGISTER + "/{id}", (req, res) -> guarded(req, res, () -> oauth().deleteClient(
                         id(req), nimbus(req))))
                 .post(Endpoints.TOKEN, (req, res) -> guarded(req, res, () -> oauth().token(nimbus(req), peer(req))))
+                .post(Endpoints.DEVICE_AUTHORIZATION, (req, res) -> guarded(req, res, () -> oauth()
+                        .deviceAuthorization(nimbus(req), peer(req))))
                 .post(Endpoints.INTROSPECT, (req, res) -> guarded(req, res, () -> {
                     boolean admin = admin(req);
                     return oauth().introspect(nimbus(req, admin), peer(req), admin);

@@ -115,7 +115,8 @@ public final class TrustService {
                 refusal = Optional.of("invalid_software_statement: not a signed JWT");
             }
         }
-        TrustDecision d = policy.judge(new RegistrationPolicy.Facts(source, chain, verified, name, scopes));
+        TrustDecision d = RegistrationPolicy.withServerRules(policy.judge(new RegistrationPolicy.Facts(source, chain,
+                verified, name, scopes)), scopes);
         return new Explanation(d, refusal);
     }
 
@@ -138,7 +139,7 @@ public final class TrustService {
     }
 
     /** The client's registration facts (stored with its decision) judged by the policy as it stands now. */
-    private Explanation rejudge(OAuthClient c) {
+    public Explanation rejudge(OAuthClient c) {
         JSONObject decision = JSONValue.parse(c.decision(), JSONObject.class);
         JSONObject facts = decision == null || !(decision.get("facts") instanceof JSONObject f) ? new JSONObject() : f;
         InetAddress source;

@@ -2,7 +2,9 @@ package dev.drawbridge.controller.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * openid-client (npm), on Node.js, drives the authorization server end to end: discovery, registration,
- * client_credentials with private_key_jwt, the API, introspection, revocation and an invalid_scope refusal.
+ * client_credentials with private_key_jwt, the API, introspection, revocation, an invalid_scope refusal, and the
+ * device flow (the operator's approval is given in-process here; DevicePageTest drives the page).
  * scripts/test installs Node.js and runs {@code npm ci} in interop/oauth-client; without them this test fails
  * saying so.
  */
@@ -36,11 +39,24 @@ class ThirdPartyOAuthClientTest {
             } catch (IOException e) {
                 throw new AssertionError("node is not installed: install Debian's nodejs (scripts/test does)", e);
             }
+            // Act as the operator once the client prints its user code (the page itself is DevicePageTest's).
+            StringBuilder out = new StringBuilder();
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    out.append(line).append('\n');
+                    if (line.startsWith("user_code ")) {
+                        assertThat(c.controller.trust().oauth().decideDevice(line.substring(10), true, "test"))
+                                .isTrue();
+                    }
+                }
+            }
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("openid-client finished within 60 s").isTrue();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.exitValue()).as(out).isZero();
-            assertThat(out).contains("ok discovery", "ok registration", "ok client_credentials", "ok api",
-                    "ok introspection", "ok revocation", "ok invalid_scope", "all steps passed");
+            assertThat(p.exitValue()).as(out.toString()).isZero();
+            assertThat(out.toString()).contains("ok discovery", "ok registration", "ok client_credentials", "ok api",
+                    "ok introspection", "ok revocation", "ok invalid_scope", "ok device_authorization",
+                    "ok device_code grant", "all steps passed");
         }
     }
 }
