@@ -25,6 +25,7 @@ import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -37,10 +38,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -48,7 +51,8 @@ import javax.net.ssl.SSLContext;
 /**
  * Tokens per second ({@code client_credentials} with {@code private_key_jwt}, a fresh assertion per request) and
  * introspections per second (a resource server holding a {@code peer} token asks about an access token) against a
- * real controller over HTTPS with keep-alive, from {@code WORKERS} virtual threads in the same JVM. Each phase runs
+ * real controller over HTTPS, from {@code WORKERS} virtual threads in the same JVM, each on one keep-alive
+ * connection; the client assertions are signed before each timed phase. Each phase runs
  * {@code SECONDS} after a warm-up, {@code ROUNDS} times; the medians are reported. Usage:
  * {@code java -cp drawbridge-bench.jar:drawbridge.jar dev.drawbridge.bench.OAuthBench [SECONDS] [ROUNDS] [WORKERS]}.
  */
@@ -73,39 +77,38 @@ public final class OAuthBench {
             ClientID id = register(c.url(), key, tls);
             HttpClient http = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).build();
 
-            Supplier<HttpRequest> tokenRequest = () -> {
+            LoadTarget target = LoadTarget.of(URI.create(c.url()), c.dataDir().file("ca.pem"), false);
+            Supplier<String> tokenForm = () -> {
                 try {
                     Instant now = Instant.now();
-                    HTTPRequest r = new TokenRequest(tokenEndpoint, new PrivateKeyJWT(new JWTAuthenticationClaimsSet(id,
-                            List.of(new Audience(tokenEndpoint)), Date.from(now.plusSeconds(60)), null,
+                    return new TokenRequest(tokenEndpoint, new PrivateKeyJWT(new JWTAuthenticationClaimsSet(id,
+                            List.of(new Audience(tokenEndpoint)), Date.from(now.plusSeconds(240)), null,
                             Date.from(now), new JWTID()), JWSAlgorithm.ES256, key.toECPrivateKey(), key.getKeyID(),
-                            null), new ClientCredentialsGrant(), new Scope("nodes:read")).toHTTPRequest();
-                    return HttpRequest.newBuilder(tokenEndpoint).header("Content-Type",
-                            "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(r.getBody()))
-                            .build();
+                            null), new ClientCredentialsGrant(), new Scope("nodes:read")).toHTTPRequest().getBody();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
             };
-            String subject = token(http, tokenRequest.get());
+            Supplier<byte[]> tokenBody = () -> post(target, "/oauth2/token", tokenForm.get(), "");
+            String subject = token(http, HttpRequest.newBuilder(tokenEndpoint).header("Content-Type",
+                    "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(tokenForm.get()))
+                    .build());
             String peer = operatorToken(http, c.url(), admin, "peer");
-            HttpRequest introspect = HttpRequest.newBuilder(URI.create(c.url() + "/oauth2/introspect"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .header("Authorization", "Bearer " + peer)
-                    .POST(HttpRequest.BodyPublishers.ofString("token=" + URLEncoder.encode(subject,
-                            StandardCharsets.UTF_8))).build();
-            String body = http.send(introspect, HttpResponse.BodyHandlers.ofString()).body();
+            byte[] introspect = post(target, "/oauth2/introspect", "token=" + URLEncoder.encode(subject,
+                    StandardCharsets.UTF_8), "Authorization: Bearer " + peer + "\r\n");
+            String body = exchange(target, introspect);
             if (!body.contains("\"active\":true")) {
                 throw new IllegalStateException("introspection does not work: " + body);
             }
 
             List<Double> tokens = new ArrayList<>();
             List<Double> intros = new ArrayList<>();
+            int perPhase = seconds * 14_000;
             for (int r = 0; r < rounds; r++) {
-                run(http, tokenRequest, workers, 3, "warm-up tokens");
-                tokens.add(run(http, tokenRequest, workers, seconds, "tokens"));
-                run(http, () -> introspect, workers, 3, "warm-up introspections");
-                intros.add(run(http, () -> introspect, workers, seconds, "introspections"));
+                run(target, presigned(tokenBody, 3 * 14_000), workers, 3, "warm-up tokens");
+                tokens.add(run(target, presigned(tokenBody, perPhase), workers, seconds, "tokens"));
+                run(target, () -> introspect, workers, 3, "warm-up introspections");
+                intros.add(run(target, () -> introspect, workers, seconds, "introspections"));
             }
             System.out.printf("{\"tokens_per_s\":%s,\"tokens_per_s_median\":%.0f,\"introspections_per_s\":%s,"
                     + "\"introspections_per_s_median\":%.0f,\"workers\":%d,\"seconds\":%d}%n", tokens, median(tokens),
@@ -113,23 +116,71 @@ public final class OAuthBench {
         }
     }
 
-    /** Requests per second over {@code seconds}, counting only 200 answers; any other answer aborts. */
-    private static double run(HttpClient http, Supplier<HttpRequest> next, int workers, int seconds, String what)
+    /**
+     * {@code n} token requests, each with its own freshly signed client assertion, made before the timed phase so
+     * that the client's signing does not share the two cores with the server while it is measured.
+     */
+    static Supplier<byte[]> presigned(Supplier<byte[]> make, int n) {
+        long t0 = System.nanoTime();
+        ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+        for (int i = 0; i < n; i++) {
+            queue.add(make.get());
+        }
+        System.err.printf("signed %d client assertions in %d ms%n", n, (System.nanoTime() - t0) / 1_000_000);
+        return () -> {
+            byte[] next = queue.poll();
+            if (next == null) {
+                throw new IllegalStateException("ran out of presigned assertions; raise the count");
+            }
+            return next;
+        };
+    }
+
+    static byte[] post(LoadTarget target, String path, String form, String extraHeaders) {
+        byte[] body = form.getBytes(StandardCharsets.UTF_8);
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + target.host() + ":" + target.port()
+                + "\r\nContent-Type: application/x-www-form-urlencoded\r\n" + extraHeaders + "Content-Length: "
+                + body.length + "\r\n\r\n";
+        byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] all = Arrays.copyOf(h, h.length + body.length);
+        System.arraycopy(body, 0, all, h.length, body.length);
+        return all;
+    }
+
+    private static String exchange(LoadTarget target, byte[] request) throws IOException {
+        try (Connection conn = Connection.open(target)) {
+            Connection.Answer a = conn.exchange(request);
+            if (a.status() != 200) {
+                throw new IllegalStateException("answered " + a.status() + ": " + a.excerpt());
+            }
+            return a.excerpt();
+        }
+    }
+
+    /** Requests per second over {@code seconds}, one keep-alive connection per worker; any non-200 aborts. */
+    static double run(LoadTarget target, Supplier<byte[]> next, int workers, int seconds, String what)
             throws InterruptedException {
         AtomicLong ok = new AtomicLong();
         AtomicLong bad = new AtomicLong();
+        List<String> why = Collections.synchronizedList(new ArrayList<>());
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         List<Thread> threads = new ArrayList<>();
         long t0 = System.nanoTime();
         for (int w = 0; w < workers; w++) {
             threads.add(Thread.ofVirtual().start(() -> {
-                while (System.nanoTime() < end) {
-                    try {
-                        HttpResponse<Void> res = http.send(next.get(), HttpResponse.BodyHandlers.discarding());
-                        (res.statusCode() == 200 ? ok : bad).incrementAndGet();
-                    } catch (Exception e) {
-                        bad.incrementAndGet();
+                try (Connection conn = Connection.open(target)) {
+                    while (System.nanoTime() < end) {
+                        Connection.Answer a = conn.exchange(next.get());
+                        if (a.status() == 200) {
+                            ok.incrementAndGet();
+                        } else {
+                            bad.incrementAndGet();
+                            why.add(a.status() + " " + a.excerpt());
+                        }
                     }
+                } catch (IOException | RuntimeException e) {
+                    bad.incrementAndGet();
+                    why.add(e.toString());
                 }
             }));
         }
@@ -139,7 +190,7 @@ public final class OAuthBench {
         double rate = ok.get() / ((System.nanoTime() - t0) / 1e9);
         System.err.printf("%s: %.0f/s (%d ok, %d not 200)%n", what, rate, ok.get(), bad.get());
         if (bad.get() > 0) {
-            throw new IllegalStateException(what + ": " + bad.get() + " requests did not answer 200");
+            throw new IllegalStateException(what + ": " + bad.get() + " requests failed, e.g. " + why.get(0));
         }
         return rate;
     }

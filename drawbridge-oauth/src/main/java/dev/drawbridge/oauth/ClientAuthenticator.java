@@ -26,6 +26,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.Set;
 
@@ -153,6 +155,9 @@ final class ClientAuthenticator {
 
     /** The client's registered public keys, for the Nimbus verifier; a key id in the header narrows them. */
     private final class Selector implements ClientCredentialsSelector<Void> {
+        /** Parsed key sets by their JSON: parsing a JWK set and building its keys costs more than a verification. */
+        private final Map<String, List<JWK>> parsed = new ConcurrentHashMap<>();
+
         @Override
         public List<Secret> selectClientSecrets(ClientID id, ClientAuthenticationMethod method, Context<Void> ctx)
                 throws InvalidClientException {
@@ -167,18 +172,42 @@ final class ClientAuthenticator {
             if (c.jwks().isEmpty()) {
                 throw InvalidClientException.NOT_REGISTERED_FOR_AUTH_METHOD;
             }
-            List<PublicKey> out = new ArrayList<>();
+            List<JWK> keys;
             try {
-                for (JWK k : JWKSet.parse(c.jwks().get()).getKeys()) {
-                    boolean kidMatches = header.getKeyID() == null || header.getKeyID().equals(k.getKeyID());
-                    if (kidMatches && k instanceof AsymmetricJWK a) {
-                        out.add(a.toPublicKey());
-                    }
-                }
-            } catch (ParseException | JOSEException e) {
+                keys = keys(c.jwks().get());
+            } catch (IllegalArgumentException e) {
                 throw new InvalidClientException("the client's registered keys cannot be read");
             }
+            List<PublicKey> out = new ArrayList<>();
+            for (JWK k : keys) {
+                boolean kidMatches = header.getKeyID() == null || header.getKeyID().equals(k.getKeyID());
+                if (kidMatches && k instanceof AsymmetricJWK a) {
+                    try {
+                        out.add(a.toPublicKey());
+                    } catch (JOSEException e) {
+                        throw new InvalidClientException("the client's registered key " + k.getKeyID()
+                                + " cannot be used");
+                    }
+                }
+            }
             return out;
+        }
+
+        private List<JWK> keys(String json) {
+            List<JWK> cached = parsed.get(json);
+            if (cached != null) {
+                return cached;
+            }
+            try {
+                List<JWK> fresh = List.copyOf(JWKSet.parse(json).getKeys());
+                if (parsed.size() > 100_000) {
+                    parsed.clear(); // a bound; clients number far fewer
+                }
+                parsed.put(json, fresh);
+                return fresh;
+            } catch (ParseException e) {
+                throw new IllegalArgumentException(e);
+            }
         }
     }
 }
