@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.controller.config.TrustConfig;
+import dev.drawbridge.controller.trust.PeerService;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.pki.Profile;
 import java.io.IOException;
@@ -56,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
                 .withFencing(cfg.fencing().withPowerDriver("fake"))
                 // Short-lived node certificates, so the demo shows one renewed over the poll channel.
                 .withCa(cfg.ca().withLifetimes(NODE_LIFETIME, cfg.ca().controllerLifetime()));
-        say("[1/10] starting a controller on its embedded SQLite store ...");
+        say("[1/11] starting a controller on its embedded SQLite store ...");
         Map<String, Object> summary = new LinkedHashMap<>();
         // The nodes are the simulator's (drawbridge simulate): agents with their own TLS key, hardware profile and
         // software TPM on their own loopback address, driven by the same control language.
@@ -67,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
             api = ApiClient.from(controller.dataDir().root(), Map.of());
             say("      listening on " + controller.url());
             say("      data directory " + controller.dataDir().root() + " (admin token in admin.token, root CA in ca.pem)");
-            say("[2/10] adding " + count + " simulated nodes (as drawbridge simulate runs them); each agent gets a signed"
+            say("[2/11] adding " + count + " simulated nodes (as drawbridge simulate runs them); each agent gets a signed"
                     + " bootstrap payload and no controller URL ...");
             List<String> names = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
@@ -83,12 +85,12 @@ final class DemoCommand implements Callable<Integer> {
                 names.add(name);
                 say("      + " + name + "  mac " + mac + "  agent https://" + agent.address());
             }
-            say("[3/10] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
+            say("[3/11] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
             actAll(names, Map.of("action", "manage"), "manageable");
-            say("[4/10] provide: cleaning each node's disk ...");
+            say("[4/11] provide: cleaning each node's disk ...");
             actAll(names, Map.of("action", "provide"), "available");
             String sha = images.publishRandom("/images/demo-os.img", 16 << 20);
-            say("[5/10] deploy: writing a 16 MiB image (sha256 " + sha.substring(0, 16) + "...) and rebooting ...");
+            say("[5/11] deploy: writing a 16 MiB image (sha256 " + sha.substring(0, 16) + "...) and rebooting ...");
             actAll(names, Map.of("action", "deploy", "image_url", images.url("/images/demo-os.img"), "image_sha256", sha),
                     "active");
             Map<String, String> serials = new LinkedHashMap<>();
@@ -98,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
                 say("      " + name + "  identity CN=" + name + ", serial " + cert.path("serial").asText() + ", valid until "
                         + cert.path("not_after").asText());
             }
-            say("[6/10] a machine enrolling itself with its own key and CSR; then its ticket replayed ...");
+            say("[6/11] a machine enrolling itself with its own key and CSR; then its ticket replayed ...");
             api.post("/v1/nodes", Map.of("name", "node-manual"));
             String ticket = api.post(NodeCommand.path("node-manual") + "/tickets", Map.of()).path("ticket").asText();
             JsonNode granted = api.post("/v1/enroll", Map.of("ticket", ticket, "csr", DemoPki.csr(DemoPki.newKey(), "node-manual")));
@@ -112,7 +114,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             console(names.getFirst());
             String victim = names.get(names.size() > 1 ? 1 : 0);
-            say("[8/10] revoking every certificate of " + victim + ", then asking the OCSP responder about each ...");
+            say("[8/11] revoking every certificate of " + victim + ", then asking the OCSP responder about each ...");
             api.post(NodeCommand.path(victim) + "/certificates/revoke", Map.of("reason", "key-compromise"));
             Map<String, String> ocsp = new LinkedHashMap<>();
             for (var e : serials.entrySet()) {
@@ -129,6 +131,7 @@ final class DemoCommand implements Callable<Integer> {
                 summary.put("fence", fenced);
                 summary.put("round_trips", roundTrips(victim, (String) fenced.get("fenced"), images));
             }
+            summary.put("machine_trust", machineTrust(controller));
             long events = api.get("/v1/events?limit=1000").path("items").size();
             StringBuilder states = new StringBuilder();
             // Listed through the paged, filtered endpoint the CLI's 'node list' uses.
@@ -159,7 +162,7 @@ final class DemoCommand implements Callable<Integer> {
      * node's (simulated) TPM as an attacker's boot change would, and shows the fence happen.
      */
     private Map<String, Object> tamper(List<String> names, FleetControl control) throws InterruptedException {
-        say("[9/10] continuous attestation: every poll asks each TPM for a quote over a fresh nonce ...");
+        say("[9/11] continuous attestation: every poll asks each TPM for a quote over a fresh nonce ...");
         String revoked = names.get(1);
         awaitTrue(() -> api.get(NodeCommand.path(revoked)).path("state").asText().equals("fenced"));
         say("      " + revoked + "  " + api.get(NodeCommand.path(revoked)).path("reason").asText());
@@ -202,7 +205,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The management console's exchange (SignCSR): a console certificate, and a CSR naming a node refused. */
     private void console(String nodeName) {
-        say("[7/10] a management console exchanges a CSR for a certificate (POST /ibm/v1/Host/Actions/SignCSR) ...");
+        say("[7/11] a management console exchanges a CSR for a certificate (POST /ibm/v1/Host/Actions/SignCSR) ...");
         JsonNode signed = api.post("/ibm/v1/Host/Actions/SignCSR", Map.of("CsrString",
                 DemoPki.csr(DemoPki.newKey(), "console-01")));
         var cert = Pem.certificate(signed.path("Certificate").asText());
@@ -223,7 +226,7 @@ final class DemoCommand implements Callable<Integer> {
      */
     private Map<String, Object> roundTrips(String revokedNode, String drifted, ImageServer images)
             throws InterruptedException {
-        say("[10/10] lifecycle round trips ...");
+        say("[10/11] lifecycle round trips ...");
         Map<String, Object> out = new LinkedHashMap<>();
         try {
             api.post(NodeCommand.path(revokedNode) + "/tickets", Map.of());
@@ -267,6 +270,65 @@ final class DemoCommand implements Callable<Integer> {
                 + c.path("status").asText() + "  until " + c.path("not_after").asText()));
         out.put("renewed", renewing);
         return out;
+    }
+
+    /**
+     * Machine trust: a scoped token for scripts; two more controllers that register with each other by DCR, obtain
+     * tokens and call each other's peer API; and a third whose registration the second one's trust policy refuses.
+     */
+    private Map<String, Object> machineTrust(Controller first) throws Exception {
+        say("[11/11] machine trust: scoped tokens, and controllers that register with each other ...");
+        Map<String, Object> out = new LinkedHashMap<>();
+        String readOnly = api.post("/v1/oauth/tokens", Map.of("scope", "nodes:read")).path("access_token").asText();
+        ApiClient reader = ApiClient.from(first.dataDir().root(), Map.of("DRAWBRIDGE_URL", first.url(),
+                "DRAWBRIDGE_TOKEN", readOnly, "DRAWBRIDGE_CA", first.dataDir().file("ca.pem").toString()));
+        say("      a nodes:read token (drawbridge token --scope nodes:read) lists " + reader.get("/v1/nodes")
+                .path("items").size() + " nodes ...");
+        try {
+            reader.post("/v1/nodes", Map.of("name", "not-allowed"));
+            throw new IllegalStateException("a nodes:read token created a node: this is a bug");
+        } catch (CliException refused) {
+            say("      ... and cannot create one: " + refused.getMessage());
+        }
+        Path bPolicy = dataDir.resolve("peer-b-policy.yaml");
+        Files.writeString(bPolicy, "{}\n");
+        try (Controller b = peer("peer-b", bPolicy); Controller c = peer("peer-c", dataDir.resolve("none"))) {
+            ApiClient bApi = ApiClient.from(b.dataDir().root(), Map.of());
+            ApiClient cApi = ApiClient.from(c.dataDir().root(), Map.of());
+            JsonNode ab = api.post("/v1/peers", Map.of("url", b.url(), "ca", Files.readString(b.dataDir().file("ca.pem"))));
+            JsonNode ba = bApi.post("/v1/peers", Map.of("url", first.url(), "ca",
+                    Files.readString(first.dataDir().file("ca.pem"))));
+            say("      " + first.url() + " registered with peer-b as client " + ab.path("client_id").asText() + ": "
+                    + ab.path("last_status").asText() + ", peer id " + ab.path("peer_id").asText());
+            say("      peer-b registered with " + first.url() + " as client " + ba.path("client_id").asText() + ": "
+                    + ba.path("last_status").asText());
+            JsonNode call = api.post("/v1/peers/" + ab.path("id").asText() + "/call", Map.of()).path("answers");
+            say("      a token by client_credentials, then GET /v1/peer/identity at peer-b: role "
+                    + call.path("identity").path("role").asText() + ", it sees us as " + call.path("identity")
+                    .path("you").asText() + "; health " + call.path("health").path("status").asText());
+            String cClient = "controller " + PeerService.controllerId(c.ca().root());
+            Files.writeString(bPolicy, "operator:\n  deny: [\"" + cClient + "\"]\n");
+            try {
+                cApi.post("/v1/peers", Map.of("url", b.url(), "ca", Files.readString(b.dataDir().file("ca.pem"))));
+                throw new IllegalStateException("peer-b accepted a client its policy denies: this is a bug");
+            } catch (CliException refused) {
+                say("      peer-c refused by peer-b's trust policy: " + refused.getMessage());
+            }
+            out.put("peers", List.of(ab.path("peer_id").asText(), ba.path("peer_id").asText()));
+            out.put("refused", cClient);
+        }
+        return out;
+    }
+
+    /** Another controller on loopback, without a conductor, with a trust policy file when one is given. */
+    private Controller peer(String name, Path policy) {
+        ControllerConfig cfg = ConfigLoader.load(Map.of()).withDataDir(dataDir.resolve(name).toString())
+                .withListen("127.0.0.1:0");
+        cfg = cfg.withConductor(cfg.conductor().withEnabled(false));
+        if (Files.exists(policy)) {
+            cfg = cfg.withTrust(new TrustConfig(policy.toString()));
+        }
+        return Controller.start(cfg, Clock.systemUTC());
     }
 
     private String nameOf(String nodeId) {

@@ -2,6 +2,7 @@ package dev.drawbridge.controller;
 
 import dev.drawbridge.controller.config.OAuthConfig;
 import dev.drawbridge.oauth.OAuthSettings;
+import dev.drawbridge.controller.trust.PeerService;
 import dev.drawbridge.controller.trust.TrustService;
 import dev.drawbridge.controller.api.AdminToken;
 import dev.drawbridge.controller.api.ApiContext;
@@ -140,8 +141,8 @@ public final class Controller implements AutoCloseable {
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, polling);
             var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
-                    ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust, token, metrics,
-                    clock);
+                    ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust,
+                    new PeerService(db, kek, clock, ca.root()), token, metrics, clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
             trust.open(oauthSettings(config.oauth(), url));

@@ -39,7 +39,7 @@ class ArchitectureTest {
             Map.entry("attestations", "verify"), Map.entry("golden_values", "verify"),
             Map.entry("instances", "placement"),
             Map.entry("oauth_clients", "trust"), Map.entry("oauth_keys", "trust"),
-            Map.entry("oauth_revoked_tokens", "trust"),
+            Map.entry("oauth_revoked_tokens", "trust"), Map.entry("peers", "trust"),
             Map.entry("fences", "fence"), Map.entry("fence_steps", "fence"));
 
     private static JavaClasses classes;

@@ -1,6 +1,7 @@
 package dev.drawbridge.oauth;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -84,9 +85,15 @@ public record OAuthClient(String clientId, String name, AuthMethod authMethod, O
                 metadata, decision, createdAt, at, revokedBefore);
     }
 
-    /** This client disabled at {@code at}, with every token issued until then refused for good. */
+    /**
+     * This client disabled at {@code at}, with every token issued until then refused for good. A token's {@code iat}
+     * has whole seconds, so the cut is the next whole second: a token from the same second as the disabling is
+     * refused too.
+     */
     public OAuthClient disabled(Instant at) {
+        Instant whole = at.truncatedTo(ChronoUnit.SECONDS);
+        Instant cut = whole.equals(at) ? at : whole.plusSeconds(1);
         return new OAuthClient(clientId, name, authMethod, jwks, certThumbprint, scopes, Status.DISABLED, nodeId,
-                registrationToken, metadata, decision, createdAt, at, at);
+                registrationToken, metadata, decision, createdAt, at, cut);
     }
 }

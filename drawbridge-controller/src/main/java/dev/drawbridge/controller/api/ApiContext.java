@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+import dev.drawbridge.controller.trust.PeerService;
 import dev.drawbridge.controller.trust.TrustService;
 import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.config.ControllerConfig;
@@ -21,5 +22,5 @@ public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCer
                          Revocations revocations, ConsoleSigning console, NodeActions actions,
                          Verdicts verdicts,
                          Placement placement,
-                         FenceService fences, TrustService trust, AdminToken adminToken,
+                         FenceService fences, TrustService trust, PeerService peers, AdminToken adminToken,
                          PrometheusMeterRegistry metrics, Clock clock) {}

@@ -18,6 +18,11 @@ public record ConductorConfig(boolean enabled, Duration pollInterval, double jit
                 Duration.ofMinutes(30), Duration.ofMillis(500));
     }
 
+    public ConductorConfig withEnabled(boolean value) {
+        return new ConductorConfig(value, pollInterval, jitter, requestTimeout, maxConcurrentPolls, unreachableAfter,
+                maxBackoff, enrollingDeadline, cleaningDeadline, deployingDeadline, rescuingDeadline, busyPollInterval);
+    }
+
     public ConductorConfig withPollInterval(Duration interval) {
         return new ConductorConfig(enabled, interval, jitter, requestTimeout, maxConcurrentPolls, unreachableAfter,
                 maxBackoff, enrollingDeadline, cleaningDeadline, deployingDeadline, rescuingDeadline, busyPollInterval);
