@@ -208,18 +208,29 @@ public final class PeerService {
             throw new PeerException(PeerException.Kind.PEER, e.getMessage());
         }
         JSONObject identity = (JSONObject) out.get("identity");
-        Object versions = identity.get("versions");
-        if (!(versions instanceof List<?> spoken) || spoken.stream().noneMatch(v -> v instanceof Number n
-                && n.intValue() == VERSION)) {
-            String why = "the peer speaks peer-API versions " + versions + "; this controller speaks [" + VERSION + "]";
-            record(id, "refused", why);
-            throw new PeerException(PeerException.Kind.PEER, why);
+        Optional<String> mismatch = versionMismatch(identity.get("versions"));
+        if (mismatch.isPresent()) {
+            record(id, "refused", mismatch.get());
+            throw new PeerException(PeerException.Kind.PEER, mismatch.get());
         }
         db.inTransaction(h -> h.createUpdate("UPDATE peers SET peer_id = :pid, peer_role = :role WHERE id = :id")
                 .bind("pid", String.valueOf(identity.get("id"))).bind("role", String.valueOf(identity.get("role")))
                 .bind("id", id).execute());
         record(id, "ok", "identity, health and verdict answered");
         return out;
+    }
+
+    /**
+     * Why a peer whose identity lists {@code versions} cannot be spoken to, or empty when it lists ours. Other fields
+     * of the identity, known or not, do not matter.
+     */
+    static Optional<String> versionMismatch(Object versions) {
+        if (versions instanceof List<?> spoken && spoken.stream().anyMatch(v -> v instanceof Number n
+                && n.doubleValue() == VERSION)) {
+            return Optional.empty();
+        }
+        return Optional.of("the peer speaks peer-API versions " + versions + "; this controller speaks [" + VERSION
+                + "]");
     }
 
     /** Deletes our client at the peer (RFC 7592; a failure there is reported, not fatal) and forgets the peer. */
