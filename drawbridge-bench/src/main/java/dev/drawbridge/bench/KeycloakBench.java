@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.Date;
 import java.util.List;
 import java.util.function.Supplier;
@@ -48,7 +47,7 @@ public final class KeycloakBench {
         int workers = args.length > 6 ? Integer.parseInt(args[6]) : 32;
         HttpClient http = HttpClient.newBuilder().sslContext(TrustingTls.of(Files.readString(ca)))
                 .version(HttpClient.Version.HTTP_1_1).build();
-        String admin = field(send(http, form(base + "/realms/master/protocol/openid-connect/token",
+        String admin = OAuthBench.field(send(http, form(base + "/realms/master/protocol/openid-connect/token",
                 "grant_type=password&client_id=admin-cli&username=" + enc(args[2]) + "&password=" + enc(args[3]),
                 null)), "access_token");
         ECKey key = new ECKeyGenerator(Curve.P_256).keyID("bench").algorithm(JWSAlgorithm.ES256)
@@ -82,7 +81,8 @@ public final class KeycloakBench {
                 throw new IllegalStateException(e);
             }
         };
-        String subject = field(send(http, form(tokenEndpoint.toString(), tokenForm.get(), null)), "access_token");
+        String subject = OAuthBench.field(send(http, form(tokenEndpoint.toString(), tokenForm.get(), null)),
+                "access_token");
         byte[] introspect = OAuthBench.post(target, tokenPath + "/introspect", "token=" + enc(subject),
                 "Authorization: Basic " + Base64.getEncoder().encodeToString(("rs:" + secret)
                         .getBytes(StandardCharsets.UTF_8)) + "\r\n");
@@ -99,7 +99,8 @@ public final class KeycloakBench {
         }
         System.out.printf("{\"keycloak_tokens_per_s\":%s,\"keycloak_tokens_per_s_median\":%.0f,"
                 + "\"keycloak_introspections_per_s\":%s,\"keycloak_introspections_per_s_median\":%.0f,\"workers\":%d,"
-                + "\"seconds\":%d}%n", tokens, median(tokens), intros, median(intros), workers, seconds);
+                + "\"seconds\":%d}%n", tokens, OAuthBench.median(tokens), intros, OAuthBench.median(intros), workers,
+                seconds);
     }
 
     private static HttpRequest form(String url, String body, String bearer) {
@@ -130,20 +131,5 @@ public final class KeycloakBench {
 
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
-
-    private static String field(String json, String name) {
-        int i = json.indexOf("\"" + name + "\":\"");
-        if (i < 0) {
-            throw new IllegalStateException("no " + name + " in " + json);
-        }
-        int start = i + name.length() + 4;
-        return json.substring(start, json.indexOf('"', start));
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        return s.get(s.size() / 2);
     }
 }

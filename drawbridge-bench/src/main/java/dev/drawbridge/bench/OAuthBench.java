@@ -225,7 +225,7 @@ public final class OAuthBench {
         return field(body, "access_token");
     }
 
-    private static String field(String json, String name) {
+    static String field(String json, String name) {
         int i = json.indexOf("\"" + name + "\":\"");
         if (i < 0) {
             throw new IllegalStateException("no " + name + " in " + json);
@@ -234,7 +234,7 @@ public final class OAuthBench {
         return json.substring(start, json.indexOf('"', start));
     }
 
-    private static double median(List<Double> xs) {
+    static double median(List<Double> xs) {
         List<Double> s = new ArrayList<>(xs);
         Collections.sort(s);
         return s.get(s.size() / 2);

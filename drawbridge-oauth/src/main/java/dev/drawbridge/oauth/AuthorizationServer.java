@@ -160,8 +160,7 @@ public final class AuthorizationServer {
         try {
             tr = TokenRequest.parse(req);
         } catch (ParseException e) {
-            return tokenError(e.getErrorObject() != null ? e.getErrorObject()
-                    : OAuth2Error.INVALID_REQUEST.setDescription(e.getMessage()));
+            return malformed(e);
         }
         ClientAuthentication auth = tr.getClientAuthentication();
         if (auth == null) {
@@ -185,13 +184,9 @@ public final class AuthorizationServer {
         }
         Set<ApiScope> scopes;
         try {
-            scopes = tr.getScope() == null ? client.scopes() : ApiScope.parseList(tr.getScope().toString());
-        } catch (IllegalArgumentException e) {
-            return tokenError(OAuth2Error.INVALID_SCOPE.setDescription(e.getMessage()));
-        }
-        if (scopes.isEmpty() || !client.scopes().containsAll(scopes)) {
-            return tokenError(OAuth2Error.INVALID_SCOPE.setDescription("client " + client.clientId()
-                    + " may ask for " + ApiScope.join(client.scopes())));
+            scopes = requested(client, tr.getScope());
+        } catch (OAuthFailure f) {
+            return tokenError(f.error());
         }
         Optional<String> bound = client.authMethod() == OAuthClient.AuthMethod.TLS_CLIENT_AUTH ? thumbprint(peer)
                 : Optional.empty();
@@ -210,8 +205,7 @@ public final class AuthorizationServer {
         try {
             r = DeviceAuthorizationRequest.parse(req);
         } catch (ParseException e) {
-            return tokenError(e.getErrorObject() != null ? e.getErrorObject()
-                    : OAuth2Error.INVALID_REQUEST.setDescription(e.getMessage()));
+            return malformed(e);
         }
         if (r.getClientAuthentication() == null) {
             return tokenError(OAuth2Error.INVALID_CLIENT.setDescription(
@@ -230,18 +224,14 @@ public final class AuthorizationServer {
         }
         Set<ApiScope> scopes;
         try {
-            scopes = r.getScope() == null ? client.scopes() : ApiScope.parseList(r.getScope().toString());
-        } catch (IllegalArgumentException e) {
-            return tokenError(OAuth2Error.INVALID_SCOPE.setDescription(e.getMessage()));
-        }
-        if (scopes.isEmpty() || !client.scopes().containsAll(scopes)) {
-            return tokenError(OAuth2Error.INVALID_SCOPE.setDescription("client " + client.clientId()
-                    + " may ask for " + ApiScope.join(client.scopes())));
+            scopes = requested(client, r.getScope());
+        } catch (OAuthFailure f) {
+            return tokenError(f.error());
         }
         Optional<DeviceFlow.Request> started = devices.start(client.clientId(), scopes);
         if (started.isEmpty()) {
             return tokenError(OAuth2Error.TEMPORARILY_UNAVAILABLE.setDescription("too many device authorizations"
-                    + " are pending; try again later"));
+                    + " are pending (at most " + DeviceFlow.MAX_PER_CLIENT + " per client); try again later"));
         }
         DeviceFlow.Request d = started.get();
         audit.record("oauth.device", client.name(), "pending", Map.of("client_id", client.clientId(), "user_code",
@@ -267,6 +257,9 @@ public final class AuthorizationServer {
             case DeviceFlow.Expired e -> tokenError(DeviceAuthorizationGrantError.EXPIRED_TOKEN);
             case DeviceFlow.Unknown u -> tokenError(OAuth2Error.INVALID_GRANT.setDescription(
                     "unknown device_code for this client"));
+            case DeviceFlow.Approved a when client.status() != OAuthClient.Status.ENABLED -> tokenError(
+                    OAuth2Error.INVALID_CLIENT.setDescription("client " + client.clientId() + " is "
+                            + client.status().wire()));
             case DeviceFlow.Approved a -> {
                 Optional<String> bound = client.authMethod() == OAuthClient.AuthMethod.TLS_CLIENT_AUTH
                         ? thumbprint(peer) : Optional.empty();
@@ -275,6 +268,21 @@ public final class AuthorizationServer {
                         .toSeconds(), new Scope(ApiScope.join(a.scopes()).split(" "))), null)).toHTTPResponse();
             }
         };
+    }
+
+    /** The scopes a request asks for (all the client's when it names none), each one the client's own. */
+    private static Set<ApiScope> requested(OAuthClient client, Scope asked) throws OAuthFailure {
+        Set<ApiScope> scopes;
+        try {
+            scopes = asked == null ? client.scopes() : ApiScope.parseList(asked.toString());
+        } catch (IllegalArgumentException e) {
+            throw new OAuthFailure(OAuth2Error.INVALID_SCOPE, e.getMessage());
+        }
+        if (scopes.isEmpty() || !client.scopes().containsAll(scopes)) {
+            throw new OAuthFailure(OAuth2Error.INVALID_SCOPE, "client " + client.clientId() + " may ask for "
+                    + ApiScope.join(client.scopes()));
+        }
+        return scopes;
     }
 
     /** A pending device request as the verification page shows it. */
@@ -316,8 +324,7 @@ public final class AuthorizationServer {
         try {
             r = TokenIntrospectionRequest.parse(req);
         } catch (ParseException e) {
-            return tokenError(e.getErrorObject() != null ? e.getErrorObject()
-                    : OAuth2Error.INVALID_REQUEST.setDescription(e.getMessage()));
+            return malformed(e);
         }
         Optional<String> asker;
         try {
@@ -390,8 +397,7 @@ public final class AuthorizationServer {
         try {
             r = TokenRevocationRequest.parse(req);
         } catch (ParseException e) {
-            return tokenError(e.getErrorObject() != null ? e.getErrorObject()
-                    : OAuth2Error.INVALID_REQUEST.setDescription(e.getMessage()));
+            return malformed(e);
         }
         if (r.getClientAuthentication() == null) {
             return tokenError(OAuth2Error.INVALID_CLIENT.setDescription(
@@ -484,6 +490,12 @@ public final class AuthorizationServer {
 
     private static Optional<String> thumbprint(Peer peer) {
         return peer.certificate().isEmpty() ? Optional.empty() : Optional.of(Thumbprints.of(peer.certificate().get(0)));
+    }
+
+    /** A request the SDK could not parse: its own RFC 6749 error, or invalid_request with its reason. */
+    private static HTTPResponse malformed(ParseException e) {
+        return tokenError(e.getErrorObject() != null ? e.getErrorObject()
+                : OAuth2Error.INVALID_REQUEST.setDescription(e.getMessage()));
     }
 
     private static HTTPResponse tokenError(ErrorObject e) {

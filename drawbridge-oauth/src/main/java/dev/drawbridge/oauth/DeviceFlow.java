@@ -20,6 +20,8 @@ final class DeviceFlow {
     static final Duration LIFETIME = Duration.ofMinutes(10);
     static final Duration INTERVAL = Duration.ofSeconds(5);
     static final int MAX_PENDING = 1000;
+    /** Pending requests one client may hold at once, so one client cannot use up {@link #MAX_PENDING}. */
+    static final int MAX_PER_CLIENT = 3;
     /** RFC 8628 §6.1: no vowels (no words), no lookalikes; 20^8 codes. */
     private static final char[] USER_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ".toCharArray();
 
@@ -59,12 +61,13 @@ final class DeviceFlow {
         this.clock = clock;
     }
 
-    /** A new request, or empty when {@link #MAX_PENDING} are pending. */
+    /** A new request, or empty when {@link #MAX_PENDING} are pending, or the client holds {@link #MAX_PER_CLIENT}. */
     Optional<Request> start(String clientId, Set<ApiScope> scopes) {
         Instant now = clock.instant();
         byDeviceCode.values().removeIf(r -> !now.isBefore(r.expires()));
         byUserCode.values().removeIf(code -> !byDeviceCode.containsKey(code));
-        if (byDeviceCode.size() >= MAX_PENDING) {
+        if (byDeviceCode.size() >= MAX_PENDING
+                || byDeviceCode.values().stream().filter(r -> r.clientId().equals(clientId)).count() >= MAX_PER_CLIENT) {
             return Optional.empty();
         }
         byte[] b = new byte[32];

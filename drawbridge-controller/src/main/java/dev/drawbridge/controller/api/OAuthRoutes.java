@@ -23,7 +23,7 @@ import java.util.Map;
  * The OAuth 2.0 endpoints. Each request is copied into the Nimbus SDK's HTTP request (method, URL, the headers OAuth
  * reads, a body of at most {@link #MAX_BODY} bytes, the TLS client certificate) and the authorization server's
  * answer is copied back, so all OAuth parsing and every RFC 6749 error is the SDK's and the server's. Failed client
- * authentications count toward the same per-address throttle as the API's.
+ * authentications, and every registration, count toward the same per-address throttle as the API's.
  */
 final class OAuthRoutes implements HttpService {
     static final int MAX_BODY = 64 * 1024;
@@ -43,8 +43,12 @@ final class OAuthRoutes implements HttpService {
     public void routing(HttpRules rules) {
         rules.get(Endpoints.METADATA, (req, res) -> json(res, oauth().metadata()))
                 .get(Endpoints.JWKS, (req, res) -> json(res, oauth().jwks()))
-                .post(Endpoints.REGISTER, (req, res) -> guarded(req, res, () -> oauth().register(nimbus(req),
-                        peer(req))))
+                .post(Endpoints.REGISTER, (req, res) -> guarded(req, res, () -> {
+                    // Registration is open to anyone, and each one writes a client and an audit row: every
+                    // attempt, granted or not, spends the address's per-minute budget, so none can be flooded.
+                    failures.failed(req.remotePeer().host(), "registration");
+                    return oauth().register(nimbus(req), peer(req));
+                }))
                 .get(Endpoints.REGISTER + "/{id}", (req, res) -> guarded(req, res, () -> oauth().readClient(id(req),
                         nimbus(req))))
                 .put(Endpoints.REGISTER + "/{id}", (req, res) -> guarded(req, res, () -> oauth().updateClient(id(req),
