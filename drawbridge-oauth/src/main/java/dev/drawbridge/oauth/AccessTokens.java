@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -191,12 +190,5 @@ public final class AccessTokens {
     void revoke(Caller c) {
         store.revokeToken(c.jti(), c.clientId(), c.expiresAt(), clock.instant());
         revoked.add(c.jti());
-    }
-
-    /** Re-reads the revoked token ids (after another controller revoked some). */
-    void reload() {
-        List<String> ids = store.revokedTokens(clock.instant());
-        revoked.retainAll(ids);
-        revoked.addAll(ids);
     }
 }

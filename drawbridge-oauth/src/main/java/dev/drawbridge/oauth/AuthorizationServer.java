@@ -482,12 +482,6 @@ public final class AuthorizationServer {
         return done;
     }
 
-    /** Re-reads clients and revocations from the store (another controller may have changed them). */
-    public void reload() {
-        clients.reload();
-        tokens.reload();
-    }
-
     private static Optional<String> thumbprint(Peer peer) {
         return peer.certificate().isEmpty() ? Optional.empty() : Optional.of(Thumbprints.of(peer.certificate().get(0)));
     }

@@ -49,12 +49,4 @@ final class Clients {
         byId.remove(clientId);
         return gone;
     }
-
-    /** Re-reads every client from the store (after another controller changed some). */
-    void reload() {
-        Map<String, OAuthClient> fresh = new ConcurrentHashMap<>();
-        store.list().forEach(c -> fresh.put(c.clientId(), c));
-        byId.keySet().retainAll(fresh.keySet());
-        byId.putAll(fresh);
-    }
 }

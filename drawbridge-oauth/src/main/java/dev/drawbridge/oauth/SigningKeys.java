@@ -151,11 +151,6 @@ public final class SigningKeys {
         return new JWKSet(pub);
     }
 
-    /** All keys held, newest first (for tests and {@code drawbridge oauth keys}). */
-    public List<Key> all() {
-        return keys;
-    }
-
     private boolean published(Key k, Instant now) {
         return k.retired().isEmpty() || k.retired().get().plus(tokenLifetime).isAfter(now);
     }
