@@ -142,7 +142,7 @@ public final class Controller implements AutoCloseable {
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, polling);
             var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
                     ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust,
-                    new PeerService(db, kek, clock, ca.root()), token, metrics, clock);
+                    new PeerService(db, kek, clock, ca), token, metrics, clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
             trust.open(oauthSettings(config.oauth(), url));

@@ -56,10 +56,14 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
                         new X509Certificate[] {cert.certificate(), ca.root()});
             }, Clock.systemUTC())};
             X509TrustManager roots = rootTrust(ca.root());
-            // The server context trusts client certificates from our root: callback-mode agents show theirs. Agents
-            // obey only a controller certificate from the first connection, so the pinning context presents ours too.
-            return new ServerIdentity(context(keys, new RootOnly(roots, true)), context(keys, new AcceptAny()),
-                    context(keys, new RootOnly(roots, false)));
+            // The listener lets any client certificate within its validity through the handshake, and each use
+            // decides what it proves: a callback must chain to our root (AgentApiRoutes), tls_client_auth must be the
+            // registered certificate, a bound token must be presented with its own, and a registration's chain is
+            // judged by the trust policy. A peer from another CA (RFC 8705's self-signed mode) can thus connect before
+            // it is known. Agents obey only a controller certificate from the first connection, so the conductor's
+            // contexts present ours too.
+            return new ServerIdentity(context(keys, new AnyCurrentClient()), context(keys, new AcceptAny()),
+                    context(keys, new RootOnly(roots)));
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot make the controller's TLS identity: " + e.getMessage(), e);
         }
@@ -96,11 +100,9 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
      */
     private static final class RootOnly extends X509ExtendedTrustManager {
         private final X509TrustManager delegate;
-        private final boolean clients;
 
-        RootOnly(X509TrustManager delegate, boolean clients) {
+        RootOnly(X509TrustManager delegate) {
             this.delegate = delegate;
-            this.clients = clients;
         }
 
         @Override
@@ -120,10 +122,7 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            if (!clients) {
-                throw new CertificateException("the conductor's client context takes no clients");
-            }
-            delegate.checkClientTrusted(chain, authType);
+            throw new CertificateException("the conductor's client context takes no clients");
         }
 
         @Override
@@ -139,6 +138,50 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
         @Override
         public X509Certificate[] getAcceptedIssuers() {
             return delegate.getAcceptedIssuers();
+        }
+    }
+
+    /**
+     * The API listener's: a client certificate passes the handshake when its leaf is within its validity; nothing
+     * else is decided here (see {@link #create}). No issuers are named, so a client may show any certificate.
+     */
+    private static final class AnyCurrentClient extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            if (chain == null || chain.length == 0) {
+                throw new CertificateException("an empty client certificate chain");
+            }
+            chain[0].checkValidity();
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("the listener's context trusts no servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 

@@ -188,8 +188,12 @@ public final class AuthorizationServer {
         } catch (OAuthFailure f) {
             return tokenError(f.error());
         }
-        Optional<String> bound = client.authMethod() == OAuthClient.AuthMethod.TLS_CLIENT_AUTH ? thumbprint(peer)
-                : Optional.empty();
+        Optional<String> bound;
+        try {
+            bound = binding(client, peer);
+        } catch (OAuthFailure f) {
+            return tokenError(f.error());
+        }
         String jwt = tokens.issue(client.clientId(), scopes, settings.tokenLifetime(), bound);
         BearerAccessToken at = new BearerAccessToken(jwt, settings.tokenLifetime().toSeconds(),
                 new Scope(ApiScope.join(scopes).split(" ")));
@@ -261,8 +265,12 @@ public final class AuthorizationServer {
                     OAuth2Error.INVALID_CLIENT.setDescription("client " + client.clientId() + " is "
                             + client.status().wire()));
             case DeviceFlow.Approved a -> {
-                Optional<String> bound = client.authMethod() == OAuthClient.AuthMethod.TLS_CLIENT_AUTH
-                        ? thumbprint(peer) : Optional.empty();
+                Optional<String> bound;
+                try {
+                    bound = binding(client, peer);
+                } catch (OAuthFailure f) {
+                    yield tokenError(f.error());
+                }
                 String jwt = tokens.issue(client.clientId(), a.scopes(), settings.tokenLifetime(), bound);
                 yield new AccessTokenResponse(new Tokens(new BearerAccessToken(jwt, settings.tokenLifetime()
                         .toSeconds(), new Scope(ApiScope.join(a.scopes()).split(" "))), null)).toHTTPResponse();
@@ -480,6 +488,31 @@ public final class AuthorizationServer {
         audit.record("oauth.status", c.get().name(), "granted", Map.of("client_id", clientId, "status",
                 status.wire(), "actor", actor));
         return done;
+    }
+
+    /**
+     * The certificate a new token is bound to (RFC 8705 §3): the request's TLS client certificate, for a
+     * {@code tls_client_auth} client or one registered with {@code tls_client_certificate_bound_access_tokens}; such a
+     * client asking without a certificate is refused rather than given a token it did not want.
+     */
+    private Optional<String> binding(OAuthClient client, Peer peer) throws OAuthFailure {
+        Optional<String> presented = thumbprint(peer);
+        if (client.authMethod() == OAuthClient.AuthMethod.TLS_CLIENT_AUTH) {
+            return presented;
+        }
+        if (!registrations.boundTokens(client)) {
+            return Optional.empty();
+        }
+        if (presented.isEmpty()) {
+            throw unbound(client);
+        }
+        return presented;
+    }
+
+    private static OAuthFailure unbound(OAuthClient client) {
+        return new OAuthFailure(OAuth2Error.INVALID_REQUEST, "client " + client.clientId() + " registered for"
+                + " certificate-bound tokens (tls_client_certificate_bound_access_tokens): connect with a TLS client"
+                + " certificate");
     }
 
     private static Optional<String> thumbprint(Peer peer) {

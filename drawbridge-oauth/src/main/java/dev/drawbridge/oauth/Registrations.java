@@ -364,6 +364,12 @@ final class Registrations {
         }
     }
 
+    /** Whether the client registered for certificate-bound tokens (RFC 8705 §3.4), from its stored metadata. */
+    boolean boundTokens(OAuthClient c) {
+        JSONObject md = JSONValue.parse(c.metadata(), JSONObject.class);
+        return md != null && Boolean.TRUE.equals(md.get("tls_client_certificate_bound_access_tokens"));
+    }
+
     /** The grant types the client registered for, from its stored metadata. */
     Set<GrantType> grants(OAuthClient c) {
         Set<GrantType> g = info(c).getMetadata().getGrantTypes();

@@ -6,6 +6,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,13 @@ final class AgentApiRoutes implements HttpService {
         X509Certificate cert = req.remotePeer().tlsCertificates().filter(c -> c.length > 0 && c[0] instanceof X509Certificate)
                 .map(c -> (X509Certificate) c[0]).orElseThrow(() -> new ApiException(401, "client-certificate-required",
                         "Client certificate required", "callback-mode agents authenticate with their node certificate"));
+        // The listener lets any current certificate through the handshake: this route needs one from our CA.
+        try {
+            cert.verify(ctx.ca().root().getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new ApiException(403, "not-our-certificate", "Not issued by this controller",
+                    "callbacks need a node certificate issued by this controller's CA");
+        }
         if (Profile.of(cert).filter(p -> p == Profile.NODE).isEmpty()) {
             throw new ApiException(403, "not-a-node", "Not a node certificate", "only node certificates may call here");
         }

@@ -26,8 +26,17 @@ import java.util.Set;
 final class AuthFilter implements Filter {
     private static final Set<ApiScope> EVERY_SCOPE = EnumSet.allOf(ApiScope.class);
 
-    /** Who a request is from: a client id (or {@code admin}) and the scopes it holds. */
-    record Principal(String name, Set<ApiScope> scopes) {}
+    /**
+     * Who a request is from: a client id (or {@code admin}) and the scopes it holds, and whether its token is bound
+     * to the TLS client certificate of this request (RFC 8705), that is, whether it came over mutual TLS.
+     */
+    record Principal(String name, Set<ApiScope> scopes, boolean certificateBound) {
+        static final String ADMIN = "admin";
+
+        boolean admin() {
+            return name.equals(ADMIN);
+        }
+    }
 
     private final Access access;
     private final AdminToken token;
@@ -83,7 +92,7 @@ final class AuthFilter implements Filter {
         }
         Principal principal;
         if (token.matches(presented.get())) {
-            principal = new Principal("admin", EVERY_SCOPE);
+            principal = new Principal(Principal.ADMIN, EVERY_SCOPE, false);
         } else {
             AccessTokens.Check check = trust.oauth().tokens().check(presented.get(), thumbprint(req));
             if (!(check instanceof AccessTokens.Valid valid)) {
@@ -93,7 +102,8 @@ final class AuthFilter implements Filter {
                         "the token is not valid for this controller: " + why, challenge("invalid_token", why)));
                 return;
             }
-            principal = new Principal(valid.caller().clientId(), valid.caller().scopes());
+            principal = new Principal(valid.caller().clientId(), valid.caller().scopes(),
+                    valid.caller().boundThumbprint().isPresent());
         }
         if (rule.isEmpty()) {
             Problems.send(req, res, ApiException.notFound("no such endpoint: " + req.prologue().method().text() + " "

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drawbridge.controller.trust.PeerService;
 import dev.drawbridge.oauth.ApiScope;
+import dev.drawbridge.oauth.PeerClient;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -29,16 +31,33 @@ final class PeerRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        access.on(rules).get("/v1/peer/identity", ApiScope.PEER, this::identity)
-                .get("/v1/peer/health", ApiScope.PEER, (req, res) -> Json.send(res, 200, Json.object()
-                        .put("v", VERSION).put("status", "ok").put("at", ctx.clock().instant().toString())))
-                .get("/v1/peer/verdict", ApiScope.PEER, (req, res) -> Json.send(res, 200, Json.object()
+        access.on(rules).get("/v1/peer/identity", ApiScope.PEER, mutual(this::identity))
+                .get("/v1/peer/health", ApiScope.PEER, mutual((req, res) -> Json.send(res, 200, Json.object()
+                        .put("v", VERSION).put("status", "ok").put("at", ctx.clock().instant().toString()))))
+                .get("/v1/peer/verdict", ApiScope.PEER, mutual((req, res) -> Json.send(res, 200, Json.object()
                         .put("v", VERSION).put("verdict", "unknown").put("reason", "this controller's own TPM is not"
-                                + " attested: only nodes are")))
+                                + " attested: only nodes are"))))
                 .get("/v1/peers", ApiScope.ADMIN, this::list)
                 .post("/v1/peers", ApiScope.ADMIN, this::add)
                 .post("/v1/peers/{id}/call", ApiScope.ADMIN, this::call)
                 .delete("/v1/peers/{id}", ApiScope.ADMIN, this::remove);
+    }
+
+    /**
+     * Peers call over mutual TLS: a {@code peer} token must be bound to the client certificate of the request
+     * (RFC 8705), which the filter has already matched. The admin token (break-glass) is let through.
+     */
+    private static Handler mutual(Handler route) {
+        return (req, res) -> {
+            AuthFilter.Principal p = req.context().get(AuthFilter.Principal.class).orElseThrow();
+            if (!p.admin() && !p.certificateBound()) {
+                throw new ApiException(403, "mutual-tls-required", "Mutual TLS required",
+                        "the peer API takes only certificate-bound tokens: register with"
+                                + " tls_client_certificate_bound_access_tokens (or tls_client_auth) and connect with"
+                                + " that TLS client certificate");
+            }
+            route.handle(req, res);
+        };
     }
 
     private void identity(ServerRequest req, ServerResponse res) {
@@ -81,7 +100,7 @@ final class PeerRoutes implements HttpService {
     private static <T> T guard(Supplier<T> call) {
         try {
             return call.get();
-        } catch (PeerService.PeerException e) {
+        } catch (PeerClient.Failure e) {
             throw switch (e.kind()) {
                 case NOT_FOUND -> ApiException.notFound(e.getMessage());
                 case BAD_INPUT -> ApiException.badRequest(e.getMessage());

@@ -1,69 +1,45 @@
 package dev.drawbridge.controller.trust;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.oauth2.sdk.AccessTokenResponse;
-import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
-import com.nimbusds.oauth2.sdk.GrantType;
-import com.nimbusds.oauth2.sdk.GeneralException;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.TokenRequest;
-import com.nimbusds.oauth2.sdk.TokenResponse;
-import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
-import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
-import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
-import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
-import com.nimbusds.oauth2.sdk.client.ClientDeleteRequest;
-import com.nimbusds.oauth2.sdk.client.ClientInformation;
-import com.nimbusds.oauth2.sdk.client.ClientInformationResponse;
-import com.nimbusds.oauth2.sdk.client.ClientMetadata;
-import com.nimbusds.oauth2.sdk.client.ClientRegistrationRequest;
-import com.nimbusds.oauth2.sdk.client.ClientRegistrationResponse;
-import com.nimbusds.oauth2.sdk.http.HTTPRequest;
-import com.nimbusds.oauth2.sdk.http.HTTPResponse;
-import com.nimbusds.oauth2.sdk.id.Audience;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.JWTID;
-import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.store.Sealer;
+import dev.drawbridge.oauth.PeerClient;
+import dev.drawbridge.oauth.PeerClient.Failure;
+import dev.drawbridge.pki.CertificateAuthority;
+import dev.drawbridge.pki.IssueRequest;
 import dev.drawbridge.pki.Pem;
+import dev.drawbridge.pki.Profile;
 import dev.drawbridge.pki.TlsContexts;
-import java.io.IOException;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.text.ParseException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.SSLContext;
 import net.minidev.json.JSONObject;
 
 /**
- * The controllers this one calls. Adding a peer discovers its authorization server (RFC 8414) over TLS trusting
- * only the CA given for it, registers a client there (RFC 7591, {@code private_key_jwt} with a key made for this
- * peer, scope {@code peer}), and calls its peer API; each later call obtains a fresh token by
- * {@code client_credentials} and records what the peer answered, so a peer that stopped trusting us (a fence, a
- * policy change, a revoked client) shows as refused. Keys and registration tokens are sealed under
- * {@code store.kek}. Owns the {@code peers} table.
+ * The peers this controller calls: other controllers, and agents in a management-controller role. Adding a peer
+ * makes a key and a client certificate for it from our CA, discovers its authorization server (RFC 8414) over mutual
+ * TLS trusting only the CA given for it, registers a {@code private_key_jwt} client there (RFC 7591, scope
+ * {@code peer}, the certificate in the key's {@code x5c}, certificate-bound tokens), and calls its peer API; each
+ * later call obtains a fresh token bound to that certificate and records what the peer answered, so a peer that
+ * stopped trusting us (a fence, a policy change, a revoked client) shows as refused. The certificate is renewed, same
+ * key, once two-thirds of its life has passed. Keys and registration tokens are sealed under {@code store.kek}.
+ * Owns the {@code peers} table. The wire side is {@link PeerClient}.
  */
 public final class PeerService {
     /** A peer as recorded: where, our client there, what it said about itself, and how the last call went. */
@@ -71,43 +47,23 @@ public final class PeerService {
                        Instant addedAt, Optional<Instant> lastContact, Optional<String> lastStatus,
                        Optional<String> lastDetail) {}
 
-    /** A peer that could not be added or called, with the reason and whose fault it was. */
-    public static final class PeerException extends RuntimeException {
-        /** What went wrong: the operator's input, an unknown peer id, or the peer (unreachable, refusing). */
-        public enum Kind { BAD_INPUT, NOT_FOUND, PEER }
-
-        private final Kind kind;
-
-        PeerException(Kind kind, String message) {
-            super(message);
-            this.kind = kind;
-        }
-
-        PeerException(String message) {
-            this(Kind.PEER, message);
-        }
-
-        public Kind kind() {
-            return kind;
-        }
-    }
-
-    private static final int TIMEOUT_MS = 10_000;
     /** The peer-API version this controller speaks (docs/protocol.md). */
-    public static final int VERSION = 1;
+    public static final int VERSION = PeerClient.VERSION;
     private static final String COLUMNS = "id, url, client_id, peer_id, peer_role, added_at, last_contact_at,"
             + " last_status, last_detail";
 
     private final Database db;
     private final Sealer sealer;
     private final Clock clock;
+    private final CertificateAuthority ca;
     private final String ourName;
 
-    public PeerService(Database db, byte[] kek, Clock clock, X509Certificate ourRoot) {
+    public PeerService(Database db, byte[] kek, Clock clock, CertificateAuthority ca) {
         this.db = db;
         this.sealer = new Sealer(kek);
         this.clock = clock;
-        this.ourName = controllerId(ourRoot);
+        this.ca = ca;
+        this.ourName = controllerId(ca.root());
     }
 
     /** A controller's id: {@code ctl-} and the first 16 bytes of its root certificate's SHA-256, in hex. */
@@ -126,59 +82,31 @@ public final class PeerService {
 
     /** Registers with the peer at {@code url}, whose TLS certificates chain to {@code caPem}, and calls it once. */
     public Peer add(String url, String caPem) {
-        URI base = base(url);
+        PeerClient.base(url);
         List<X509Certificate> roots;
         try {
             roots = Pem.certificates(caPem);
         } catch (RuntimeException e) {
-            throw new PeerException(PeerException.Kind.BAD_INPUT, "the peer's CA is not a PEM certificate: "
-                    + e.getMessage());
+            throw new Failure(Failure.Kind.BAD_INPUT, "the peer's CA is not a PEM certificate: " + e.getMessage());
         }
         if (roots.isEmpty()) {
-            throw new PeerException(PeerException.Kind.BAD_INPUT, "the peer's CA file holds no certificate");
+            throw new Failure(Failure.Kind.BAD_INPUT, "the peer's CA file holds no certificate");
         }
-        SSLSocketFactory tls = TlsContexts.trusting(roots).getSocketFactory();
-        AuthorizationServerMetadata md = metadata(base, tls);
-        ECKey key;
-        try {
-            key = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256)
-                    .keyIDFromThumbprint(true).generate();
-        } catch (JOSEException e) {
-            throw new IllegalStateException(e);
-        }
-        ClientMetadata meta = new ClientMetadata();
-        meta.setName("controller " + ourName);
-        meta.setJWKSet(new JWKSet(key.toPublicJWK()));
-        meta.setScope(new Scope("peer"));
-        meta.setGrantTypes(Set.of(GrantType.CLIENT_CREDENTIALS));
-        meta.setTokenEndpointAuthMethod(ClientAuthenticationMethod.PRIVATE_KEY_JWT);
-        HTTPResponse res = send(new ClientRegistrationRequest(md.getRegistrationEndpointURI(), meta, null)
-                .toHTTPRequest(), tls);
-        ClientInformation info;
-        try {
-            ClientRegistrationResponse parsed = ClientRegistrationResponse.parse(res);
-            if (!parsed.indicatesSuccess()) {
-                throw new PeerException("the peer refused the registration: " + parsed.toErrorResponse()
-                        .getErrorObject().getCode() + ": " + parsed.toErrorResponse().getErrorObject().getDescription());
-            }
-            info = ((ClientInformationResponse) parsed).getClientInformation();
-        } catch (GeneralException e) {
-            throw new PeerException("the peer's registration answer is not RFC 7591: " + e.getMessage());
-        }
+        ECKey key = PeerClient.newKey();
+        X509Certificate cert = certificate(key);
+        PeerClient peer = PeerClient.connect(url, tls(roots, key, cert));
+        PeerClient.Registered reg = peer.registerKey("controller " + ourName, key, List.of(cert, ca.root()));
         String id = UUID.randomUUID().toString();
-        Instant now = clock.instant();
-        String registrationToken = info.getRegistrationAccessToken() == null ? ""
-                : info.getRegistrationAccessToken().getValue();
         db.inTransaction(h -> h.createUpdate("INSERT INTO peers (id, url, ca_pem, client_id, sealed_key,"
-                        + " sealed_reg_token, added_at) VALUES (:id, :url, :ca, :client, :key, :reg, :at)")
-                .bind("id", id).bind("url", base.toString()).bind("ca", caPem).bind("client", info.getID().getValue())
+                        + " sealed_reg_token, client_cert_pem, added_at) VALUES (:id, :url, :ca, :client, :key, :reg,"
+                        + " :cert, :at)")
+                .bind("id", id).bind("url", peer.base().toString()).bind("ca", caPem).bind("client", reg.clientId())
                 .bind("key", sealer.seal("peer-key " + id, key.toJSONString().getBytes(StandardCharsets.UTF_8)))
-                .bind("reg", sealer.seal("peer-reg " + id, registrationToken.getBytes(StandardCharsets.UTF_8)))
-                .bind("at", now.toEpochMilli()).execute());
-        Object status = info.getMetadata().getCustomField("drawbridge_status");
-        if (status != null && !"enabled".equals(status)) {
-            record(id, "waiting", "the peer's trust policy answered " + status + "; an operator there must approve"
-                    + " client " + info.getID().getValue());
+                .bind("reg", sealer.seal("peer-reg " + id, reg.registrationToken().getBytes(StandardCharsets.UTF_8)))
+                .bind("cert", Pem.certificate(cert)).bind("at", clock.instant().toEpochMilli()).execute());
+        if (!"enabled".equals(reg.status())) {
+            record(id, "waiting", "the peer's trust policy answered " + reg.status() + "; an operator there must"
+                    + " approve client " + reg.clientId());
             return find(id).orElseThrow();
         }
         call(id);
@@ -188,64 +116,33 @@ public final class PeerService {
     /** Calls the peer's identity, health and verdict routes with a fresh token; records and returns what it said. */
     public Map<String, Object> call(String id) {
         Row row = row(id);
-        SSLSocketFactory tls = TlsContexts.trusting(Pem.certificates(row.caPem())).getSocketFactory();
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, JSONObject> answers;
         try {
-            AuthorizationServerMetadata md = metadata(URI.create(row.url()), tls);
-            String token = token(md, row, tls);
-            for (String route : List.of("identity", "health", "verdict")) {
-                HTTPRequest req = new HTTPRequest(HTTPRequest.Method.GET, URI.create(row.url() + "/v1/peer/" + route));
-                req.setAuthorization(new BearerAccessToken(token).toAuthorizationHeader());
-                HTTPResponse res = send(req, tls);
-                if (res.getStatusCode() != 200) {
-                    throw new PeerException("GET /v1/peer/" + route + " answered " + res.getStatusCode() + ": "
-                            + abbreviate(res.getBody()));
-                }
-                out.put(route, res.getBodyAsJSONObject());
-            }
-        } catch (PeerException | GeneralException e) {
+            ECKey key = key(row);
+            PeerClient peer = PeerClient.connect(row.url(), tls(Pem.certificates(row.caPem()), key,
+                    currentCertificate(row, key)));
+            answers = peer.routes(peer.token(row.clientId(), key, clock.instant()));
+        } catch (Failure e) {
             record(id, "refused", e.getMessage());
-            throw new PeerException(PeerException.Kind.PEER, e.getMessage());
+            throw e;
         }
-        JSONObject identity = (JSONObject) out.get("identity");
-        Optional<String> mismatch = versionMismatch(identity.get("versions"));
-        if (mismatch.isPresent()) {
-            record(id, "refused", mismatch.get());
-            throw new PeerException(PeerException.Kind.PEER, mismatch.get());
-        }
+        JSONObject identity = answers.get("identity");
         db.inTransaction(h -> h.createUpdate("UPDATE peers SET peer_id = :pid, peer_role = :role WHERE id = :id")
                 .bind("pid", String.valueOf(identity.get("id"))).bind("role", String.valueOf(identity.get("role")))
                 .bind("id", id).execute());
         record(id, "ok", "identity, health and verdict answered");
-        return out;
-    }
-
-    /**
-     * Why a peer whose identity lists {@code versions} cannot be spoken to, or empty when it lists ours. Other fields
-     * of the identity, known or not, do not matter.
-     */
-    static Optional<String> versionMismatch(Object versions) {
-        if (versions instanceof List<?> spoken && spoken.stream().anyMatch(v -> v instanceof Number n
-                && n.doubleValue() == VERSION)) {
-            return Optional.empty();
-        }
-        return Optional.of("the peer speaks peer-API versions " + versions + "; this controller speaks [" + VERSION
-                + "]");
+        return new LinkedHashMap<>(answers);
     }
 
     /** Deletes our client at the peer (RFC 7592; a failure there is reported, not fatal) and forgets the peer. */
     public Optional<String> remove(String id) {
         Row row = row(id);
-        Optional<String> problem = Optional.empty();
+        Optional<String> problem;
         try {
             String reg = new String(sealer.open("peer-reg " + id, row.sealedRegToken()), StandardCharsets.UTF_8);
-            SSLSocketFactory tls = TlsContexts.trusting(Pem.certificates(row.caPem())).getSocketFactory();
-            AuthorizationServerMetadata md = metadata(URI.create(row.url()), tls);
-            HTTPResponse res = send(new ClientDeleteRequest(URI.create(md.getRegistrationEndpointURI() + "/"
-                    + row.clientId()), new BearerAccessToken(reg)).toHTTPRequest(), tls);
-            if (res.getStatusCode() != 204) {
-                problem = Optional.of("the peer answered " + res.getStatusCode() + " to the deletion of our client");
-            }
+            ECKey key = key(row);
+            problem = PeerClient.connect(row.url(), tls(Pem.certificates(row.caPem()), key,
+                    currentCertificate(row, key))).delete(row.clientId(), reg);
         } catch (RuntimeException e) {
             problem = Optional.of("could not delete our client at the peer: " + e.getMessage());
         }
@@ -263,92 +160,67 @@ public final class PeerService {
                 .map((rs, ctx) -> peer(rs)).findFirst());
     }
 
-    private record Row(String id, String url, String caPem, String clientId, String sealedKey, String sealedRegToken) {}
+    private record Row(String id, String url, String caPem, String clientId, String sealedKey, String sealedRegToken,
+                       Optional<String> certPem) {}
 
     private Row row(String id) {
-        return db.read(h -> h.createQuery("SELECT url, ca_pem, client_id, sealed_key, sealed_reg_token FROM peers"
-                        + " WHERE id = :id").bind("id", id)
+        return db.read(h -> h.createQuery("SELECT url, ca_pem, client_id, sealed_key, sealed_reg_token,"
+                        + " client_cert_pem FROM peers WHERE id = :id").bind("id", id)
                 .map((rs, ctx) -> new Row(id, rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5))).findFirst())
-                .orElseThrow(() -> new PeerException(PeerException.Kind.NOT_FOUND, "no peer '" + id + "'"));
+                        rs.getString(5), Optional.ofNullable(rs.getString(6)))).findFirst())
+                .orElseThrow(() -> new Failure(Failure.Kind.NOT_FOUND, "no peer '" + id + "'"));
     }
 
-    private String token(AuthorizationServerMetadata md, Row row, SSLSocketFactory tls) {
+    private ECKey key(Row row) {
         try {
-            ECKey key = ECKey.parse(new String(sealer.open("peer-key " + row.id(), row.sealedKey()),
+            return ECKey.parse(new String(sealer.open("peer-key " + row.id(), row.sealedKey()),
                     StandardCharsets.UTF_8));
-            Instant now = clock.instant();
-            URI endpoint = md.getTokenEndpointURI();
-            PrivateKeyJWT auth = new PrivateKeyJWT(new JWTAuthenticationClaimsSet(new ClientID(row.clientId()),
-                    List.of(new Audience(endpoint)), Date.from(now.plusSeconds(60)), null, Date.from(now),
-                    new JWTID()), JWSAlgorithm.ES256, key.toECPrivateKey(), key.getKeyID(), null);
-            HTTPResponse res = send(new TokenRequest(endpoint, auth, new ClientCredentialsGrant(), new Scope("peer"))
-                    .toHTTPRequest(), tls);
-            TokenResponse tr = TokenResponse.parse(res);
-            if (!tr.indicatesSuccess()) {
-                throw new PeerException("the peer refused a token: " + tr.toErrorResponse().getErrorObject().getCode()
-                        + ": " + tr.toErrorResponse().getErrorObject().getDescription());
-            }
-            return ((AccessTokenResponse) tr).getTokens().getAccessToken().getValue();
-        } catch (ParseException | GeneralException | JOSEException e) {
-            throw new PeerException("cannot obtain a token from the peer: " + e.getMessage());
+        } catch (ParseException e) {
+            throw new IllegalStateException("the sealed key of peer " + row.id() + " does not parse", e);
         }
     }
 
-    private AuthorizationServerMetadata metadata(URI base, SSLSocketFactory tls) {
-        HTTPResponse res = send(new HTTPRequest(HTTPRequest.Method.GET, URI.create(base
-                + "/.well-known/oauth-authorization-server")), tls);
-        if (res.getStatusCode() != 200) {
-            throw new PeerException(base + " has no OAuth authorization server metadata (HTTP " + res.getStatusCode()
-                    + ")");
-        }
-        try {
-            AuthorizationServerMetadata md = AuthorizationServerMetadata.parse(res.getBodyAsJSONObject());
-            if (!md.getIssuer().getValue().equals(base.toString())) {
-                throw new PeerException("the peer's issuer " + md.getIssuer() + " is not " + base);
+    /**
+     * The client certificate for the peer's key: the stored one while less than two-thirds of its life has passed,
+     * else a new one for the same key (kept for the next call). A new certificate needs no change at the peer: tokens
+     * are bound to the certificate shown when they are issued.
+     */
+    private X509Certificate currentCertificate(Row row, ECKey key) {
+        if (row.certPem().isPresent()) {
+            X509Certificate cert = Pem.certificate(row.certPem().get());
+            Instant from = cert.getNotBefore().toInstant();
+            Duration life = Duration.between(from, cert.getNotAfter().toInstant());
+            if (clock.instant().isBefore(from.plus(life.multipliedBy(2).dividedBy(3)))) {
+                return cert;
             }
-            return md;
-        } catch (GeneralException e) {
-            throw new PeerException("the peer's metadata is not RFC 8414: " + e.getMessage());
+        }
+        X509Certificate fresh = certificate(key);
+        db.inTransaction(h -> h.createUpdate("UPDATE peers SET client_cert_pem = :cert WHERE id = :id")
+                .bind("cert", Pem.certificate(fresh)).bind("id", row.id()).execute());
+        return fresh;
+    }
+
+    private X509Certificate certificate(ECKey key) {
+        try {
+            return ca.issue(new IssueRequest(Profile.CONTROLLER, ourName, List.of(), List.of(), key.toPublicKey()))
+                    .certificate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    private static HTTPResponse send(HTTPRequest req, SSLSocketFactory tls) {
-        req.setSSLSocketFactory(tls);
-        req.setConnectTimeout(TIMEOUT_MS);
-        req.setReadTimeout(TIMEOUT_MS);
+    private SSLContext tls(List<X509Certificate> roots, ECKey key, X509Certificate cert) {
         try {
-            return req.send();
-        } catch (IOException e) {
-            throw new PeerException("cannot reach " + req.getURI() + ": " + e.getMessage());
+            return TlsContexts.mutual(roots, key.toPrivateKey(), List.of(cert, ca.root()));
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
         }
     }
 
     private void record(String id, String status, String detail) {
         db.inTransaction(h -> h.createUpdate("UPDATE peers SET last_contact_at = :at, last_status = :s,"
                         + " last_detail = :d WHERE id = :id").bind("at", clock.instant().toEpochMilli())
-                .bind("s", status).bind("d", abbreviate(detail)).bind("id", id).execute());
-    }
-
-    private static URI base(String url) {
-        URI u;
-        try {
-            u = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-        } catch (IllegalArgumentException e) {
-            throw new PeerException(PeerException.Kind.BAD_INPUT, "'" + url + "' is not a URL");
-        }
-        if (!"https".equals(u.getScheme()) || u.getHost() == null || (u.getPath() != null && !u.getPath().isEmpty())) {
-            throw new PeerException(PeerException.Kind.BAD_INPUT, "a peer URL is https://host:port with no path, not '"
-                    + url + "'");
-        }
-        return u;
-    }
-
-    private static String abbreviate(String s) {
-        if (s == null) {
-            return "";
-        }
-        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+                .bind("s", status).bind("d", PeerClient.abbreviate(detail)).bind("id", id).execute());
     }
 
     private static Peer peer(ResultSet rs) throws SQLException {

@@ -130,9 +130,13 @@ final class TrustPolicy implements RegistrationPolicy {
         String chain = "none";
         if (!f.certificate().isEmpty()) {
             Optional<String> anchor = validate(f.certificate(), c.vendorCas());
-            if (anchor.isEmpty()) {
-                v.deny("chain", "the client certificate " + subject(f.certificate().get(0))
-                        + " does not chain to our CA or a configured vendor CA");
+            String stranger = "the client certificate " + subject(f.certificate().get(0))
+                    + " does not chain to our CA or a configured vendor CA";
+            if (anchor.isEmpty() && p.chain().require()) {
+                v.deny("chain", stranger + ", and chain.require is true");
+            } else if (anchor.isEmpty()) {
+                // RFC 8705's self-signed mode: a peer from another CA proves only that it holds its key.
+                v.neutral("chain", stranger + "; it counts for nothing (chain.require: true refuses it)");
             } else {
                 chain = anchor.get();
                 if (chain.equals("ours")) {

@@ -3,6 +3,9 @@ package dev.drawbridge.controller.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drawbridge.controller.config.AgentApiConfig;
+import dev.drawbridge.pki.CaKeyStores;
+import dev.drawbridge.pki.CaSettings;
+import dev.drawbridge.pki.CertificateAuthority;
 import dev.drawbridge.pki.IssueRequest;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.pki.Profile;
@@ -50,6 +53,16 @@ class AgentCallbackTest {
             var issued = c.controller.ca().issue(new IssueRequest(Profile.CONTROLLER, "cb-node", List.of(), List.of(),
                     kp.getPublic()));
             assertThat(heartbeat(c, new Identity(kp.getPrivate(), issued.certificate())).statusCode()).isEqualTo(403);
+
+            // The listener lets any current certificate through the handshake (peers of other CAs): a node
+            // certificate for the same node from another CA gets past TLS and is refused by the route.
+            CertificateAuthority stranger = CertificateAuthority.open(CaKeyStores.pkcs12(dir.resolve("other.p12"),
+                    "pw".toCharArray()), CaSettings.defaults());
+            var forged = stranger.issue(new IssueRequest(Profile.NODE, "cb-node", List.of("cb-node"), List.of(),
+                    kp.getPublic()));
+            var refused = heartbeat(c, new Identity(kp.getPrivate(), forged.certificate()));
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(refused.body()).contains("not-our-certificate");
 
             c.json("POST", "/v1/nodes/cb-node/certificates/revoke", Map.of());
             assertThat(heartbeat(c, cb).statusCode()).isEqualTo(403);

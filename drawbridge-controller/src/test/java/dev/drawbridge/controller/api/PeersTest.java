@@ -3,17 +3,35 @@ package dev.drawbridge.controller.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.oauth2.sdk.AccessTokenResponse;
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.client.ClientInformationResponse;
+import com.nimbusds.oauth2.sdk.client.ClientMetadata;
+import com.nimbusds.oauth2.sdk.client.ClientRegistrationRequest;
+import com.nimbusds.oauth2.sdk.client.ClientRegistrationResponse;
+import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two controllers, each with its own CA: one registers with the other by DCR, obtains tokens by client
- * credentials and calls its peer API; when the other side disables it, the next call is refused; re-approved, it
+ * Two controllers, each with its own CA: one registers with the other by DCR, obtains certificate-bound tokens by
+ * client credentials and calls its peer API over mutual TLS (a token without its certificate is refused there); when the other side disables it, the next call is refused; re-approved, it
  * works again; removed, its client at the peer is gone.
  */
 class PeersTest {
@@ -60,6 +78,42 @@ class PeersTest {
             assertThat(removed.json().path("problem").isNull()).isTrue();
             assertThat(a.get("/v1/peers").json().path("items")).isEmpty();
             assertThat(b.get("/v1/oauth/clients").text()).doesNotContain(clientAtB);
+
+            // The peer API takes only certificate-bound tokens: a peer-scoped client that connects without its
+            // certificate gets a token that the routes refuse.
+            SSLContext plain = RunningController.trusting(Files.readString(dir.resolve("b").resolve("ca.pem")));
+            ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k").generate();
+            ClientMetadata md = new ClientMetadata();
+            md.setJWKSet(new JWKSet(key.toPublicJWK()));
+            md.setScope(new Scope("peer"));
+            HTTPRequest register = new ClientRegistrationRequest(URI.create(bUrl + "/oauth2/register"), md, null)
+                    .toHTTPRequest();
+            register.setSSLSocketFactory(plain.getSocketFactory());
+            ClientID unbound = ((ClientInformationResponse) ClientRegistrationResponse.parse(register.send()))
+                    .getClientInformation().getID();
+            URI tokenEndpoint = URI.create(bUrl + "/oauth2/token");
+            HTTPRequest tokenRequest = new TokenRequest(tokenEndpoint, OAuthApiTest.assertion(unbound, tokenEndpoint,
+                    key), new ClientCredentialsGrant(), new Scope("peer")).toHTTPRequest();
+            tokenRequest.setSSLSocketFactory(plain.getSocketFactory());
+            String plainToken = ((AccessTokenResponse) TokenResponse.parse(tokenRequest.send())).getTokens()
+                    .getAccessToken().getValue();
+            RunningController.Answer noMtls = b.call("GET", "/v1/peer/identity", null, null, "Authorization",
+                    "Bearer " + plainToken);
+            assertThat(noMtls.status()).isEqualTo(403);
+            assertThat(noMtls.text()).contains("mutual-tls-required");
+
+            // A client that registered for certificate-bound tokens and asks without a certificate gets none.
+            md.setTLSClientCertificateBoundAccessTokens(true);
+            register = new ClientRegistrationRequest(URI.create(bUrl + "/oauth2/register"), md, null).toHTTPRequest();
+            register.setSSLSocketFactory(plain.getSocketFactory());
+            ClientID wantsBinding = ((ClientInformationResponse) ClientRegistrationResponse.parse(register.send()))
+                    .getClientInformation().getID();
+            tokenRequest = new TokenRequest(tokenEndpoint, OAuthApiTest.assertion(wantsBinding, tokenEndpoint, key),
+                    new ClientCredentialsGrant(), new Scope("peer")).toHTTPRequest();
+            tokenRequest.setSSLSocketFactory(plain.getSocketFactory());
+            HTTPResponse noCertificate = tokenRequest.send();
+            assertThat(noCertificate.getStatusCode()).isEqualTo(400);
+            assertThat(noCertificate.getBody()).contains("invalid_request").contains("certificate-bound");
 
             RunningController.Answer bad = a.json("POST", "/v1/peers", Map.of("url", "http://nope", "ca", "x"));
             assertThat(bad.status()).isEqualTo(400);

@@ -168,8 +168,14 @@ class TrustPolicyTest {
         kpg.initialize(256);
         X509Certificate foreign = stranger.issue(new IssueRequest(Profile.NODE, "node-9", List.of("node-9"),
                 List.of(), kpg.generateKeyPair().getPublic())).certificate();
-        assertThat(judge("127.0.0.1", List.of(foreign, stranger.root())).summary())
-                .contains("does not chain to our CA");
+        TrustDecision strange = judge("127.0.0.1", List.of(foreign, stranger.root()));
+        assertThat(strange.summary()).contains("does not chain to our CA");
+        assertThat(outcomes(strange)).as("another CA's certificate is no evidence either way")
+                .containsEntry("chain", "no opinion");
+        write("chain:\n  require: true\n");
+        TrustDecision required = judge("127.0.0.1", List.of(foreign, stranger.root()));
+        assertThat(required.answer()).isEqualTo(Answer.DENIED);
+        assertThat(outcomes(required)).containsEntry("chain", "denied");
     }
 
     @Test
