@@ -6,6 +6,7 @@ import dev.drawbridge.protocol.BootstrapPayload;
 import io.helidon.common.tls.Tls;
 import io.helidon.common.tls.TlsClientAuth;
 import io.helidon.webserver.WebServer;
+import java.net.URI;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,10 +47,12 @@ public final class Agent implements AutoCloseable {
     private final Optional<Heartbeat> heartbeat;
 
     private final Optional<SoftwareTpm> softwareTpm;
+    private final Optional<PeerLink> peerLink;
 
     private Agent(Listener server, TlsIdentity tls, CommandRunner runner, BootstrapPayload payload,
-                  Optional<Heartbeat> heartbeat, Optional<SoftwareTpm> softwareTpm) {
+                  Optional<Heartbeat> heartbeat, Optional<SoftwareTpm> softwareTpm, Optional<PeerLink> peerLink) {
         this.softwareTpm = softwareTpm;
+        this.peerLink = peerLink;
         this.server = server;
         this.tls = tls;
         this.runner = runner;
@@ -87,7 +90,9 @@ public final class Agent implements AutoCloseable {
         CommandRunner runner = new CommandRunner(executor, Clock.systemUTC(),
                 simulated.isPresent() ? SIMULATED_KEEP : CommandRunner.KEEP);
         Supplier<AgentStatus> status = () -> status(tls, runner, payload);
-        AgentApi api = new AgentApi(runner, status, tls);
+        PeerRole peerRole = new PeerRole(PeerRole.Role.parse(config.peering().role()).orElseThrow(), payload, tls,
+                Clock.systemUTC());
+        AgentApi api = new AgentApi(runner, status, tls, peerRole);
         Listener server;
         try {
             server = simulated.isPresent() ? light(listen, tls, api, simulated.get()) : helidon(listen, tls, api);
@@ -97,9 +102,22 @@ public final class Agent implements AutoCloseable {
         Optional<Heartbeat> heartbeat = payload.mode().equals(BootstrapPayload.MODE_CALLBACK)
                 ? Optional.of(Heartbeat.start(payload, tls, config.heartbeatInterval(), status))
                 : Optional.empty();
-        LOG.info("agent for node {} ({}) listening on port {}, {} mode, identity {}, TLS key {}", payload.nodeName(),
-                payload.nodeId(), server.port(), payload.mode(), identityName(tls), tls.fingerprintHex());
-        return new Agent(server, tls, runner, payload, heartbeat, softwareTpm);
+        Optional<PeerLink> peerLink = Optional.empty();
+        if (peerRole.role() != PeerRole.Role.AGENT) {
+            peerRole.open(URI.create(config.peering().issuer().orElseGet(() -> "https://"
+                    + Listen.forUrl(listen.host()) + ":" + server.port())));
+            Optional<String> controller = config.peering().controller().or(payload::controllerUrl);
+            if (controller.isEmpty()) {
+                LOG.info("peer role {}: no controller URL (--peer-controller or the payload's), so no peer calls",
+                        peerRole.role().wire());
+            }
+            peerLink = controller.map(c -> PeerLink.start(c, tls, peerRole.role().wire() + " " + payload.nodeName(),
+                    config.peering().interval(), Clock.systemUTC()));
+        }
+        LOG.info("agent for node {} ({}) listening on port {}, {} mode, role {}, identity {}, TLS key {}",
+                payload.nodeName(), payload.nodeId(), server.port(), payload.mode(), peerRole.role().wire(),
+                identityName(tls), tls.fingerprintHex());
+        return new Agent(server, tls, runner, payload, heartbeat, softwareTpm, peerLink);
     }
 
     private static Listener helidon(Listen listen, TlsIdentity tls, AgentApi api) {
@@ -173,6 +191,14 @@ public final class Agent implements AutoCloseable {
         return server.port();
     }
 
+    /**
+     * For an agent in a management-controller role that calls its controller: the last call's outcome, after
+     * running one now when {@code now} is true. Empty for a provisioning agent, or without a controller URL.
+     */
+    public Optional<PeerOutcome> peerCall(boolean now) {
+        return peerLink.map(l -> now ? l.call() : l.last());
+    }
+
     public AgentStatus status() {
         return status(tls, runner, payload);
     }
@@ -189,6 +215,7 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         heartbeat.ifPresent(Heartbeat::close);
+        peerLink.ifPresent(PeerLink::close);
         server.stop();
         runner.close(Duration.ofSeconds(5));
     }

@@ -38,9 +38,9 @@ final class AgentApi {
             Pattern.CASE_INSENSITIVE);
     private static final String COMMANDS = "/v1/commands";
 
-    /** One request: the method, the path without query, the two headers the API reads, the body and the client chain. */
-    record Request(String method, String path, Optional<String> contentType, Optional<String> prefer, byte[] body,
-                   List<Certificate> peer) {
+    /** One request: the method, the path without query, the three headers the API reads, the body and the client chain. */
+    record Request(String method, String path, Optional<String> contentType, Optional<String> prefer,
+                   Optional<String> authorization, byte[] body, List<Certificate> peer) {
     }
 
     /** One answer; {@code location} is set for a created command. */
@@ -50,11 +50,13 @@ final class AgentApi {
     private final CommandRunner runner;
     private final Supplier<AgentStatus> status;
     private final ClientCerts clientCerts;
+    private final PeerRole peerRole;
 
-    AgentApi(CommandRunner runner, Supplier<AgentStatus> status, TlsIdentity tls) {
+    AgentApi(CommandRunner runner, Supplier<AgentStatus> status, TlsIdentity tls, PeerRole peerRole) {
         this.runner = runner;
         this.status = status;
         this.clientCerts = new ClientCerts(tls);
+        this.peerRole = peerRole;
     }
 
     Response handle(Request req) {
@@ -87,6 +89,10 @@ final class AgentApi {
             CommandStatus s = runner.get(id).orElseThrow(() -> new ApiProblem(404, "not-found", "No such command",
                     "no command " + CommandParser.abbreviate(id) + " (the agent keeps the last " + runner.keep() + ")"));
             return json(200, s);
+        }
+        Optional<Response> peer = peerRole.handle(req);
+        if (peer.isPresent()) {
+            return peer.get();
         }
         throw new ApiProblem(404, "not-found", "Not found", "no such endpoint: " + CommandParser.abbreviate(req.method())
                 + " " + CommandParser.abbreviate(p));

@@ -19,9 +19,41 @@ import java.util.Optional;
  *                          for simulated nodes only) or {@code tpm2-tools} (a real TPM through tpm2-tools)
  * @param tcti              with {@code tpm2-tools}: the TCTI they use ({@code TPM2TOOLS_TCTI}). Default
  *                          {@code device:/dev/tpmrm0}, the kernel's resource manager.
+ * @param peering           the agent's role, and in a management-controller role how it peers with its controller
  */
 public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optional<Path> hardwareProfile,
-                          List<String> rebootCommand, Duration heartbeatInterval, String tpm, String tcti) {
+                          List<String> rebootCommand, Duration heartbeatInterval, String tpm, String tcti,
+                          Peering peering) {
+    /**
+     * The role the agent plays, and for a management-controller role how it peers (docs/protocol.md).
+     *
+     * @param role       {@code agent} (default: a provisioning agent; it serves no peer API and never calls out),
+     *                   {@code chassis-bmc} or {@code node-bmc}: it also serves the OAuth endpoints and the peer API to
+     *                   its controller, and, once enrolled, registers with the controller and calls its peer API
+     * @param issuer     the URL the controller reaches this agent at, which its authorization server names as issuer;
+     *                   default {@code https://<the listen address>:<port>}
+     * @param controller the controller's URL for the agent's own calls; default the payload's controller URL. With
+     *                   neither, the agent serves the peer API but makes no calls.
+     * @param interval   how often a peering agent calls its controller's peer API (default 60 s)
+     */
+    public record Peering(String role, Optional<String> issuer, Optional<String> controller, Duration interval) {
+        public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
+
+        public Peering {
+            Objects.requireNonNull(role, "role");
+            if (PeerRole.Role.parse(role).isEmpty()) {
+                throw new IllegalArgumentException("role must be agent, chassis-bmc or node-bmc, not '" + role + "'");
+            }
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("peer interval must be positive");
+            }
+        }
+
+        public static Peering none() {
+            return new Peering("agent", Optional.empty(), Optional.empty(), DEFAULT_INTERVAL);
+        }
+    }
+
     public static final String DEFAULT_LISTEN = "[::]:9999";
     public static final String DEFAULT_TCTI = "device:/dev/tpmrm0";
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
@@ -33,6 +65,7 @@ public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optiona
         Objects.requireNonNull(hardwareProfile, "hardwareProfile");
         Objects.requireNonNull(tpm, "tpm");
         Objects.requireNonNull(tcti, "tcti");
+        Objects.requireNonNull(peering, "peering");
         rebootCommand = List.copyOf(rebootCommand);
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive");
@@ -42,30 +75,35 @@ public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optiona
     /** Defaults for everything but the two paths every agent needs. */
     public static AgentConfig of(Path dataDir, Path payloadFile) {
         return new AgentConfig(DEFAULT_LISTEN, dataDir, payloadFile, Optional.empty(), List.of(), DEFAULT_HEARTBEAT, "none",
-                DEFAULT_TCTI);
+                DEFAULT_TCTI, Peering.none());
     }
 
     public AgentConfig withListen(String value) {
-        return new AgentConfig(value, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, tcti);
+        return new AgentConfig(value, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, tcti, peering);
     }
 
     public AgentConfig withHardwareProfile(Path value) {
-        return new AgentConfig(listen, dataDir, payloadFile, Optional.of(value), rebootCommand, heartbeatInterval, tpm, tcti);
+        return new AgentConfig(listen, dataDir, payloadFile, Optional.of(value), rebootCommand, heartbeatInterval, tpm, tcti, peering);
     }
 
     public AgentConfig withRebootCommand(List<String> value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, value, heartbeatInterval, tpm, tcti);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, value, heartbeatInterval, tpm, tcti, peering);
     }
 
     public AgentConfig withTpm(String value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, value, tcti);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, value, tcti, peering);
     }
 
     public AgentConfig withHeartbeatInterval(Duration value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, value, tpm, tcti);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, value, tpm, tcti, peering);
+    }
+
+    public AgentConfig withPeering(Peering value) {
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, tcti,
+                value);
     }
 
     public AgentConfig withTcti(String value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, value);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, value, peering);
     }
 }

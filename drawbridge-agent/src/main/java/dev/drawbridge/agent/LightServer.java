@@ -129,6 +129,7 @@ final class LightServer implements AutoCloseable {
         String path = query < 0 ? target : target.substring(0, query);
         Optional<String> contentType = Optional.empty();
         Optional<String> prefer = Optional.empty();
+        Optional<String> authorization = Optional.empty();
         long length = 0;
         boolean keepAlive = parts[2].equals("HTTP/1.1");
         for (int n = 0; ; n++) {
@@ -148,6 +149,7 @@ final class LightServer implements AutoCloseable {
             String value = h.substring(colon + 1).trim();
             switch (name) {
                 case "content-type" -> contentType = Optional.of(value);
+                case "authorization" -> authorization = Optional.of(value);
                 case "prefer" -> prefer = Optional.of(prefer.map(p -> p + ", ").orElse("") + value);
                 case "connection" -> keepAlive = keepAlive ? !value.equalsIgnoreCase("close")
                         : value.equalsIgnoreCase("keep-alive");
@@ -177,7 +179,7 @@ final class LightServer implements AutoCloseable {
         if (body.length != length) {
             return false;
         }
-        AgentApi.Response answer = api.handle(new AgentApi.Request(method, path, contentType, prefer, body,
+        AgentApi.Response answer = api.handle(new AgentApi.Request(method, path, contentType, prefer, authorization, body,
                 peer(ssl)));
         if (faults.losing() && method.equals("POST") && path.equals("/v1/commands")
                 && faults.takeLoss(commandName(body))) {

@@ -23,4 +23,19 @@ record Listen(String host, int port) {
             throw new AgentException("listen port must be 0..65535 in \"" + text + "\"");
         }
     }
+
+    /**
+     * The host as a URL names it: IPv6 in brackets, and a wildcard ({@code ::}, {@code 0.0.0.0}) replaced by this
+     * machine's host name, since nobody can reach a wildcard.
+     */
+    static String forUrl(String host) {
+        if (host.equals("::") || host.equals("0.0.0.0") || host.isEmpty()) {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                return "localhost";
+            }
+        }
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
 }

@@ -43,7 +43,8 @@ final class Routes {
             }
         }
         send(res, api.handle(new AgentApi.Request(method, req.path().path(),
-                req.headers().first(HeaderNames.CONTENT_TYPE), req.headers().first(HeaderNames.create("Prefer")), body,
+                req.headers().first(HeaderNames.CONTENT_TYPE), req.headers().first(HeaderNames.create("Prefer")),
+                req.headers().first(HeaderNames.AUTHORIZATION), body,
                 peer)));
     }
 

@@ -2,10 +2,13 @@ package dev.drawbridge.cli;
 
 import dev.drawbridge.agent.Agent;
 import dev.drawbridge.agent.AgentConfig;
+import dev.drawbridge.controller.config.ConfigException;
+import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.agent.AgentException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -45,12 +48,38 @@ final class AgentCommand implements Callable<Integer> {
                     + "Default: none, and power.reboot fails.")
     String rebootCommand;
 
+    @Option(names = "--role", defaultValue = "agent",
+            description = "agent (a provisioning agent: serves the command API, never calls out), chassis-bmc or "
+                    + "node-bmc (a management controller: also serves OAuth and the peer API to its controller, and "
+                    + "calls the controller's peer API once enrolled). Default: ${DEFAULT-VALUE}.")
+    String role;
+
+    @Option(names = "--peer-issuer",
+            description = "With a BMC role: the URL the controller reaches this agent at (its OAuth issuer). "
+                    + "Default: https://<listen host or host name>:<port>.")
+    String peerIssuer;
+
+    @Option(names = "--peer-controller",
+            description = "With a BMC role: the controller URL to call. Default: the payload's controller URL; with "
+                    + "neither, no calls are made.")
+    String peerController;
+
+    @Option(names = "--peer-interval", defaultValue = "60s",
+            description = "With a BMC role: how often to call the controller's peer API. Default: ${DEFAULT-VALUE}.")
+    String peerInterval;
+
     @Override
     public Integer call() throws InterruptedException {
         Logging.configure("plain", "info");
         AgentConfig config = AgentConfig.of(dataDir, payload).withListen(listen).withTpm(tpm).withTcti(tcti);
         if (hardwareProfile != null) {
             config = config.withHardwareProfile(hardwareProfile);
+        }
+        try {
+            config = config.withPeering(new AgentConfig.Peering(role, Optional.ofNullable(peerIssuer),
+                    Optional.ofNullable(peerController), ConfigLoader.duration(peerInterval)));
+        } catch (IllegalArgumentException | ConfigException e) {
+            throw new CliException(e.getMessage());
         }
         if (rebootCommand != null && !rebootCommand.isBlank()) {
             config = config.withRebootCommand(List.copyOf(Arrays.asList(rebootCommand.strip().split("\\s+"))));

@@ -63,6 +63,12 @@ public final class SimulatedNode implements AutoCloseable {
     /** As {@link #start(Path, String, String, HardwareInfo)}, with a real TPM through tpm2-tools when {@code tpm} says so. */
     public static SimulatedNode start(Path dir, String host, String payload, HardwareInfo profile, String tpm,
                                       String tcti) {
+        return start(dir, host, payload, profile, tpm, tcti, AgentConfig.Peering.none());
+    }
+
+    /** As above, with the agent in the role (and peering) {@code peering} says. */
+    public static SimulatedNode start(Path dir, String host, String payload, HardwareInfo profile, String tpm,
+                                      String tcti, AgentConfig.Peering peering) {
         try {
             Files.createDirectories(dir);
             Path payloadFile = Files.writeString(dir.resolve("payload.jws"), payload);
@@ -75,7 +81,8 @@ public final class SimulatedNode implements AutoCloseable {
                     .withHardwareProfile(profileFile)
                     .withRebootCommand(List.of("true"))
                     .withTpm(tpm)
-                    .withTcti(tcti.isEmpty() ? AgentConfig.DEFAULT_TCTI : tcti));
+                    .withTcti(tcti.isEmpty() ? AgentConfig.DEFAULT_TCTI : tcti)
+                    .withPeering(peering));
             return new SimulatedNode(agent, disk, host);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -163,10 +163,14 @@ public final class PeerClient {
         return register(meta);
     }
 
-    /** Registers a {@code tls_client_auth} client for scope {@code peer}: the TLS client certificate is the credential. */
-    public Registered registerCertificate(String name) {
+    /**
+     * Registers a {@code tls_client_auth} client for scope {@code peer}: {@code certificate}, the TLS client
+     * certificate this client connects with, is the credential (named by its subject DN).
+     */
+    public Registered registerCertificate(String name, X509Certificate certificate) {
         ClientMetadata meta = metadata(name);
         meta.setTokenEndpointAuthMethod(ClientAuthenticationMethod.TLS_CLIENT_AUTH);
+        meta.setTLSClientAuthSubjectDN(certificate.getSubjectX500Principal().getName());
         return register(meta);
     }
 

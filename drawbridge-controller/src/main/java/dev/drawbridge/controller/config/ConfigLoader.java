@@ -161,4 +161,9 @@ public final class ConfigLoader {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     }
+
+    /** A duration as config writes it ({@code 30s}, {@code 15m}, {@code 24h}, {@code PT24H}); a ConfigException if not. */
+    public static Duration duration(String text) {
+        return DurationText.parse(text);
+    }
 }

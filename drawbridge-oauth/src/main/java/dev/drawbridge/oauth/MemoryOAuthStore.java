@@ -7,8 +7,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** An in-memory store and key vault for tests of the server alone; the controller's is on its database. */
-final class MemoryOAuthStore implements OAuthStore, SigningKeys.KeyVault {
+/**
+ * An in-memory store and key vault: for an agent in a management-controller role, whose few clients (its
+ * controller) register again after a restart, and for tests of the server alone. The controller's is on its database.
+ */
+public final class MemoryOAuthStore implements OAuthStore, SigningKeys.KeyVault {
     final Map<String, OAuthClient> clients = new ConcurrentHashMap<>();
     final Map<String, Instant> revoked = new ConcurrentHashMap<>();
     final Map<String, SigningKeys.Key> keys = new ConcurrentHashMap<>();
