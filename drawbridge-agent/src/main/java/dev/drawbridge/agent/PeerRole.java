@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerRole {
     private static final Logger LOG = LoggerFactory.getLogger(PeerRole.class);
+    /** Clients the agent's authorization server holds: its controller's, a few times over (RFC 7592 deletes them). */
+    static final int MAX_CLIENTS = 16;
 
     /** The roles an agent plays, as the TXT records and the peer identity name them. */
     enum Role {
@@ -85,7 +87,10 @@ final class PeerRole {
             return;
         }
         MemoryOAuthStore store = new MemoryOAuthStore();
-        oauth = new AuthorizationServer(OAuthSettings.defaults(issuer), store, store, facts -> judge(facts.certificate(),
+        OAuthSettings d = OAuthSettings.defaults(issuer);
+        OAuthSettings settings = new OAuthSettings(issuer, d.tokenLifetime(), d.maxTokenLifetime(),
+                d.assertionMaxAhead(), d.keyRotation(), MAX_CLIENTS);
+        oauth = new AuthorizationServer(settings, store, store, facts -> judge(facts.certificate(),
                 facts.scopes()), (kind, subject, outcome, detail) -> LOG.info("{} {} {} {}", kind, subject, outcome,
                 detail), clock);
         LOG.info("peer role {}: authorization server at {}", role.wire(), issuer);

@@ -1,6 +1,8 @@
 package dev.drawbridge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.agent.AgentConfig;
+import dev.drawbridge.agent.PeerOutcome;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
@@ -22,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -277,7 +280,7 @@ final class DemoCommand implements Callable<Integer> {
      * tokens and call each other's peer API; and a third whose registration the second one's trust policy refuses.
      */
     private Map<String, Object> machineTrust(Controller first) throws Exception {
-        say("[11/11] machine trust: scoped tokens, and controllers that register with each other ...");
+        say("[11/11] machine trust: scoped tokens, controllers that register with each other, and a chassis BMC ...");
         Map<String, Object> out = new LinkedHashMap<>();
         String readOnly = api.post("/v1/oauth/tokens", Map.of("scope", "nodes:read")).path("access_token").asText();
         ApiClient reader = ApiClient.from(first.dataDir().root(), Map.of("DRAWBRIDGE_URL", first.url(),
@@ -317,7 +320,45 @@ final class DemoCommand implements Callable<Integer> {
             out.put("peers", List.of(ab.path("peer_id").asText(), ba.path("peer_id").asText()));
             out.put("refused", cClient);
         }
+        out.put("bmc", chassisBmc(first));
         return out;
+    }
+
+    /**
+     * An agent in the chassis-bmc role: enrolled by the conductor like any node, it registers with the controller and
+     * calls its peer API, the controller calls the BMC's; once the BMC is fenced its calls are refused.
+     */
+    private Map<String, Object> chassisBmc(Controller first) throws Exception {
+        String name = "chassis-bmc-1";
+        String mac = "52:54:00:00:0b:01";
+        api.post("/v1/nodes", Map.of("name", name, "macs", List.of(mac)));
+        String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload").asText();
+        try (SimulatedNode bmc = SimulatedNode.start(dataDir.resolve(name), "127.1.1.1", payload,
+                SimulatedNode.profile(mac), "software", "", new AgentConfig.Peering("chassis-bmc", Optional.empty(),
+                        Optional.of(first.url()), Duration.ofHours(1)))) {
+            api.patch(NodeCommand.path(name), Map.of("agent_address", bmc.address(), "labels",
+                    Map.of("root-device", bmc.disk().toString())));
+            say("      a chassis BMC (drawbridge agent --role chassis-bmc) at https://" + bmc.address()
+                    + ": the conductor enrolls it like a node ...");
+            api.post(NodeCommand.path(name) + "/actions", Map.of("action", "manage"));
+            awaitTrue(() -> api.get(NodeCommand.path(name)).path("state").asText().equals("manageable"));
+            PeerOutcome up = bmc.agent().peerCall(true).orElseThrow();
+            say("      the BMC registered with the controller (tls_client_auth, its node certificate) and called its"
+                    + " peer API: " + up.status() + ", role " + ((Map<?, ?>) up.answers().get("identity")).get("role"));
+            JsonNode added = api.post("/v1/peers", Map.of("url", "https://" + bmc.address(), "ca",
+                    Files.readString(first.dataDir().file("ca.pem"))));
+            say("      the controller added the BMC as a peer: " + added.path("last_status").asText() + ", role "
+                    + added.path("peer_role").asText() + " (mutual TLS, certificate-bound tokens both ways)");
+            api.post("/v1/nodes/" + name + "/fence", Map.of("reason", "demo: a compromised BMC"));
+            awaitTrue(() -> api.get(NodeCommand.path(name)).path("state").asText().equals("fenced"));
+            PeerOutcome down = bmc.agent().peerCall(true).orElseThrow();
+            say("      fenced: its OAuth client is disabled, and its next call is " + down.status() + ": "
+                    + down.detail());
+            if (!down.status().equals("refused")) {
+                throw new IllegalStateException("a fenced BMC's peer call was not refused: this is a bug");
+            }
+            return Map.of("name", name, "before_fence", up.status(), "after_fence", down.status());
+        }
     }
 
     /** Another controller on loopback, without a conductor, with a trust policy file when one is given. */

@@ -81,6 +81,17 @@ final class RunningController implements AutoCloseable {
     }
 
     Answer call(String method, String path, String contentType, byte[] body, String... headers) {
+        return call(http, method, path, contentType, body, headers);
+    }
+
+    /** As {@link #call}, over a TLS connection made with {@code tls} (a client certificate of the caller's choosing). */
+    Answer callOver(SSLContext tls, String method, String path, String contentType, byte[] body, String... headers) {
+        return call(HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).build(), method,
+                path, contentType, body, headers);
+    }
+
+    private Answer call(HttpClient client, String method, String path, String contentType, byte[] body,
+                        String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(controller.url() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
@@ -91,7 +102,7 @@ final class RunningController implements AutoCloseable {
             b.header(headers[i], headers[i + 1]);
         }
         try {
-            HttpResponse<byte[]> res = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> res = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             return new Answer(res.statusCode(), res.headers().map(), res.body());
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(method + " " + path + " failed: " + e, e);

@@ -11,13 +11,21 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.drawbridge.pki.CaKeyStores;
+import dev.drawbridge.pki.CaSettings;
+import dev.drawbridge.pki.CertificateAuthority;
+import dev.drawbridge.pki.IssueRequest;
+import dev.drawbridge.pki.Profile;
+import dev.drawbridge.pki.TlsContexts;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The version-1 promise, from the wire up: a client written against docs/protocol.md's minimum, by hand (no
  * OAuth library), sending only the fields version 1 requires plus fields a later version might add, registers,
  * gets a token, calls the peer API, and reads only the fields it knows. Unknown fields are ignored, never an error.
+ * Version 1's minimum includes mutual TLS: the peer connects with a certificate from its own CA, one this
+ * controller has never seen, and asks for certificate-bound tokens.
  */
 class WireCompatibilityTest {
     private static byte[] form(String... pairs) {
@@ -42,10 +52,17 @@ class WireCompatibilityTest {
     void minimumPeerAgainstTheNewestServer(@TempDir Path dir) throws Exception {
         try (RunningController c = RunningController.start(dir)) {
             ECKey key = new ECKeyGenerator(Curve.P_256).keyID("v1").generate();
-            // Only jwks and scope, plus fields from a future version.
+            CertificateAuthority own = CertificateAuthority.open(CaKeyStores.pkcs12(dir.resolve("peer-ca.p12"),
+                    "pw".toCharArray()), CaSettings.defaults());
+            X509Certificate cert = own.issue(new IssueRequest(Profile.CONTROLLER, "old-peer", List.of(), List.of(),
+                    key.toPublicKey())).certificate();
+            SSLContext tls = TlsContexts.mutual(List.of(c.controller.ca().root()), key.toPrivateKey(),
+                    List.of(cert, own.root()));
+            // Only jwks, scope and the bound-token flag, plus fields from a future version.
             String registration = "{\"jwks\":{\"keys\":[" + key.toPublicJWK().toJSONString() + "]},\"scope\":\"peer\","
+                    + "\"tls_client_certificate_bound_access_tokens\":true,"
                     + "\"x_drawbridge_v2_capabilities\":[\"fancy\"],\"future_object\":{\"a\":1}}";
-            RunningController.Answer reg = c.call("POST", "/oauth2/register", "application/json",
+            RunningController.Answer reg = c.callOver(tls, "POST", "/oauth2/register", "application/json",
                     registration.getBytes(StandardCharsets.UTF_8));
             assertThat(reg.status()).as(reg.text()).isEqualTo(201);
             String clientId = reg.json().path("client_id").asText();
@@ -58,16 +75,16 @@ class WireCompatibilityTest {
                             .issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(60)))
                             .jwtID(UUID.randomUUID().toString()).claim("x_future_claim", "ignored").build());
             assertion.sign(new ECDSASigner(key));
-            RunningController.Answer tok = c.call("POST", "/oauth2/token", "application/x-www-form-urlencoded",
+            RunningController.Answer tok = c.callOver(tls, "POST", "/oauth2/token", "application/x-www-form-urlencoded",
                     form("grant_type", "client_credentials", "client_assertion_type",
                             "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion",
                             assertion.serialize(), "x_future_param", "1"));
             assertThat(tok.status()).as(tok.text()).isEqualTo(200);
             String at = tok.json().path("access_token").asText();
 
-            RunningController.Answer identity = c.call("GET", "/v1/peer/identity", null, null, "Authorization",
-                    "Bearer " + at);
-            assertThat(identity.status()).isEqualTo(200);
+            RunningController.Answer identity = c.callOver(tls, "GET", "/v1/peer/identity", null, null,
+                    "Authorization", "Bearer " + at);
+            assertThat(identity.status()).as(identity.text()).isEqualTo(200);
             JsonNode id = identity.json();
             assertThat(id.path("v").asInt()).isEqualTo(1);
             List<Integer> versions = List.of(id.path("versions").path(0).asInt());
