@@ -12,6 +12,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 /**
  * The controller's store: a migrated schema behind a connection pool, on SQLite (embedded) or
@@ -114,6 +115,9 @@ public final class Database implements AutoCloseable {
         return description;
     }
 
+    /** PostgreSQL: whether this thread is inside {@link #inTransaction}, which a {@link #read} then joins. */
+    private final ThreadLocal<Boolean> writing = ThreadLocal.withInitial(() -> false);
+
     /**
      * Runs the callback in one transaction: it commits whole, or, when the callback throws, rolls
      * back and rethrows. Jdbi failures surface as {@link StoreException} ({@link StoreConflict} for
@@ -127,7 +131,15 @@ public final class Database implements AutoCloseable {
      */
     public <R> R inTransaction(HandleCallback<R, RuntimeException> callback) {
         if (dialect != Dialect.SQLITE) {
-            return run(jdbi, callback);
+            boolean outer = !writing.get();
+            writing.set(true);
+            try {
+                return run(jdbi, callback);
+            } finally {
+                if (outer) {
+                    writing.set(false);
+                }
+            }
         }
         writers.lock();
         try {
@@ -141,11 +153,26 @@ public final class Database implements AutoCloseable {
      * Runs a callback that only reads, in one transaction that sees one consistent state. On SQLite it
      * neither waits for the write lock nor holds writers up: it reads a WAL snapshot on a query-only
      * connection (a write there fails). Called inside a write transaction on the same thread, it joins
-     * that transaction, so it sees its uncommitted writes. On PostgreSQL it is {@link #inTransaction}.
+     * that transaction, so it sees its uncommitted writes. On PostgreSQL it runs at REPEATABLE READ, so every
+     * statement of the callback reads the one snapshot taken at its first (at READ COMMITTED each statement would
+     * see the commits made since the previous one: a node's state read after its job could show a move made in
+     * between, half of it); a transaction there that only reads never fails for serialization.
      */
     public <R> R read(HandleCallback<R, RuntimeException> callback) {
-        if (dialect != Dialect.SQLITE || writers.isHeldByCurrentThread()) {
+        if (dialect == Dialect.SQLITE && writers.isHeldByCurrentThread()) {
             return inTransaction(callback);
+        }
+        if (dialect != Dialect.SQLITE && writing.get()) {
+            return run(jdbi, callback); // joins the write transaction this thread is in
+        }
+        if (dialect != Dialect.SQLITE) {
+            try {
+                return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, callback);
+            } catch (StoreException e) {
+                throw e;
+            } catch (JdbiException e) {
+                throw StoreException.from(e);
+            }
         }
         return run(readJdbi, callback);
     }

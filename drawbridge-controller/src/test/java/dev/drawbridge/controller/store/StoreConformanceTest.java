@@ -101,6 +101,33 @@ abstract class StoreConformanceTest {
     }
 
     @Test
+    void a_read_sees_one_snapshot_even_when_a_write_commits_between_its_statements() throws Exception {
+        db.inTransaction(h -> nodes.create(h, newNode("snap"), T0));
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            List<String> seen = db.read(h -> {
+                String first = nodes.find(h, "snap").orElseThrow().labels().getOrDefault("k", "none");
+                try {
+                    // Another connection commits while this read is between two statements.
+                    other.submit(() -> db.inTransaction(w -> nodes.patch(w, nodes.find(w, "snap").orElseThrow().id(),
+                            new NodePatch(Optional.empty(), Optional.of(Map.of("k", "changed")), Optional.empty(),
+                                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
+                            T0.plusSeconds(1)))).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                String second = nodes.find(h, "snap").orElseThrow().labels().getOrDefault("k", "none");
+                return List.of(first, second);
+            });
+            assertThat(seen).as("both statements of one read see the same state").containsExactly("none", "none");
+            String after = db.read(h -> nodes.find(h, "snap").orElseThrow().labels().get("k"));
+            assertThat(after).isEqualTo("changed");
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
     void a_created_node_is_found_by_id_and_by_name_and_is_gone_after_delete() {
         NewNode request = new NewNode("node-a", List.of("52:54:00:aa:bb:cc"), Map.of("rack", "r1", "row", "7"),
                 Optional.of("10.0.0.5"), Optional.empty(), Optional.empty(), "poll", Optional.of("fencer"),
