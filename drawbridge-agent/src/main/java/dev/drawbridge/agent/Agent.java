@@ -2,7 +2,9 @@ package dev.drawbridge.agent;
 
 import dev.drawbridge.attestation.SoftwareTpm;
 import dev.drawbridge.protocol.AgentStatus;
+import dev.drawbridge.protocol.Announcement;
 import dev.drawbridge.protocol.BootstrapPayload;
+import dev.drawbridge.protocol.Mdns;
 import io.helidon.common.tls.Tls;
 import io.helidon.common.tls.TlsClientAuth;
 import io.helidon.webserver.WebServer;
@@ -48,11 +50,14 @@ public final class Agent implements AutoCloseable {
 
     private final Optional<SoftwareTpm> softwareTpm;
     private final Optional<PeerLink> peerLink;
+    private final Optional<Mdns> mdns;
 
     private Agent(Listener server, TlsIdentity tls, CommandRunner runner, BootstrapPayload payload,
-                  Optional<Heartbeat> heartbeat, Optional<SoftwareTpm> softwareTpm, Optional<PeerLink> peerLink) {
+                  Optional<Heartbeat> heartbeat, Optional<SoftwareTpm> softwareTpm, Optional<PeerLink> peerLink,
+                  Optional<Mdns> mdns) {
         this.softwareTpm = softwareTpm;
         this.peerLink = peerLink;
+        this.mdns = mdns;
         this.server = server;
         this.tls = tls;
         this.runner = runner;
@@ -114,10 +119,28 @@ public final class Agent implements AutoCloseable {
             peerLink = controller.map(c -> PeerLink.start(c, tls, peerRole.role().wire() + " " + payload.nodeName(),
                     config.peering().interval(), Clock.systemUTC()));
         }
+        Optional<Mdns> mdns = Optional.empty();
+        if (!config.announce().isEmpty()) {
+            Announcement.Role role = Announcement.Role.parse(peerRole.role().wire()).orElseThrow();
+            Mdns m;
+            try {
+                m = Mdns.open(Mdns.addresses(config.announce()), payload.nodeName());
+            } catch (RuntimeException e) {
+                server.stop();
+                peerLink.ifPresent(PeerLink::close);
+                throw new AgentException("cannot announce on " + config.announce() + ": " + e.getMessage(), e);
+            }
+            m.announce(payload.nodeName(), server.port(), new Announcement(role, payload.nodeId(),
+                    Announcement.VERSION, tls.fingerprintHex()));
+            // Enrollment and renewal change the key: the TXT record follows, so the controller sees the new one.
+            tls.onSwitch(() -> m.update(new Announcement(role, payload.nodeId(), Announcement.VERSION,
+                    tls.fingerprintHex())));
+            mdns = Optional.of(m);
+        }
         LOG.info("agent for node {} ({}) listening on port {}, {} mode, role {}, identity {}, TLS key {}",
                 payload.nodeName(), payload.nodeId(), server.port(), payload.mode(), peerRole.role().wire(),
                 identityName(tls), tls.fingerprintHex());
-        return new Agent(server, tls, runner, payload, heartbeat, softwareTpm, peerLink);
+        return new Agent(server, tls, runner, payload, heartbeat, softwareTpm, peerLink, mdns);
     }
 
     private static Listener helidon(Listen listen, TlsIdentity tls, AgentApi api) {
@@ -216,6 +239,7 @@ public final class Agent implements AutoCloseable {
     public void close() {
         heartbeat.ifPresent(Heartbeat::close);
         peerLink.ifPresent(PeerLink::close);
+        mdns.ifPresent(Mdns::close);
         server.stop();
         runner.close(Duration.ofSeconds(5));
     }

@@ -20,10 +20,12 @@ import java.util.Optional;
  * @param tcti              with {@code tpm2-tools}: the TCTI they use ({@code TPM2TOOLS_TCTI}). Default
  *                          {@code device:/dev/tpmrm0}, the kernel's resource manager.
  * @param peering           the agent's role, and in a management-controller role how it peers with its controller
+ * @param announce          interfaces (or addresses) to announce {@code _drawbridge._tcp} on by mDNS, with the role,
+ *                          node id and TLS key fingerprint; empty (the default) announces nothing
  */
 public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optional<Path> hardwareProfile,
                           List<String> rebootCommand, Duration heartbeatInterval, String tpm, String tcti,
-                          Peering peering) {
+                          Peering peering, List<String> announce) {
     /**
      * The role the agent plays, and for a management-controller role how it peers (docs/protocol.md).
      *
@@ -66,6 +68,7 @@ public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optiona
         Objects.requireNonNull(tpm, "tpm");
         Objects.requireNonNull(tcti, "tcti");
         Objects.requireNonNull(peering, "peering");
+        announce = List.copyOf(announce);
         rebootCommand = List.copyOf(rebootCommand);
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive");
@@ -75,35 +78,40 @@ public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optiona
     /** Defaults for everything but the two paths every agent needs. */
     public static AgentConfig of(Path dataDir, Path payloadFile) {
         return new AgentConfig(DEFAULT_LISTEN, dataDir, payloadFile, Optional.empty(), List.of(), DEFAULT_HEARTBEAT, "none",
-                DEFAULT_TCTI, Peering.none());
+                DEFAULT_TCTI, Peering.none(), List.of());
     }
 
     public AgentConfig withListen(String value) {
-        return new AgentConfig(value, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, tcti, peering);
+        return new AgentConfig(value, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, tcti, peering, announce);
     }
 
     public AgentConfig withHardwareProfile(Path value) {
-        return new AgentConfig(listen, dataDir, payloadFile, Optional.of(value), rebootCommand, heartbeatInterval, tpm, tcti, peering);
+        return new AgentConfig(listen, dataDir, payloadFile, Optional.of(value), rebootCommand, heartbeatInterval, tpm, tcti, peering, announce);
     }
 
     public AgentConfig withRebootCommand(List<String> value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, value, heartbeatInterval, tpm, tcti, peering);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, value, heartbeatInterval, tpm, tcti, peering, announce);
     }
 
     public AgentConfig withTpm(String value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, value, tcti, peering);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, value, tcti, peering, announce);
     }
 
     public AgentConfig withHeartbeatInterval(Duration value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, value, tpm, tcti, peering);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, value, tpm, tcti, peering, announce);
     }
 
     public AgentConfig withPeering(Peering value) {
         return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, tcti,
-                value);
+                value, announce);
+    }
+
+    public AgentConfig withAnnounce(List<String> value) {
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, tcti,
+                peering, value);
     }
 
     public AgentConfig withTcti(String value) {
-        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, value, peering);
+        return new AgentConfig(listen, dataDir, payloadFile, hardwareProfile, rebootCommand, heartbeatInterval, tpm, value, peering, announce);
     }
 }

@@ -36,6 +36,7 @@ final class TlsIdentity {
     private final AtomicReference<Current> current;
     private final X509Certificate root;
     private final SSLContext context;
+    private final List<Runnable> onSwitch = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     TlsIdentity(Current initial, X509Certificate root) {
         this.current = new AtomicReference<>(initial);
@@ -65,9 +66,15 @@ final class TlsIdentity {
         return TicketProof.fingerprintHex(current().leaf());
     }
 
+    /** Runs {@code action} after every switch to a new identity (a new key to announce). */
+    void onSwitch(Runnable action) {
+        onSwitch.add(action);
+    }
+
     /** Serve {@code next} from the next handshake on; cached sessions of the old identity are dropped. */
     void switchTo(Current next) {
         current.set(next);
+        onSwitch.forEach(Runnable::run);
         SSLSessionContext sessions = context.getServerSessionContext();
         for (var ids = sessions.getIds(); ids.hasMoreElements(); ) {
             Optional.ofNullable(sessions.getSession(ids.nextElement())).ifPresent(s -> s.invalidate());

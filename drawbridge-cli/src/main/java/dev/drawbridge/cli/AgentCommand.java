@@ -68,6 +68,11 @@ final class AgentCommand implements Callable<Integer> {
             description = "With a BMC role: how often to call the controller's peer API. Default: ${DEFAULT-VALUE}.")
     String peerInterval;
 
+    @Option(names = "--announce", split = ",", paramLabel = "IFACE",
+            description = "Announce _drawbridge._tcp by mDNS on these interfaces (or addresses), with this agent's role,"
+                    + " node id and TLS key fingerprint. Default: announce nothing.")
+    java.util.List<String> announce = java.util.List.of();
+
     @Override
     public Integer call() throws InterruptedException {
         Logging.configure("plain", "info");
@@ -81,6 +86,7 @@ final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | ConfigException e) {
             throw new CliException(e.getMessage());
         }
+        config = config.withAnnounce(announce);
         if (rebootCommand != null && !rebootCommand.isBlank()) {
             config = config.withRebootCommand(List.copyOf(Arrays.asList(rebootCommand.strip().split("\\s+"))));
         }

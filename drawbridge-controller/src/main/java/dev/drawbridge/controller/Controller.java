@@ -7,6 +7,8 @@ import dev.drawbridge.controller.trust.TrustService;
 import dev.drawbridge.controller.api.AdminToken;
 import dev.drawbridge.controller.api.ApiContext;
 import dev.drawbridge.controller.api.ApiServer;
+import dev.drawbridge.controller.discovery.Discovery;
+import dev.drawbridge.controller.discovery.DiscoveryService;
 import dev.drawbridge.controller.conductor.Conductor;
 import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.conductor.Polling;
@@ -61,6 +63,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import dev.drawbridge.protocol.Announcement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,11 +85,13 @@ public final class Controller implements AutoCloseable {
     private final Housekeeping duties;
     private final AuditCheckpoints checkpoints;
     private final TrustService trust;
+    private final Discovery discovery;
 
     private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca,
                        Polling polling, Housekeeping duties,
-                       AuditCheckpoints checkpoints, TrustService trust) {
+                       AuditCheckpoints checkpoints, TrustService trust, Discovery discovery) {
         this.trust = trust;
+        this.discovery = discovery;
         this.duties = duties;
         this.checkpoints = checkpoints;
         this.polling = polling;
@@ -140,12 +145,24 @@ public final class Controller implements AutoCloseable {
                     : Polling.off();
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, polling);
+            String selfId = PeerService.controllerId(ca.root());
+            var discovered = new DiscoveryService(db, inventory, audit, trust, enrollment,
+                    config.discovery().autoEnroll(), selfId, clock);
             var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
                     ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust,
-                    new PeerService(db, kek, clock, ca), token, metrics, clock);
+                    new PeerService(db, kek, clock, ca), discovered, token, metrics, clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
             trust.open(oauthSettings(config.oauth(), url));
+            Discovery discovery;
+            try {
+                discovery = Discovery.start(config.discovery(), discovered, new Announcement(
+                        Announcement.Role.CONTROLLER, selfId, Announcement.VERSION,
+                        PeerService.rootKeySha256(ca.root())), selfId, server.port(), metrics);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                server.close();
+                throw new ConfigException("discovery: " + e.getMessage());
+            }
             polling.start();
             fences.resumeAll();
             var checkpoints = new AuditCheckpoints(db,
@@ -159,7 +176,7 @@ public final class Controller implements AutoCloseable {
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());
             LOG.info("data directory {}: admin token in admin.token, root CA in ca.pem", dir.root());
-            return new Controller(dir, db, server, url, ca, polling, duties, checkpoints, trust);
+            return new Controller(dir, db, server, url, ca, polling, duties, checkpoints, trust, discovery);
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -290,6 +307,11 @@ public final class Controller implements AutoCloseable {
         return url;
     }
 
+    /** What DNS-SD discovery recorded (empty while {@code discovery.enabled} is false). */
+    public DiscoveryService discovery() {
+        return discovery.service();
+    }
+
     public int port() {
         return server.port();
     }
@@ -317,6 +339,7 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() {
+        discovery.close();
         duties.close();
         polling.close();
         server.close();

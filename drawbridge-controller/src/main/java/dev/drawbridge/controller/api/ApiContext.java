@@ -4,6 +4,7 @@ import dev.drawbridge.controller.trust.PeerService;
 import dev.drawbridge.controller.trust.TrustService;
 import dev.drawbridge.controller.conductor.NodeActions;
 import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.controller.discovery.DiscoveryService;
 import dev.drawbridge.controller.enroll.ConsoleSigning;
 import dev.drawbridge.controller.enroll.EnrollmentService;
 import dev.drawbridge.controller.enroll.IssuedCertificates;
@@ -22,5 +23,6 @@ public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCer
                          Revocations revocations, ConsoleSigning console, NodeActions actions,
                          Verdicts verdicts,
                          Placement placement,
-                         FenceService fences, TrustService trust, PeerService peers, AdminToken adminToken,
+                         FenceService fences, TrustService trust, PeerService peers,
+                         DiscoveryService discovery, AdminToken adminToken,
                          PrometheusMeterRegistry metrics, Clock clock) {}

@@ -10,66 +10,78 @@ import dev.drawbridge.controller.store.StoreConfig;
 public record ControllerConfig(String listen, String dataDir, LogConfig log, StoreConfig store, CaConfig ca,
                                EnrollmentConfig enrollment, ApiConfig api, ConsoleConfig managementConsole,
                                ConductorConfig conductor, AgentApiConfig agentApi, FencingConfig fencing,
-                               AttestationConfig attestation, OAuthConfig oauth, TrustConfig trust) {
+                               AttestationConfig attestation, OAuthConfig oauth, TrustConfig trust,
+                               DiscoveryConfig discovery, NetworkConfig network) {
 
     /** Runs on loopback, port 8443, with an embedded SQLite store and a self-made CA in ./drawbridge-data. */
     public static ControllerConfig defaults() {
         return new ControllerConfig("127.0.0.1:8443", "./drawbridge-data", LogConfig.defaults(),
                 StoreConfig.defaults(), CaConfig.defaults(), EnrollmentConfig.defaults(), ApiConfig.defaults(),
                 ConsoleConfig.defaults(), ConductorConfig.defaults(), AgentApiConfig.defaults(),
-                FencingConfig.defaults(), AttestationConfig.defaults(), OAuthConfig.defaults(), TrustConfig.defaults());
+                FencingConfig.defaults(), AttestationConfig.defaults(), OAuthConfig.defaults(), TrustConfig.defaults(),
+                DiscoveryConfig.defaults(), NetworkConfig.defaults());
     }
 
     public ControllerConfig withListen(String value) {
-        return new ControllerConfig(value, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust);
+        return new ControllerConfig(value, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withDataDir(String value) {
-        return new ControllerConfig(listen, value, log, store, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust);
+        return new ControllerConfig(listen, value, log, store, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withConsole(ConsoleConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, value, conductor, agentApi, fencing, attestation, oauth, trust);
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, value, conductor, agentApi, fencing, attestation, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withStore(StoreConfig value) {
-        return new ControllerConfig(listen, dataDir, log, value, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust);
+        return new ControllerConfig(listen, dataDir, log, value, ca, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withConductor(ConductorConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, value, agentApi, fencing, attestation, oauth, trust);
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, value, agentApi, fencing, attestation, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withAgentApi(AgentApiConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, value, fencing, attestation, oauth, trust);
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, value, fencing, attestation, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withFencing(FencingConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
-                agentApi, value, attestation, oauth, trust);
+                agentApi, value, attestation, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withApi(ApiConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, value, managementConsole, conductor,
-                agentApi, fencing, attestation, oauth, trust);
+                agentApi, fencing, attestation, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withAttestation(AttestationConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
-                agentApi, fencing, value, oauth, trust);
+                agentApi, fencing, value, oauth, trust, discovery, network);
     }
 
     public ControllerConfig withOAuth(OAuthConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
-                agentApi, fencing, attestation, value, trust);
+                agentApi, fencing, attestation, value, trust, discovery, network);
     }
 
     public ControllerConfig withTrust(TrustConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
-                agentApi, fencing, attestation, oauth, value);
+                agentApi, fencing, attestation, oauth, value, discovery, network);
     }
 
     public ControllerConfig withCa(CaConfig value) {
-        return new ControllerConfig(listen, dataDir, log, store, value, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust);
+        return new ControllerConfig(listen, dataDir, log, store, value, enrollment, api, managementConsole, conductor, agentApi, fencing, attestation, oauth, trust, discovery, network);
+    }
+
+    public ControllerConfig withDiscovery(DiscoveryConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
+                agentApi, fencing, attestation, oauth, trust, value, network);
+    }
+
+    public ControllerConfig withNetwork(NetworkConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
+                agentApi, fencing, attestation, oauth, trust, discovery, value);
     }
 }

@@ -54,6 +54,25 @@ public final class Inventory {
         return db.read(h -> nodes.find(h, idOrName));
     }
 
+    /** The node one of whose MACs is {@code mac} (lower-case, colon form). */
+    public Optional<Node> findByMac(String mac) {
+        return db.read(h -> h.createQuery("SELECT id FROM nodes WHERE macs LIKE :pattern").bind("pattern",
+                        "%\"" + mac + "\"%").mapTo(String.class).list().stream()
+                .flatMap(id -> nodes.find(h, id).stream()).filter(n -> n.macs().contains(mac)).findFirst());
+    }
+
+    /** The node whose pinned TLS key (hex SHA-256 of its SubjectPublicKeyInfo) is {@code fingerprint}. */
+    public Optional<Node> findByPinnedKey(String fingerprint) {
+        return db.read(h -> h.createQuery("SELECT id FROM nodes WHERE pinned_fingerprint = :fp").bind("fp", fingerprint)
+                .mapTo(String.class).findFirst().flatMap(id -> nodes.find(h, id)));
+    }
+
+    /** The node's pinned TLS key fingerprint, once the conductor pinned one. */
+    public Optional<String> pinnedKey(String nodeId) {
+        return db.read(h -> h.createQuery("SELECT pinned_fingerprint FROM nodes WHERE id = :id").bind("id", nodeId)
+                .mapTo(String.class).findFirst());
+    }
+
     /** Up to {@code limit} nodes in name order, optionally in one state, after the given name. */
     public List<Node> list(NodeQuery query) {
         return db.read(h -> nodes.list(h, query));

@@ -4,8 +4,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /** An address block such as {@code fd00::/8} or {@code 10.0.0.0/8}; an address without a length is one host. */
-record Cidr(byte[] network, int prefix, String text) {
-    static Cidr parse(String text) {
+public record Cidr(byte[] network, int prefix, String text) {
+    public static Cidr parse(String text) {
         String t = text.trim();
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
@@ -32,7 +32,7 @@ record Cidr(byte[] network, int prefix, String text) {
     }
 
     /** Whether {@code a} lies in the block; an IPv4-mapped IPv6 address counts as its IPv4 address. */
-    boolean contains(InetAddress a) {
+    public boolean contains(InetAddress a) {
         byte[] b = a.getAddress();
         if (b.length == 16 && network.length == 4 && isMapped(b)) {
             byte[] v4 = new byte[4];
