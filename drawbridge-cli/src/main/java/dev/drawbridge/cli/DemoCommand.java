@@ -6,6 +6,7 @@ import dev.drawbridge.agent.PeerOutcome;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.controller.config.DiscoveryConfig;
 import dev.drawbridge.controller.config.TrustConfig;
 import dev.drawbridge.controller.trust.PeerService;
 import dev.drawbridge.pki.Pem;
@@ -59,6 +60,9 @@ final class DemoCommand implements Callable<Integer> {
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofSeconds(1))
                 .withBusyPollInterval(Duration.ofMillis(150)))
                 .withFencing(cfg.fencing().withPowerDriver("fake"))
+                // DNS-SD on loopback only: the demo announces nothing on the machine's real networks.
+                .withDiscovery(new DiscoveryConfig(true, List.of("127.0.0.1"), true,
+                        new DiscoveryConfig.AutoEnroll(false, List.of(), List.of())))
                 // Short-lived node certificates, so the demo shows one renewed over the poll channel.
                 .withCa(cfg.ca().withLifetimes(NODE_LIFETIME, cfg.ca().controllerLifetime()));
         say("[1/11] starting a controller on its embedded SQLite store ...");
@@ -81,13 +85,14 @@ final class DemoCommand implements Callable<Integer> {
                 api.post("/v1/nodes", Map.of("name", name, "macs", List.of(mac), "bmc_address", "127.0.2." + i + ":623"));
                 String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload").asText();
                 FleetNode agent = FleetNode.start(dataDir.resolve(name), name, "127.1.0." + i, payload,
-                        SimulatedNode.profile(mac));
+                        SimulatedNode.profile(mac), List.of("127.1.0." + i));
                 fleet.put(name, agent);
                 api.patch(NodeCommand.path(name), Map.of("agent_address", agent.address(),
                         "labels", Map.of("rack", "r1", "root-device", agent.disk().toString())));
                 names.add(name);
                 say("      + " + name + "  mac " + mac + "  agent https://" + agent.address());
             }
+            discovery(names);
             say("[3/11] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
             actAll(names, Map.of("action", "manage"), "manageable");
             say("[4/11] provide: cleaning each node's disk ...");
@@ -142,8 +147,9 @@ final class DemoCommand implements Callable<Integer> {
                 api.get("/v1/nodes?state=" + st + "&limit=1000").path("items").forEach(n -> states.append(
                         n.path("name").asText()).append(' ').append(st).append(", "));
             }
-            say("done: " + states + events + " audit events; the agents were given no controller URL, so every"
-                    + " exchange was the conductor polling them");
+            say("done: " + states + events + " audit events; the provisioning agents were given no controller URL, so"
+                    + " every exchange with them was the conductor polling; only the chassis BMC called the"
+                    + " controller, at its peer API");
             summary.put("url", controller.url());
             summary.put("data_dir", controller.dataDir().root().toString());
             summary.put("states", names.stream().collect(Collectors.toMap(n -> n,
@@ -324,6 +330,33 @@ final class DemoCommand implements Callable<Integer> {
         return out;
     }
 
+    /** Waits until DNS-SD discovery heard every node's agent, and shows what each matched. */
+    private void discovery(List<String> names) throws InterruptedException {
+        say("      discovery: each agent announces _drawbridge._tcp by mDNS (on loopback here); the controller"
+                + " records and matches ...");
+        Map<String, String> ids = new HashMap<>();
+        for (String n : names) {
+            ids.put(api.get(NodeCommand.path(n)).path("id").asText(), n);
+        }
+        awaitTrue(() -> {
+            int matched = 0;
+            for (JsonNode d : api.get("/v1/discovered").path("items")) {
+                if (ids.containsKey(d.path("id").asText()) && d.path("node").isTextual()) {
+                    matched++;
+                }
+            }
+            return matched == ids.size();
+        });
+        for (JsonNode d : api.get("/v1/discovered").path("items")) {
+            if (ids.containsKey(d.path("id").asText())) {
+                say("      heard " + d.path("instance").asText() + ": role " + d.path("role").asText() + ", key "
+                        + d.path("fingerprint").asText().substring(0, 16) + "..., matched to node "
+                        + d.path("node").asText() + " by " + d.path("matched_by").asText()
+                        + " (discovered, not trusted: enrollment decides)");
+            }
+        }
+    }
+
     /**
      * An agent in the chassis-bmc role: enrolled by the conductor like any node, it registers with the controller and
      * calls its peer API, the controller calls the BMC's; once the BMC is fenced its calls are refused.
@@ -334,8 +367,8 @@ final class DemoCommand implements Callable<Integer> {
         api.post("/v1/nodes", Map.of("name", name, "macs", List.of(mac)));
         String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload").asText();
         try (SimulatedNode bmc = SimulatedNode.start(dataDir.resolve(name), "127.1.1.1", payload,
-                SimulatedNode.profile(mac), "software", "", new AgentConfig.Peering("chassis-bmc", Optional.empty(),
-                        Optional.of(first.url()), Duration.ofHours(1)))) {
+                SimulatedNode.profile(mac), "software", "", c -> c.withPeering(new AgentConfig.Peering("chassis-bmc", Optional.empty(),
+                        Optional.of(first.url()), Duration.ofHours(1))))) {
             api.patch(NodeCommand.path(name), Map.of("agent_address", bmc.address(), "labels",
                     Map.of("root-device", bmc.disk().toString())));
             say("      a chassis BMC (drawbridge agent --role chassis-bmc) at https://" + bmc.address()

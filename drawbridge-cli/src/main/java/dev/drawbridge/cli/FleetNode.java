@@ -35,6 +35,12 @@ final class FleetNode implements AutoCloseable {
 
     /** Starts the agent on {@code host}, port chosen by the system. */
     static FleetNode start(Path dir, String name, String host, String payload, HardwareInfo profile) {
+        return start(dir, name, host, payload, profile, List.of());
+    }
+
+    /** As above, announcing {@code _drawbridge._tcp} by mDNS on {@code announce} (interfaces or addresses). */
+    static FleetNode start(Path dir, String name, String host, String payload, HardwareInfo profile,
+                           List<String> announce) {
         try {
             Files.createDirectories(dir);
             Path payloadFile = Files.writeString(dir.resolve("payload.jws"), payload);
@@ -49,7 +55,8 @@ final class FleetNode implements AutoCloseable {
                     .withListen(host + ":0")
                     .withHardwareProfile(profileFile)
                     .withRebootCommand(List.of("true"))
-                    .withTpm("software"), faults);
+                    .withTpm("software")
+                    .withAnnounce(announce), faults);
             return new FleetNode(name, agent, faults, host, disk);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

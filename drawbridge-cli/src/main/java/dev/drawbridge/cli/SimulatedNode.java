@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -63,12 +64,12 @@ public final class SimulatedNode implements AutoCloseable {
     /** As {@link #start(Path, String, String, HardwareInfo)}, with a real TPM through tpm2-tools when {@code tpm} says so. */
     public static SimulatedNode start(Path dir, String host, String payload, HardwareInfo profile, String tpm,
                                       String tcti) {
-        return start(dir, host, payload, profile, tpm, tcti, AgentConfig.Peering.none());
+        return start(dir, host, payload, profile, tpm, tcti, c -> c);
     }
 
-    /** As above, with the agent in the role (and peering) {@code peering} says. */
+    /** As above, with the agent's configuration changed by {@code tweak} (its role, what it announces). */
     public static SimulatedNode start(Path dir, String host, String payload, HardwareInfo profile, String tpm,
-                                      String tcti, AgentConfig.Peering peering) {
+                                      String tcti, UnaryOperator<AgentConfig> tweak) {
         try {
             Files.createDirectories(dir);
             Path payloadFile = Files.writeString(dir.resolve("payload.jws"), payload);
@@ -76,13 +77,12 @@ public final class SimulatedNode implements AutoCloseable {
             Path disk = dir.resolve("disk.img").toAbsolutePath();
             Files.write(disk, new byte[4 << 20]);
             Wire.JSON.writeValue(profileFile.toFile(), backedBy(profile, disk));
-            Agent agent = Agent.start(AgentConfig.of(dir.resolve("agent-data"), payloadFile)
+            Agent agent = Agent.start(tweak.apply(AgentConfig.of(dir.resolve("agent-data"), payloadFile)
                     .withListen(host.contains(":") ? "[" + host + "]:0" : host + ":0")
                     .withHardwareProfile(profileFile)
                     .withRebootCommand(List.of("true"))
                     .withTpm(tpm)
-                    .withTcti(tcti.isEmpty() ? AgentConfig.DEFAULT_TCTI : tcti)
-                    .withPeering(peering));
+                    .withTcti(tcti.isEmpty() ? AgentConfig.DEFAULT_TCTI : tcti)));
             return new SimulatedNode(agent, disk, host);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -34,8 +34,8 @@ class AgentPeerTest {
             String payload = fleet.api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll"))
                     .path("payload").asText();
             SimulatedNode node = SimulatedNode.start(dir.resolve(name), "127.0.0.1", payload,
-                    SimulatedNode.profile(mac), "software", "", new AgentConfig.Peering("chassis-bmc",
-                            Optional.empty(), Optional.of(fleet.controller.url()), Duration.ofHours(1)));
+                    SimulatedNode.profile(mac), "software", "", c -> c.withPeering(new AgentConfig.Peering("chassis-bmc",
+                            Optional.empty(), Optional.of(fleet.controller.url()), Duration.ofHours(1))));
             fleet.nodes.add(node);
             fleet.api.patch(NodeCommand.path(name), Map.of("agent_address", node.address(), "labels",
                     Map.of("root-device", node.disk().toString())));
