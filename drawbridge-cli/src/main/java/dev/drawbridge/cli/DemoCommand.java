@@ -61,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
                 .withBusyPollInterval(Duration.ofMillis(150)))
                 .withFencing(cfg.fencing().withPowerDriver("fake"))
                 // DNS-SD on loopback only: the demo announces nothing on the machine's real networks.
-                .withDiscovery(new DiscoveryConfig(true, List.of("127.0.0.1"), true,
+                .withDiscovery(new DiscoveryConfig(true, List.of("127.0.0.1"), true, 4096,
                         new DiscoveryConfig.AutoEnroll(false, List.of(), List.of())))
                 // Short-lived node certificates, so the demo shows one renewed over the poll channel.
                 .withCa(cfg.ca().withLifetimes(NODE_LIFETIME, cfg.ca().controllerLifetime()));

@@ -48,7 +48,7 @@ class DiscoveryInNamespacesTest {
         String fixed = "fd00:dc:" + hex + "::";
         try (NetBridge lan = NetBridge.create("dbbr" + hex, fixed + "ff");
              Fleet fleet = new Fleet(dir, "[::]:0", Duration.ofMinutes(60), "none", 0, cfg -> cfg
-                     .withDiscovery(new DiscoveryConfig(true, List.of("dbbr" + hex), true,
+                     .withDiscovery(new DiscoveryConfig(true, List.of("dbbr" + hex), true, 4096,
                              new DiscoveryConfig.AutoEnroll(false, List.of(), List.of())))
                      .withNetwork(new NetworkConfig(slaac + "/64", "eth0", "active")))) {
             NetBridge.Member router = lan.join("dbr" + hex, "52:54:00:dd:00:0a", fixed + "a");

@@ -26,7 +26,7 @@ class DiscoveryJourneyTest {
     @DisplayName("discovered -> enrolled (new key, pinned) -> still matched and never flagged over the next polls")
     void enrollmentChangesTheKeyWithoutAFlag() throws Exception {
         try (Fleet fleet = new Fleet(dir, "127.0.0.1:0", Duration.ofMinutes(60), "none", 0, cfg -> cfg.withDiscovery(
-                new DiscoveryConfig(true, List.of("127.0.0.1"), true, new DiscoveryConfig.AutoEnroll(false,
+                new DiscoveryConfig(true, List.of("127.0.0.1"), true, 4096, new DiscoveryConfig.AutoEnroll(false,
                         List.of(), List.of()))))) {
             String mac = "52:54:00:dd:10:01";
             fleet.api.post("/v1/nodes", Map.of("name", "disc-1", "macs", List.of(mac)));

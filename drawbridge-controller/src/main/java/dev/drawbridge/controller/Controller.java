@@ -147,7 +147,7 @@ public final class Controller implements AutoCloseable {
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, polling);
             String selfId = PeerService.controllerId(ca.root());
             var discovered = new DiscoveryService(db, inventory, audit, trust, enrollment,
-                    config.discovery().autoEnroll(), selfId, clock);
+                    config.discovery(), selfId, clock);
             var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
                     ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust,
                     new PeerService(db, kek, clock, ca), discovered, token, metrics, clock);

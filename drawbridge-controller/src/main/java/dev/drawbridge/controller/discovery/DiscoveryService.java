@@ -65,18 +65,25 @@ public final class DiscoveryService {
     private final String selfId;
     private final Clock clock;
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong overflow = new AtomicLong();
+    private final int maxDevices;
+    /** How long a device heard again with nothing changed is not written again. */
+    static final java.time.Duration QUIET = java.time.Duration.ofSeconds(10);
 
     public DiscoveryService(Database db, Inventory inventory, AuditLog audit, TrustService trust,
-                            EnrollmentService enrollment, DiscoveryConfig.AutoEnroll autoEnroll, String selfId,
-                            Clock clock) {
+                            EnrollmentService enrollment, DiscoveryConfig cfg, String selfId, Clock clock) {
         this.db = db;
         this.inventory = inventory;
         this.audit = audit;
         this.trust = trust;
         this.enrollment = enrollment;
-        this.autoEnroll = autoEnroll;
+        this.autoEnroll = cfg.autoEnroll();
+        this.maxDevices = cfg.maxDevices();
+        if (maxDevices < 1) {
+            throw new IllegalArgumentException("discovery.max-devices must be at least 1");
+        }
         this.autoNetworks = autoEnroll.networks().stream().map(Cidr::parse).toList();
-        for (String r : autoEnroll.roles()) {
+        for (String r : this.autoEnroll.roles()) {
             if (Announcement.Role.parse(r).isEmpty()) {
                 throw new IllegalArgumentException("discovery.auto-enroll.roles: '" + r + "' is not controller,"
                         + " chassis-bmc, node-bmc or agent");
@@ -107,11 +114,34 @@ public final class DiscoveryService {
         return refused.get();
     }
 
-    /** Records one announcement heard now: the row, its match, a flag if its key changed. Returns the row. */
-    public Device record(Announcement a, String instance, List<InetAddress> heard, int port) {
+    /** New devices dropped because {@code discovery.max-devices} were recorded. */
+    public long droppedDevices() {
+        return overflow.get();
+    }
+
+    /**
+     * Records one announcement heard now: the row, its match, a flag if its key changed. Returns the row, or empty
+     * when the device is new and {@code discovery.max-devices} are recorded already (it is counted and dropped).
+     * A device heard again within {@link #QUIET} with nothing changed is not written again.
+     */
+    public Optional<Device> record(Announcement a, String instance, List<InetAddress> heard, int port) {
         Instant now = clock.instant();
         List<String> addresses = heard.stream().map(DiscoveryService::text).distinct().toList();
         Optional<Device> before = find(a.id());
+        if (before.isEmpty() && db.read(h -> h.createQuery("SELECT COUNT(*) FROM discovered").mapTo(Long.class).one())
+                >= maxDevices) {
+            if (overflow.getAndIncrement() == 0) {
+                LOG.warn("discovery holds {} devices (discovery.max-devices): new ones are dropped until some are"
+                        + " forgotten", maxDevices);
+            }
+            return Optional.empty();
+        }
+        if (before.isPresent() && before.get().fingerprint().equals(a.fingerprint())
+                && before.get().addresses().containsAll(addresses) && before.get().port() == port
+                && before.get().instance().equals(instance) && before.get().role().equals(a.role().wire())
+                && now.isBefore(before.get().lastSeen().plus(QUIET))) {
+            return before;
+        }
         Optional<Match> match = match(a, heard);
         Optional<String> flag = Optional.empty();
         if (before.isPresent() && !before.get().fingerprint().equals(a.fingerprint())) {
@@ -164,7 +194,7 @@ public final class DiscoveryService {
         if (before.isEmpty() && kept.isEmpty() && finalFlag.isEmpty()) {
             autoEnroll(a, instance, heard, port);
         }
-        return find(a.id()).orElseThrow();
+        return find(a.id());
     }
 
     private record Match(Node node, String by) {}

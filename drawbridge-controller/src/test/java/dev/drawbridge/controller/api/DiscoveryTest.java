@@ -101,7 +101,7 @@ class DiscoveryTest {
         Path policy = Files.writeString(dir.resolve("policy.yaml"), "networks:\n  trusted: [\"fd00:1::/64\"]\n");
         try (RunningController c = RunningController.start(dir.resolve("data"), cfg -> cfg
                 .withTrust(new TrustConfig(policy.toString()))
-                .withDiscovery(new DiscoveryConfig(false, List.of(), true, new DiscoveryConfig.AutoEnroll(true,
+                .withDiscovery(new DiscoveryConfig(false, List.of(), true, 4096, new DiscoveryConfig.AutoEnroll(true,
                         List.of("fd00::/16"), List.of("node-bmc")))))) {
             DiscoveryService d = c.controller.discovery();
             d.record(new Announcement(Announcement.Role.NODE_BMC, "bmc-trusted", 1, FP1), "BMC Trusted",
@@ -127,10 +127,30 @@ class DiscoveryTest {
     }
 
     @Test
+    @DisplayName("past discovery.max-devices a new device is dropped and counted; known ones are still updated")
+    void bounded(@TempDir Path dir) throws Exception {
+        try (RunningController c = RunningController.start(dir, cfg -> cfg.withDiscovery(new DiscoveryConfig(false,
+                List.of(), true, 3, new DiscoveryConfig.AutoEnroll(false, List.of(), List.of()))))) {
+            DiscoveryService d = c.controller.discovery();
+            for (int i = 0; i < 5; i++) {
+                d.record(new Announcement(Announcement.Role.NODE_BMC, "flood-" + i, 1, FP1), "f" + i,
+                        at("fd00::" + (i + 1)), 443);
+            }
+            assertThat(c.get("/v1/discovered").json().path("items")).hasSize(3);
+            assertThat(d.droppedDevices()).isEqualTo(2);
+            c.clock.advance(Duration.ofMinutes(1));
+            assertThat(d.record(new Announcement(Announcement.Role.NODE_BMC, "flood-0", 1, FP1), "f0",
+                    at("fd00::1"), 443)).as("a known device is still recorded").isPresent();
+            assertThat(d.find("flood-0").orElseThrow().lastSeen()).isEqualTo(c.clock.instant().truncatedTo(
+                    java.time.temporal.ChronoUnit.MILLIS));
+        }
+    }
+
+    @Test
     @DisplayName("an announcement over real multicast on loopback appears in GET /v1/discovered with its role")
     void overMulticast(@TempDir Path dir) throws Exception {
         try (RunningController c = RunningController.start(dir, cfg -> cfg.withDiscovery(new DiscoveryConfig(true,
-                List.of("127.0.0.1"), true, new DiscoveryConfig.AutoEnroll(false, List.of(), List.of()))));
+                List.of("127.0.0.1"), true, 4096, new DiscoveryConfig.AutoEnroll(false, List.of(), List.of()))));
              Mdns other = Mdns.open(List.of(InetAddress.getByName("127.0.0.1")), "other-host")) {
             other.announce("chassis-bmc-9", 443, new Announcement(Announcement.Role.CHASSIS_BMC, "bmc-9", 1, FP1));
             List<Announcement> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
