@@ -84,7 +84,9 @@ public final class Agent implements AutoCloseable {
         Listen listen = Listen.parse(config.listen());
         DataFiles files = new DataFiles(config.dataDir());
         IdentityStore store = new IdentityStore(files);
-        TlsIdentity tls = new TlsIdentity(initialIdentity(store, verified), verified.root());
+        TlsIdentity.Current initial = initialIdentity(store, verified);
+        Payloads.admit(verified, files, initial.enrolled(), Clock.systemUTC(), config.payloadFile());
+        TlsIdentity tls = new TlsIdentity(initial, verified.root());
         DeployState deployState = new DeployState(files);
         Enrollment enrollment = new Enrollment(payload, tls, store);
         Optional<SoftwareTpm> softwareTpm = Tpms.create(config.tpm());

@@ -192,14 +192,24 @@ class EnrollmentTest {
     }
 
     @Test
-    void aPayloadFromAnotherCaIgnoresTheStoredIdentity() {
+    void aPayloadFromAnotherControllerIsRefusedUntilTheDataDirectoryIsCleared() throws Exception {
         TestPki pki = new TestPki(tmp);
         try (Agent agent = Agent.start(config(pki))) {
             enroll(pki, agent);
         }
         TestPki other = new TestPki(PayloadTest.mkdir(tmp.resolve("other")));
-        try (Agent again = Agent.start(AgentConfig.of(tmp.resolve("data"),
-                other.payloadFile(other.payloadFields("n1"))).withListen("127.0.0.1:0"))) {
+        Path foreign = other.payloadFile(other.payloadFields("n1"));
+        // Whoever can put a payload in front of an enrolled node must not be able to move it to their controller.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Agent.start(AgentConfig.of(tmp.resolve("data"),
+                foreign).withListen("127.0.0.1:0"))).isInstanceOf(AgentException.class)
+                .hasMessageContaining("another controller");
+        // Moving a node is a local, deliberate act: a cleared data directory starts afresh, ignoring the old identity.
+        try (var files = java.nio.file.Files.walk(tmp.resolve("data"))) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(f);
+            }
+        }
+        try (Agent again = Agent.start(AgentConfig.of(tmp.resolve("data"), foreign).withListen("127.0.0.1:0"))) {
             assertThat(again.status().identity()).isEqualTo("fresh");
         }
     }

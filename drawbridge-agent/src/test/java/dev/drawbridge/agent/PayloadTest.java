@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
@@ -46,7 +48,21 @@ class PayloadTest {
             f.put("v", 2);
             return pki.payloadFile(f);
         };
+        BiFunction<TestPki, Path, Path> expired = (pki, dir) -> {
+            Map<String, Object> f = pki.payloadFields("n1");
+            f.put("issued_at", Instant.now().minus(Duration.ofHours(2)).toString());
+            f.put("expires_at", Instant.now().minus(Duration.ofHours(1)).toString());
+            return pki.payloadFile(f);
+        };
+        BiFunction<TestPki, Path, Path> clockBehind = (pki, dir) -> {
+            Map<String, Object> f = pki.payloadFields("n1");
+            f.put("issued_at", Instant.now().plus(Duration.ofMinutes(20)).toString());
+            f.put("time", Instant.now().plus(Duration.ofMinutes(20)).toString());
+            return pki.payloadFile(f);
+        };
         return Stream.of(
+                Arguments.of("an expired payload", expired, "expired at"),
+                Arguments.of("a clock skewed past the bound", clockBehind, "s behind the controller's"),
                 Arguments.of("a tampered signature", tamperedSignature, "signature does not verify"),
                 Arguments.of("a signature by another CA", otherCaSigned, "signature does not verify"),
                 Arguments.of("plain JSON", notJws, "not a compact JWS"),
@@ -64,6 +80,31 @@ class PayloadTest {
                 .isInstanceOf(AgentException.class)
                 .hasMessageContaining("refusing to start")
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void aReplayedOrForeignPayloadIsRefusedOnceANewerOneWasAccepted() {
+        TestPki pki = new TestPki(tmp);
+        Map<String, Object> older = pki.payloadFields("n1");
+        older.put("issued_at", Instant.now().minus(Duration.ofMinutes(10)).toString());
+        String olderJws = pki.ca.signJws(TestPki.json(older));
+        Path data = tmp.resolve("data");
+        try (Agent agent = Agent.start(AgentConfig.of(data, pki.payloadFile(pki.payloadFields("n1")))
+                .withListen("127.0.0.1:0"))) {
+            assertThat(agent.status().identity()).isEqualTo("fresh");
+        }
+        Path replayed = pki.write("older.jws", olderJws);
+        assertThatThrownBy(() -> Agent.start(AgentConfig.of(data, replayed).withListen("127.0.0.1:0")))
+                .isInstanceOf(AgentException.class).hasMessageContaining("replayed")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        TestPki other = new TestPki(mkdir(tmp.resolve("other")));
+        Path foreign = other.payloadFile(other.payloadFields("n1"));
+        assertThatThrownBy(() -> Agent.start(AgentConfig.of(data, foreign).withListen("127.0.0.1:0")))
+                .isInstanceOf(AgentException.class).hasMessageContaining("another controller");
+        // The accepted payload itself still starts the agent (a restart).
+        try (Agent again = Agent.start(AgentConfig.of(data, pki.path("payload.jws")).withListen("127.0.0.1:0"))) {
+            assertThat(again.status().nodeName()).contains("n1");
+        }
     }
 
     @Test

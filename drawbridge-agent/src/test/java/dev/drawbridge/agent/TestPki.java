@@ -58,6 +58,10 @@ final class TestPki {
         return write("payload.jws", ca.signJws(json(fields)));
     }
 
+    Path path(String name) {
+        return dir.resolve(name);
+    }
+
     Path write(String name, String text) {
         try {
             return Files.writeString(dir.resolve(name), text);

@@ -42,7 +42,7 @@ class WireFormatTest {
     @Test
     void aBootstrapPayloadRoundTripsInSnakeCaseWithItsVersionAndHidesTheTicketWhenPrinted() throws Exception {
         BootstrapPayload p = new BootstrapPayload("id-1", "n1", "PEM", "dbt1.abc.s3cret",
-                Instant.parse("2026-01-02T03:04:05Z"), "poll", Optional.empty(), Instant.parse("2026-01-02T03:04:06Z"));
+                Instant.parse("2026-01-02T03:04:05Z"), "poll", Optional.empty(), Instant.parse("2026-01-02T03:04:06Z"), Optional.empty());
         JsonNode json = Wire.JSON.valueToTree(p);
         assertThat(json.get("v").asInt()).isEqualTo(1);
         assertThat(json.get("node_name").asText()).isEqualTo("n1");

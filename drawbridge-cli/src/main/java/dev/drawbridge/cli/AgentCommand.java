@@ -2,6 +2,7 @@ package dev.drawbridge.cli;
 
 import dev.drawbridge.agent.Agent;
 import dev.drawbridge.agent.AgentConfig;
+import dev.drawbridge.agent.BootstrapSource;
 import dev.drawbridge.controller.config.ConfigException;
 import dev.drawbridge.controller.config.ConfigLoader;
 import dev.drawbridge.agent.AgentException;
@@ -25,9 +26,14 @@ final class AgentCommand implements Callable<Integer> {
             description = "Directory for the enrolled identity, node info and deploy state (created 0700).")
     Path dataDir;
 
-    @Option(names = "--payload", required = true,
-            description = "Bootstrap payload file from 'drawbridge node payload NAME'.")
+    @Option(names = "--payload",
+            description = "Bootstrap payload file from 'drawbridge node payload NAME' (or use --bootstrap).")
     Path payload;
+
+    @Option(names = "--bootstrap", paramLabel = "SOURCE",
+            description = "Where the payload comes from: file:PATH, or config-drive (the volume labelled config-2,"
+                    + " or config-drive:DEVICE_OR_IMAGE), read with isoinfo and kept in the data directory.")
+    String bootstrap;
 
     @Option(names = "--hardware-profile",
             description = "HardwareInfo JSON to report instead of reading /sys (simulated nodes only).")
@@ -76,7 +82,16 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Logging.configure("plain", "info");
-        AgentConfig config = AgentConfig.of(dataDir, payload).withListen(listen).withTpm(tpm).withTcti(tcti);
+        if ((payload == null) == (bootstrap == null)) {
+            throw new CliException("give exactly one of --payload FILE and --bootstrap SOURCE");
+        }
+        Path payloadFile;
+        try {
+            payloadFile = payload != null ? payload : BootstrapSource.fetch(bootstrap, dataDir);
+        } catch (AgentException e) {
+            throw new CliException("refusing to start: " + e.getMessage());
+        }
+        AgentConfig config = AgentConfig.of(dataDir, payloadFile).withListen(listen).withTpm(tpm).withTcti(tcti);
         if (hardwareProfile != null) {
             config = config.withHardwareProfile(hardwareProfile);
         }

@@ -107,19 +107,40 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "payload", description = "Print a signed bootstrap payload for the node's agent (--payload FILE). Makes a new ticket.")
+    @Command(name = "payload", description = "A signed bootstrap payload for the node's agent (a new ticket):"
+            + " printed, or packed for a channel with --channel and --out.")
     static final class Payload implements Callable<Integer> {
         @Mixin Target target;
         @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--channel", description = "Pack it for a channel: file (the payload alone, 0600) or"
+                + " config-drive (an ISO 9660 image labelled config-2, OpenStack layout; needs xorriso).")
+        String channel;
+        @Option(names = "--out", description = "Where the channel writes (with --channel).") java.nio.file.Path out;
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
+            BootstrapChannel ch = channel == null ? null : BootstrapChannel.named(channel);
+            if (ch != null && out == null) {
+                throw new CliException("--channel " + channel + " needs --out FILE");
+            }
             JsonNode p = target.client().post(NodeCommand.path(name) + "/payload", ApiClient.JSON.createObjectNode()
                     .put("mode", "poll"));
+            if (ch == null) {
+                if (target.json) {
+                    Out.json(p);
+                } else {
+                    System.out.println(p.path("payload").asText());
+                }
+                return 0;
+            }
+            BootstrapChannel.Delivery d = ch.deliver(p.path("payload").asText(), out);
             if (target.json) {
-                Out.json(p);
+                Out.json(ApiClient.JSON.createObjectNode().put("channel", d.channel())
+                        .put("artifact", d.artifact().toString()).put("bytes", d.bytes())
+                        .put("agent", d.agentReadsIt()));
             } else {
-                System.out.println(p.path("payload").asText());
+                System.out.println("wrote " + d.channel() + " " + d.artifact() + " (" + d.bytes() + " bytes) for "
+                        + name + ": " + d.agentReadsIt());
             }
             return 0;
         }

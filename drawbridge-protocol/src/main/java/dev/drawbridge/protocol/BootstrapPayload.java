@@ -9,10 +9,12 @@ import java.util.Optional;
  * The JSON inside a bootstrap payload: a compact JWS ({@code typ drawbridge-payload+jws}) signed by the CA root
  * key that hands a node its identity, the root to trust and its one-time enrollment ticket. {@code mode} is
  * {@code poll} (the agent never learns a controller URL) or {@code callback} (then {@code controllerUrl} is set).
- * {@code time} is the controller's clock at issue, so a node with a wrong clock can tell.
+ * {@code time} is the controller's clock at issue, so a node with a wrong clock can tell. {@code expiresAt} is when
+ * its ticket expires (absent in payloads from before it was written): a node not yet enrolled refuses it after that.
  */
 public record BootstrapPayload(String nodeId, String nodeName, String rootCa, String ticket, Instant issuedAt,
-                               String mode, Optional<String> controllerUrl, Instant time) {
+                               String mode, Optional<String> controllerUrl, Instant time,
+                               Optional<Instant> expiresAt) {
     /** The payload format version, serialized as {@code "v"}. */
     public static final int VERSION = 1;
     public static final String MODE_POLL = "poll";
@@ -28,6 +30,7 @@ public record BootstrapPayload(String nodeId, String nodeName, String rootCa, St
         Objects.requireNonNull(time, "time");
         // Jackson hands a missing Optional property over as null.
         controllerUrl = controllerUrl == null ? Optional.empty() : controllerUrl;
+        expiresAt = expiresAt == null ? Optional.empty() : expiresAt;
         if (!mode.equals(MODE_POLL) && !mode.equals(MODE_CALLBACK)) {
             throw new IllegalArgumentException("mode must be poll or callback, not " + mode);
         }

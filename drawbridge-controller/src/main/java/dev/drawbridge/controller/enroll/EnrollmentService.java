@@ -216,6 +216,7 @@ public final class EnrollmentService {
         claims.put("ticket", grant.ticket());
         claims.put("issued_at", clock.instant().toString());
         claims.put("time", clock.instant().toString());
+        claims.put("expires_at", grant.expiresAt().toString());
         claims.put("mode", modeClaims.get("mode"));
         if (modeClaims.containsKey("controller_url")) {
             claims.put("controller_url", modeClaims.get("controller_url"));
