@@ -2,6 +2,7 @@ package dev.drawbridge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.agent.AgentConfig;
+import dev.drawbridge.agent.BootstrapSource;
 import dev.drawbridge.agent.PeerOutcome;
 import dev.drawbridge.controller.Controller;
 import dev.drawbridge.controller.config.ConfigLoader;
@@ -93,6 +94,7 @@ final class DemoCommand implements Callable<Integer> {
                 say("      + " + name + "  mac " + mac + "  agent https://" + agent.address());
             }
             discovery(names);
+            summary.put("channels", channels());
             say("[3/11] manage: the conductor polls each agent, checks its MACs, pins its key after a ticket proof, enrolls it ...");
             actAll(names, Map.of("action", "manage"), "manageable");
             say("[4/11] provide: cleaning each node's disk ...");
@@ -327,6 +329,78 @@ final class DemoCommand implements Callable<Integer> {
             out.put("refused", cClient);
         }
         out.put("bmc", chassisBmc(first));
+        return out;
+    }
+
+    /**
+     * Two more nodes get their payload another way: one from a config drive (an ISO made with xorriso, read by the
+     * agent with isoinfo), one over a serial line (a socat pty pair) with no IP path, enrolled there and then. Shown
+     * when xorriso, isoinfo and socat are installed (scripts/test installs them); otherwise the demo says what to
+     * install and goes on.
+     */
+    private Map<String, Object> channels() throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        List<String> missing = Stream.of("xorriso", "isoinfo", "socat")
+                .filter(t -> !Files.isExecutable(Path.of("/usr/bin", t))).toList();
+        if (!missing.isEmpty()) {
+            say("      bootstrap channels: not shown, " + String.join(", ", missing) + " missing (apt-get install xorriso"
+                    + " genisoimage socat)");
+            out.put("skipped", missing);
+            return out;
+        }
+        api.post("/v1/nodes", Map.of("name", "cd-node", "macs", List.of("52:54:00:00:0c:01")));
+        Path iso = dataDir.resolve("cd-node.iso");
+        String payload = api.post(NodeCommand.path("cd-node") + "/payload", Map.of("mode", "poll")).path("payload")
+                .asText();
+        BootstrapChannel.Delivery d = BootstrapChannel.named("config-drive").deliver(payload, iso);
+        Path cdData = dataDir.resolve("cd-node").resolve("agent-data");
+        Path fromDrive = BootstrapSource.fetch("config-drive:" + iso, cdData);
+        try (SimulatedNode started = SimulatedNode.start(dataDir.resolve("cd-node"), "127.1.2.1",
+                Files.readString(fromDrive), SimulatedNode.profile("52:54:00:00:0c:01"))) {
+            say("      cd-node: channel config-drive, an ISO 9660 image labelled config-2 (" + d.bytes() + " bytes);"
+                    + " its agent found it by label, read the payload with isoinfo, checked it and started ("
+                    + started.agent().status().identity() + ", waiting to be enrolled)");
+        }
+        out.put("cd-node", "config-drive");
+
+        api.post("/v1/nodes", Map.of("name", "serial-node", "macs", List.of("52:54:00:00:0c:02")));
+        Path ctl = dataDir.resolve("tty-controller");
+        Path node = dataDir.resolve("tty-node");
+        Process socat = new ProcessBuilder("socat", "pty,raw,echo=0,link=" + ctl, "pty,raw,echo=0,link=" + node)
+                .redirectErrorStream(true).redirectOutput(dataDir.resolve("socat.log").toFile()).start();
+        try {
+            awaitTrue(() -> Files.exists(ctl) && Files.exists(node));
+            Path serialData = dataDir.resolve("serial-node").resolve("agent-data");
+            var agentSide = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                    BootstrapSource.fetch("serial:" + node, serialData));
+            java.io.PrintStream stdout = System.out;
+            java.io.PrintStream stderr = System.err;
+            int code;
+            try {
+                System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                code = Main.run("serial-enroll", "serial-node", "--device", ctl.toString(), "--data-dir",
+                        dataDir.resolve("controller").toString());
+            } finally {
+                System.setOut(stdout);
+                System.setErr(stderr);
+            }
+            Path kept = agentSide.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            if (code != 0) {
+                throw new CliException("serial-enroll failed: this is a bug");
+            }
+            JsonNode cert = api.get(NodeCommand.path("serial-node") + "/certificates").path("items").get(0);
+            try (SimulatedNode started = SimulatedNode.start(dataDir.resolve("serial-node"), "127.1.2.2",
+                    Files.readString(kept), SimulatedNode.profile("52:54:00:00:0c:02"))) {
+                say("      serial-node: channel serial (drawbridge serial-enroll, agent --bootstrap serial:DEV) over a"
+                        + " pty pair with no IP path: payload down, CSR up, certificate serial "
+                        + cert.path("serial").asText() + " down; its agent starts "
+                        + started.agent().status().identity());
+            }
+            out.put("serial-node", "serial");
+        } finally {
+            socat.destroyForcibly();
+        }
         return out;
     }
 
