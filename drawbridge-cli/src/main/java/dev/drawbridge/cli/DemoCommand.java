@@ -358,7 +358,8 @@ final class DemoCommand implements Callable<Integer> {
         try (SimulatedNode started = SimulatedNode.start(dataDir.resolve("cd-node"), "127.1.2.1",
                 Files.readString(fromDrive), SimulatedNode.profile("52:54:00:00:0c:01"))) {
             say("      cd-node: channel config-drive, an ISO 9660 image labelled config-2 (" + d.bytes() + " bytes);"
-                    + " its agent found it by label, read the payload with isoinfo, checked it and started ("
+                    + " its agent (--bootstrap config-drive:IMAGE here; on a machine it finds the drive by label)"
+                    + " read the payload with isoinfo, checked it and started ("
                     + started.agent().status().identity() + ", waiting to be enrolled)");
         }
         out.put("cd-node", "config-drive");
