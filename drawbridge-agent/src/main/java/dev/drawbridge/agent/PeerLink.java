@@ -5,7 +5,6 @@ import dev.drawbridge.oauth.Thumbprints;
 import dev.drawbridge.pki.TlsContexts;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.security.cert.Certificate;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 /** Serves {@link AgentApi} through Helidon: every request, whatever its path, goes to the API object. */
 final class Routes {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.drawbridge.agent.AgentException;
 import dev.drawbridge.agent.BootstrapSource;
 import dev.drawbridge.testkit.NetNs;
 import java.io.ByteArrayOutputStream;

@@ -178,10 +178,10 @@ public final class DiscoveryService {
                         .bind("addresses", json(all)).bind("port", port).bind("now", now.toEpochMilli())
                         .bind("node", kept.map(m -> m.node().id()).orElse(null))
                         .bind("by", kept.map(Match::by).orElse(null)).bind("flag", finalFlag.orElse(null)).execute();
-                audit.append(h, "discovery.seen", a.id(), "recorded", detail(a, instance, all, kept), now);
+                audit.append(h, "discovery.seen", a.id(), "recorded", kept.map(m -> detail(a, instance, all, m)).orElseGet(() -> detail(a, instance, all)), now);
             }
             if (newlyFlagged) {
-                Map<String, String> d = detail(a, instance, all, match);
+                Map<String, String> d = match.map(m -> detail(a, instance, all, m)).orElseGet(() -> detail(a, instance, all));
                 d.put("previous_fp", before.map(Device::fingerprint).orElse(""));
                 audit.append(h, "discovery.fingerprint-changed", a.id(), "flagged", d, now);
             }
@@ -272,17 +272,19 @@ public final class DiscoveryService {
         return Eui64.text(a);
     }
 
-    private static Map<String, String> detail(Announcement a, String instance, List<String> addresses,
-                                              Optional<Match> match) {
+    private static Map<String, String> detail(Announcement a, String instance, List<String> addresses) {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("role", a.role().wire());
         d.put("fp", a.fingerprint());
         d.put("instance", instance);
         d.put("addresses", String.join(" ", addresses));
-        match.ifPresent(m -> {
-            d.put("node", m.node().name());
-            d.put("matched_by", m.by());
-        });
+        return d;
+    }
+
+    private static Map<String, String> detail(Announcement a, String instance, List<String> addresses, Match m) {
+        Map<String, String> d = detail(a, instance, addresses);
+        d.put("node", m.node().name());
+        d.put("matched_by", m.by());
         return d;
     }
 
