@@ -16,9 +16,11 @@ import javax.net.ssl.SSLContext;
 /**
  * Drives a BMC through DMTF Redfish (DSP0266): finds the system under {@code /redfish/v1/Systems}, reads its
  * {@code PowerState}, and posts {@code ComputerSystem.Reset} with {@code ForceOff} or {@code On}. ForceOff, not
- * GracefulShutdown, because a fenced node must stop now. Trust is the SSLContext given at construction.
+ * GracefulShutdown, because a fenced node must stop now. Its virtual media: the first CD or DVD slot of the first
+ * manager that has one, through the actions that slot names ({@code VirtualMedia.InsertMedia}, {@code EjectMedia}).
+ * Trust is the SSLContext given at construction.
  */
-final class RedfishDriver implements PowerDriver {
+final class RedfishDriver implements PowerDriver, VirtualMedia {
     private static final ObjectMapper JSON = Wire.JSON;
 
     private final HttpClient client;
@@ -62,6 +64,46 @@ final class RedfishDriver implements PowerDriver {
         String body = JSON.createObjectNode().put("ResetType", type).toString();
         send(target, request(target, action).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), "reset " + type);
+    }
+
+    @Override
+    public void insert(BmcTarget target, String imageUrl) {
+        String slot = cdSlot(target);
+        String action = get(target, slot).path("Actions").path("#VirtualMedia.InsertMedia").path("target")
+                .asText(slot + "/Actions/VirtualMedia.InsertMedia");
+        String body = JSON.createObjectNode().put("Image", imageUrl).put("Inserted", true).put("WriteProtected", true)
+                .toString();
+        send(target, request(target, action).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), "insert media");
+    }
+
+    @Override
+    public void eject(BmcTarget target) {
+        String slot = cdSlot(target);
+        String action = get(target, slot).path("Actions").path("#VirtualMedia.EjectMedia").path("target")
+                .asText(slot + "/Actions/VirtualMedia.EjectMedia");
+        send(target, request(target, action).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), "eject media");
+    }
+
+    /** The first virtual-media slot that takes a CD or DVD, on the first manager that has one. */
+    private String cdSlot(BmcTarget target) {
+        for (JsonNode manager : get(target, "/redfish/v1/Managers").path("Members")) {
+            String collection = get(target, manager.path("@odata.id").asText()).path("VirtualMedia")
+                    .path("@odata.id").asText("");
+            if (collection.isEmpty()) {
+                continue;
+            }
+            for (JsonNode member : get(target, collection).path("Members")) {
+                String path = member.path("@odata.id").asText("");
+                for (JsonNode type : get(target, path).path("MediaTypes")) {
+                    if (type.asText().equals("CD") || type.asText().equals("DVD")) {
+                        return path;
+                    }
+                }
+            }
+        }
+        throw new PowerException("no virtual CD or DVD slot at " + base(target) + "/redfish/v1/Managers");
     }
 
     private String systemPath(BmcTarget target) {

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The test kit's Redfish service against clients nobody here wrote: our Redfish power driver forces the system off
- * and on, and python3-sushy (the library Ironic uses) and redfishtool read back the state it left; sushy inserts and
- * ejects a virtual CD through the service's VirtualMedia actions, so the layout is one a real client drives.
+ * The test kit's Redfish service against clients nobody here wrote: our Redfish driver forces the system off and
+ * on and inserts and ejects a virtual CD, and python3-sushy (the library Ironic uses) and redfishtool read back the
+ * state it left; sushy drives the same VirtualMedia actions itself, so the layout is one a real client uses.
  */
 class RedfishServiceTest {
     private static final String USER = "root";
@@ -50,6 +50,16 @@ class RedfishServiceTest {
             driver.on(target);
             assertThat(sushy(bmc, "state").path("power_state").asText().toLowerCase()).endsWith("on");
 
+            // Our driver inserts and ejects; sushy reads what it did.
+            VirtualMedia media = (VirtualMedia) driver;
+            media.insert(target, "https://127.0.0.1:8443/v1/media/ours");
+            JsonNode ours = sushy(bmc, "state");
+            assertThat(ours.path("inserted").asBoolean()).isTrue();
+            assertThat(ours.path("image").asText()).isEqualTo("https://127.0.0.1:8443/v1/media/ours");
+            media.eject(target);
+            assertThat(sushy(bmc, "state").path("inserted").asBoolean()).isFalse();
+
+            // And sushy drives the same actions.
             JsonNode inserted = sushy(bmc, "insert", "https://127.0.0.1:8443/v1/media/one-time-token");
             assertThat(inserted.path("inserted").asBoolean()).isTrue();
             assertThat(inserted.path("image").asText()).isEqualTo("https://127.0.0.1:8443/v1/media/one-time-token");
@@ -58,6 +68,7 @@ class RedfishServiceTest {
             assertThat(ejected.path("inserted").asBoolean()).isFalse();
             assertThat(bmc.inserted()).isFalse();
             assertThat(bmc.actions()).containsSubsequence("Reset ForceOff", "Reset On", "InsertMedia "
+                    + "https://127.0.0.1:8443/v1/media/ours", "EjectMedia", "InsertMedia "
                     + "https://127.0.0.1:8443/v1/media/one-time-token", "EjectMedia");
         }
     }
