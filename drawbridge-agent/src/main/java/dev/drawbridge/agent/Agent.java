@@ -97,7 +97,7 @@ public final class Agent implements AutoCloseable {
         CommandRunner runner = new CommandRunner(executor, Clock.systemUTC(),
                 simulated.isPresent() ? SIMULATED_KEEP : CommandRunner.KEEP);
         Supplier<AgentStatus> status = () -> status(tls, runner, payload);
-        PeerRole peerRole = new PeerRole(PeerRole.Role.parse(config.peering().role()).orElseThrow(), payload, tls,
+        PeerRole peerRole = new PeerRole(Announcement.Role.parse(config.peering().role()).orElseThrow(), payload, tls,
                 Clock.systemUTC());
         AgentApi api = new AgentApi(runner, status, tls, peerRole);
         Listener server;
@@ -110,7 +110,7 @@ public final class Agent implements AutoCloseable {
                 ? Optional.of(Heartbeat.start(payload, tls, config.heartbeatInterval(), status))
                 : Optional.empty();
         Optional<PeerLink> peerLink = Optional.empty();
-        if (peerRole.role() != PeerRole.Role.AGENT) {
+        if (peerRole.role() != Announcement.Role.AGENT) {
             peerRole.open(URI.create(config.peering().issuer().orElseGet(() -> "https://"
                     + Listen.forUrl(listen.host()) + ":" + server.port())));
             Optional<String> controller = config.peering().controller().or(payload::controllerUrl);
@@ -123,7 +123,7 @@ public final class Agent implements AutoCloseable {
         }
         Optional<Mdns> mdns = Optional.empty();
         if (!config.announce().isEmpty()) {
-            Announcement.Role role = Announcement.Role.parse(peerRole.role().wire()).orElseThrow();
+            Announcement.Role role = peerRole.role();
             Mdns m;
             try {
                 m = Mdns.open(Mdns.addresses(config.announce()), payload.nodeName());

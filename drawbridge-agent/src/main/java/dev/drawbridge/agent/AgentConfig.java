@@ -1,5 +1,6 @@
 package dev.drawbridge.agent;
 
+import dev.drawbridge.protocol.Announcement;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +44,7 @@ public record AgentConfig(String listen, Path dataDir, Path payloadFile, Optiona
 
         public Peering {
             Objects.requireNonNull(role, "role");
-            if (PeerRole.Role.parse(role).isEmpty()) {
+            if (Announcement.Role.parse(role).filter(r -> r != Announcement.Role.CONTROLLER).isEmpty()) {
                 throw new IllegalArgumentException("role must be agent, chassis-bmc or node-bmc, not '" + role + "'");
             }
             if (interval.isNegative() || interval.isZero()) {

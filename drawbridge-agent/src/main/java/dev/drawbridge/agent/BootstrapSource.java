@@ -63,6 +63,8 @@ public final class BootstrapSource {
                         : " at " + device) + ": attach it, or name it with --bootstrap config-drive:/dev/sr0");
             }
             String payload = readConfigDrive(device);
+            // Checked before it replaces the payload kept from an earlier drive: a bad drive must not erase a good one.
+            Payloads.parse(payload, device);
             try {
                 AtomicFiles.write(kept, payload.getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
@@ -99,7 +101,7 @@ public final class BootstrapSource {
         if (!Files.exists(device)) {
             throw new AgentException("no serial device " + device + ": name the console port, e.g. serial:/dev/ttyS0");
         }
-        raw(device);
+        SerialLink.rawMode(device);
         try (InputStream in = Files.newInputStream(device);
              OutputStream out = Files.newOutputStream(device, StandardOpenOption.WRITE);
              SerialLink link = new SerialLink(in, out, Duration.ofSeconds(2), 10)) {
@@ -164,20 +166,6 @@ public final class BootstrapSource {
         } catch (IOException | RuntimeException e) {
             throw new AgentException("the certificate message over the serial line is malformed: " + e.getMessage(),
                     e);
-        }
-    }
-
-    /** Puts a tty in raw mode without echo (a pty from socat already is; a file is left alone). */
-    private static void raw(Path device) {
-        try {
-            Process p = new ProcessBuilder("stty", "-F", device.toString(), "raw", "-echo").redirectErrorStream(true)
-                    .start();
-            p.getInputStream().readAllBytes();
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            LOG.debug("stty on {}: {}", device, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -14,6 +14,7 @@ import dev.drawbridge.oauth.PeerClient;
 import dev.drawbridge.oauth.Thumbprints;
 import dev.drawbridge.oauth.TrustDecision;
 import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.Announcement;
 import dev.drawbridge.protocol.BootstrapPayload;
 import dev.drawbridge.protocol.Wire;
 import java.net.InetAddress;
@@ -24,7 +25,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -46,44 +46,26 @@ final class PeerRole {
     /** Clients the agent's authorization server holds: its controller's, a few times over (RFC 7592 deletes them). */
     static final int MAX_CLIENTS = 16;
 
-    /** The roles an agent plays, as the TXT records and the peer identity name them. */
-    enum Role {
-        AGENT, CHASSIS_BMC, NODE_BMC;
-
-        String wire() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
-
-        static Optional<Role> parse(String wire) {
-            for (Role r : values()) {
-                if (r.wire().equals(wire)) {
-                    return Optional.of(r);
-                }
-            }
-            return Optional.empty();
-        }
-    }
-
-    private final Role role;
+    private final Announcement.Role role;
     private final BootstrapPayload payload;
     private final TlsIdentity tls;
     private final Clock clock;
     private volatile AuthorizationServer oauth;
 
-    PeerRole(Role role, BootstrapPayload payload, TlsIdentity tls, Clock clock) {
+    PeerRole(Announcement.Role role, BootstrapPayload payload, TlsIdentity tls, Clock clock) {
         this.role = role;
         this.payload = payload;
         this.tls = tls;
         this.clock = clock;
     }
 
-    Role role() {
+    Announcement.Role role() {
         return role;
     }
 
     /** Opens the authorization server under {@code issuer}, the URL the controller reaches this agent at. */
     synchronized void open(URI issuer) {
-        if (role == Role.AGENT || oauth != null) {
+        if (role == Announcement.Role.AGENT || oauth != null) {
             return;
         }
         MemoryOAuthStore store = new MemoryOAuthStore();

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -108,7 +107,4 @@ interface BootstrapChannel {
             }
         }
     }
-
-    /** The names {@link #named} knows. */
-    List<String> NAMES = List.of("file", "config-drive");
 }

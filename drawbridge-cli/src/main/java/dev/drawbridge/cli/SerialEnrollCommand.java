@@ -15,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,7 +50,7 @@ final class SerialEnrollCommand implements Callable<Integer> {
         String payload = api.post(NodeCommand.path(name) + "/payload", Map.of("mode", "poll")).path("payload").asText();
         String ticket = Wire.JSON.readTree(Jws.unverifiedPayload(payload).orElseThrow(() ->
                 new CliException("the controller's payload is not a compact JWS"))).path("ticket").asText();
-        raw(device);
+        SerialLink.rawMode(device);
         try (InputStream in = Files.newInputStream(device);
              OutputStream out = Files.newOutputStream(device, StandardOpenOption.WRITE);
              SerialLink link = new SerialLink(in, out, Duration.ofSeconds(ackTimeout), tries)) {
@@ -94,19 +93,6 @@ final class SerialEnrollCommand implements Callable<Integer> {
     private void progress(String line) {
         if (!target.json) {
             System.err.println("serial-enroll: " + line);
-        }
-    }
-
-    private static void raw(Path device) {
-        try {
-            Process p = new ProcessBuilder("stty", "-F", device.toString(), "raw", "-echo").redirectErrorStream(true)
-                    .start();
-            p.getInputStream().readAllBytes();
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // not a tty (a file or a pipe): nothing to set
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.controller.config.DiscoveryConfig;
 import dev.drawbridge.controller.config.NetworkConfig;
 import dev.drawbridge.controller.trust.PeerService;
+import dev.drawbridge.protocol.TicketProof;
 import dev.drawbridge.protocol.Wire;
 import dev.drawbridge.testkit.NetBridge;
 import dev.drawbridge.testkit.NetNs;
@@ -18,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,7 +71,7 @@ class DiscoveryInNamespacesTest {
             // A foreign stack publishes; the controller records it with its role, matched by its MAC.
             zcHost.start(List.of(PY, zc.toString(), "publish", "chassis bmc zc", "443", "role=chassis-bmc",
                     "id=zc-bmc-1", "v=1", "fp=" + "c".repeat(64)), dir.resolve("zc-publish.log"));
-            JsonNode bmc = awaitDevice(fleet, "zc-bmc-1", d -> d.path("node").isTextual());
+            JsonNode bmc = DiscoveryJourneyTest.awaitDevice(fleet, "zc-bmc-1", d -> d.path("node").isTextual());
             assertThat(bmc.path("role").asText()).isEqualTo("chassis-bmc");
             assertThat(bmc.path("node").asText()).isEqualTo("bmc-zc");
             assertThat(bmc.path("matched_by").asText()).isEqualTo("mac");
@@ -81,7 +81,7 @@ class DiscoveryInNamespacesTest {
             long nodes = fleet.api.get("/v1/nodes").path("items").size();
             agentHost.start(List.of(PY, zc.toString(), "publish", "stray", "443", "role=node-bmc", "id=stray-1",
                     "v=1", "fp=" + "d".repeat(64)), dir.resolve("zc-stray.log"));
-            JsonNode stray = awaitDevice(fleet, "stray-1", d -> true);
+            JsonNode stray = DiscoveryJourneyTest.awaitDevice(fleet, "stray-1", d -> true);
             assertThat(stray.path("node").isNull()).isTrue();
             assertThat(fleet.api.get("/v1/nodes").path("items").size()).isEqualTo(nodes);
 
@@ -89,7 +89,7 @@ class DiscoveryInNamespacesTest {
             fleet.api.post("/v1/nodes", Map.of("name", "ns-agent", "macs", List.of("52:54:00:dd:00:99")));
             String nodeId = fleet.api.get(NodeCommand.path("ns-agent")).path("id").asText();
             Process agent = startAgent(fleet, agentHost, "data-1");
-            JsonNode announced = awaitDevice(fleet, nodeId, d -> d.path("node").isTextual());
+            JsonNode announced = DiscoveryJourneyTest.awaitDevice(fleet, nodeId, d -> d.path("node").isTextual());
             assertThat(announced.path("role").asText()).isEqualTo("agent");
             assertThat(announced.path("matched_by").asText()).isEqualTo("id");
             String firstKey = announced.path("fingerprint").asText();
@@ -109,7 +109,7 @@ class DiscoveryInNamespacesTest {
             assertThat(ctl.path("txt").path("role").asText()).isEqualTo("controller");
             assertThat(ctl.path("txt").path("v").asText()).isEqualTo("1");
             assertThat(ctl.path("txt").path("fp").asText())
-                    .isEqualTo(PeerService.rootKeySha256(fleet.controller.ca().root()));
+                    .isEqualTo(TicketProof.fingerprintHex(fleet.controller.ca().root()));
             assertThat(ctl.path("addresses").toString()).contains(fixed + "ff");
             JsonNode ours = services.stream().filter(s -> s.path("txt").path("id").asText().equals(nodeId))
                     .findFirst().orElseThrow(() -> new AssertionError("zeroconf did not see the agent: " + browsed));
@@ -119,7 +119,7 @@ class DiscoveryInNamespacesTest {
             // The agent comes back with a new key (a fresh data directory): flagged, unmatched, audited.
             agentHost.stop(agent);
             startAgent(fleet, agentHost, "data-2");
-            JsonNode flagged = awaitDevice(fleet, nodeId, d -> d.path("flagged").isTextual());
+            JsonNode flagged = DiscoveryJourneyTest.awaitDevice(fleet, nodeId, d -> d.path("flagged").isTextual());
             assertThat(flagged.path("node").isNull()).isTrue();
             assertThat(flagged.path("fingerprint").asText()).isNotEqualTo(firstKey);
             assertThat(fleet.api.get("/v1/events?limit=500").toString()).contains("discovery.fingerprint-changed");
@@ -134,24 +134,6 @@ class DiscoveryInNamespacesTest {
         return host.start(List.of(java, "-cp", System.getProperty("java.class.path"), "dev.drawbridge.cli.Main",
                 "agent", "--listen", "[::]:9999", "--data-dir", nodeDir.resolve("data").toString(), "--payload",
                 payloadFile.toString(), "--announce", "eth0"), nodeDir.resolve("agent.log"));
-    }
-
-    private static JsonNode awaitDevice(Fleet fleet, String id, Predicate<JsonNode> done) throws Exception {
-        Instant end = Instant.now().plus(Duration.ofSeconds(40));
-        JsonNode last = null;
-        while (Instant.now().isBefore(end)) {
-            for (JsonNode d : fleet.api.get("/v1/discovered").path("items")) {
-                if (d.path("id").asText().equals(id)) {
-                    last = d;
-                    if (done.test(d)) {
-                        return d;
-                    }
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("device " + id + " not discovered as expected within 40 s; last: " + last
-                + "; all: " + fleet.api.get("/v1/discovered"));
     }
 
     private static void await(java.util.function.BooleanSupplier condition, String what, Path log) throws Exception {

@@ -61,7 +61,7 @@ class DiscoveryJourneyTest {
     }
 
     static JsonNode awaitDevice(Fleet fleet, String id, Predicate<JsonNode> done) throws Exception {
-        Instant end = Instant.now().plus(Duration.ofSeconds(30));
+        Instant end = Instant.now().plus(Duration.ofSeconds(40));
         JsonNode last = null;
         while (Instant.now().isBefore(end)) {
             for (JsonNode d : fleet.api.get("/v1/discovered").path("items")) {
@@ -74,6 +74,6 @@ class DiscoveryJourneyTest {
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("device " + id + " not as expected within 30 s; last: " + last);
+        throw new AssertionError("device " + id + " not as expected within 40 s; last: " + last);
     }
 }

@@ -64,6 +64,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import dev.drawbridge.protocol.Announcement;
+import dev.drawbridge.protocol.TicketProof;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,7 +159,7 @@ public final class Controller implements AutoCloseable {
             try {
                 discovery = Discovery.start(config.discovery(), discovered, new Announcement(
                         Announcement.Role.CONTROLLER, selfId, Announcement.VERSION,
-                        PeerService.rootKeySha256(ca.root())), selfId, server.port(), metrics);
+                        TicketProof.fingerprintHex(ca.root())), selfId, server.port(), metrics);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 server.close();
                 throw new ConfigException("discovery: " + e.getMessage());

@@ -94,6 +94,23 @@ public final class SerialLink implements AutoCloseable {
 
     private static final Object EOF = new Object();
 
+    /**
+     * Puts the tty at {@code device} in raw mode without echo ({@code stty raw -echo}), as the link needs; a pty from
+     * socat already is, and a device that is no tty is left as it is.
+     */
+    public static void rawMode(java.nio.file.Path device) {
+        try {
+            Process p = new ProcessBuilder("stty", "-F", device.toString(), "raw", "-echo").redirectErrorStream(true)
+                    .start();
+            p.getInputStream().readAllBytes();
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // no stty, or not a tty: nothing to set
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Messages sent again because of a NAK or a missing ACK (a measure of the line's quality). */
     public long retransmissions() {
         return retransmissions;

@@ -47,11 +47,20 @@ public final class Discovery implements AutoCloseable {
             mdns = Optional.of(m);
         }
         Discovery d = new Discovery(mdns, service);
-        for (String role : List.of("controller", "chassis-bmc", "node-bmc", "agent", "flagged")) {
+        List<String> roles = new java.util.ArrayList<>(java.util.Arrays.stream(Announcement.Role.values())
+                .map(Announcement.Role::wire).toList());
+        roles.add("flagged");
+        for (String role : roles) {
             Gauge.builder("drawbridge.discovered.devices", d, x -> x.count(role)).tag("role", role)
                     .description("devices discovered over DNS-SD, by announced role; flagged: a changed key")
                     .register(metrics);
         }
+        Gauge.builder("drawbridge.discovery.ignored", service, s -> s.refusedAnnouncements()).tag("why", "not-ours")
+                .description("announcements heard that were no Drawbridge TXT record, or past discovery.max-devices")
+                .register(metrics);
+        Gauge.builder("drawbridge.discovery.ignored", service, s -> s.droppedDevices()).tag("why", "max-devices")
+                .description("announcements heard that were no Drawbridge TXT record, or past discovery.max-devices")
+                .register(metrics);
         return d;
     }
 

@@ -80,16 +80,6 @@ public final class PeerService {
         }
     }
 
-    /** The SHA-256 of a root certificate's public key (SubjectPublicKeyInfo), in hex: the {@code fp} we announce. */
-    public static String rootKeySha256(X509Certificate root) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(root.getPublicKey()
-                    .getEncoded()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Registers with the peer at {@code url}, whose TLS certificates chain to {@code caPem}, and calls it once. */
     public Peer add(String url, String caPem) {
         PeerClient.base(url);
