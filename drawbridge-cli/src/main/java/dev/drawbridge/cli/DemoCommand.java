@@ -350,9 +350,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         api.post("/v1/nodes", Map.of("name", "cd-node", "macs", List.of("52:54:00:00:0c:01")));
         Path iso = dataDir.resolve("cd-node.iso");
-        String payload = api.post(NodeCommand.path("cd-node") + "/payload", Map.of("mode", "poll")).path("payload")
-                .asText();
-        BootstrapChannel.Delivery d = BootstrapChannel.named("config-drive").deliver(payload, iso);
+        BootstrapChannel.Delivery d = BootstrapChannel.named("config-drive", iso).deliver(api, "cd-node");
         Path cdData = dataDir.resolve("cd-node").resolve("agent-data");
         Path fromDrive = BootstrapSource.fetch("config-drive:" + iso, cdData);
         try (SimulatedNode started = SimulatedNode.start(dataDir.resolve("cd-node"), "127.1.2.1",

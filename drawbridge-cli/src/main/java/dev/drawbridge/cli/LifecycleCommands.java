@@ -112,20 +112,20 @@ final class LifecycleCommands {
     static final class Payload implements Callable<Integer> {
         @Mixin Target target;
         @Parameters(paramLabel = "NAME") String name;
-        @Option(names = "--channel", description = "Pack it for a channel: file (the payload alone, 0600) or"
-                + " config-drive (an ISO 9660 image labelled config-2, OpenStack layout; needs xorriso).")
+        @Option(names = "--channel", description = "Send it down a channel: file (the payload alone, 0600),"
+                + " config-drive (an ISO 9660 image labelled config-2, OpenStack layout; needs xorriso) or"
+                + " virtual-media (the controller serves the image once and the node's BMC inserts it over Redfish).")
         String channel;
-        @Option(names = "--out", description = "Where the channel writes (with --channel).") java.nio.file.Path out;
+        @Option(names = "--out", description = "Where the file channels write.") java.nio.file.Path out;
 
         @Override
         public Integer call() throws java.io.IOException {
-            BootstrapChannel ch = channel == null ? null : BootstrapChannel.named(channel);
-            if (ch != null && out == null) {
-                throw new CliException("--channel " + channel + " needs --out FILE");
-            }
-            JsonNode p = target.client().post(NodeCommand.path(name) + "/payload", ApiClient.JSON.createObjectNode()
-                    .put("mode", "poll"));
-            if (ch == null) {
+            if (channel == null) {
+                if (out != null) {
+                    throw new CliException("--out needs --channel file or config-drive");
+                }
+                JsonNode p = target.client().post(NodeCommand.path(name) + "/payload", ApiClient.JSON
+                        .createObjectNode().put("mode", "poll"));
                 if (target.json) {
                     Out.json(p);
                 } else {
@@ -133,14 +133,14 @@ final class LifecycleCommands {
                 }
                 return 0;
             }
-            BootstrapChannel.Delivery d = ch.deliver(p.path("payload").asText(), out);
+            BootstrapChannel.Delivery d = BootstrapChannel.named(channel, out).deliver(target.client(), name);
             if (target.json) {
                 Out.json(ApiClient.JSON.createObjectNode().put("channel", d.channel())
-                        .put("artifact", d.artifact().toString()).put("bytes", d.bytes())
+                        .put("artifact", d.artifact()).put("bytes", d.bytes())
                         .put("agent", d.agentReadsIt()));
             } else {
-                System.out.println("wrote " + d.channel() + " " + d.artifact() + " (" + d.bytes() + " bytes) for "
-                        + name + ": " + d.agentReadsIt());
+                System.out.println("sent " + name + "'s payload by " + d.channel() + " to " + d.artifact() + " ("
+                        + d.bytes() + " bytes): " + d.agentReadsIt());
             }
             return 0;
         }

@@ -32,6 +32,10 @@ import dev.drawbridge.controller.inventory.Inventory;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.power.PowerDrivers;
+import dev.drawbridge.controller.power.BmcTargets;
+import dev.drawbridge.controller.media.VirtualMediaService;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CaKeyStore;
@@ -74,6 +78,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Controller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
+    /** How often inserted virtual media is checked for eject (the node enrolled, the URL or payload expired). */
+    static final Duration MEDIA_SWEEP = Duration.ofSeconds(2);
 
     private final DataDir dataDir;
     private final Database db;
@@ -149,11 +155,17 @@ public final class Controller implements AutoCloseable {
             String selfId = PeerService.controllerId(ca.root());
             var discovered = new DiscoveryService(db, inventory, audit, trust, enrollment,
                     config.discovery(), selfId, clock);
+            AtomicReference<String> selfUrl = new AtomicReference<>("");
+            var media = new VirtualMediaService(db, inventory, enrollment, PowerDrivers.redfishMedia(
+                    redfishTrust(config.fencing()), PowerDrivers.DEFAULT_TIMEOUT), config.fencing(),
+                    config.enrollment().mediaUrlLifetime(), () -> config.enrollment().mediaBaseUrl().isEmpty()
+                    ? selfUrl.get() : config.enrollment().mediaBaseUrl(), clock);
             var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
                     ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust,
-                    new PeerService(db, kek, clock, ca), discovered, token, metrics, clock);
+                    new PeerService(db, kek, clock, ca), discovered, media, token, metrics, clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
+            selfUrl.set(url);
             trust.open(oauthSettings(config.oauth(), url));
             Discovery discovery;
             try {
@@ -172,7 +184,8 @@ public final class Controller implements AutoCloseable {
             Housekeeping duties = Housekeeping.start(List.of(
                     new Housekeeping.Duty("audit-checkpoint", Duration.ofMinutes(1), checkpoints::write),
                     new Housekeeping.Duty("crl-resign", revocations.refreshCheckInterval(), revocations::refreshIfDue),
-                    new Housekeeping.Duty("auth-failure-audit", Duration.ofMinutes(1), server::auditAuthFailures)));
+                    new Housekeeping.Duty("auth-failure-audit", Duration.ofMinutes(1), server::auditAuthFailures),
+                    new Housekeeping.Duty("media-eject", MEDIA_SWEEP, media::sweep)));
             dir.writePublic("controller.url", url + "\n");
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());
@@ -258,10 +271,18 @@ public final class Controller implements AutoCloseable {
                 yield PowerControls.none();
             }
             case "fake" -> PowerControls.fake();
-            default -> PowerControls.driver(PowerDrivers.byName(cfg.powerDriver())
+            default -> PowerControls.driver(PowerDrivers.byName(cfg.powerDriver(), redfishTrust(cfg))
                     .orElseThrow(() -> new ConfigException("fencing.power-driver must be none, fake, ipmitool,"
                             + " fence-agent or redfish, not '" + cfg.powerDriver() + "'")), cfg);
         };
+    }
+
+    private static SSLContext redfishTrust(FencingConfig cfg) {
+        try {
+            return BmcTargets.redfishTrust(cfg);
+        } catch (IllegalStateException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     private static List<X509Certificate> ekCas(

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String ROOT = "dev.drawbridge.controller";
     /** DESIGN.md's order: each package uses only those before it. The wiring package (ROOT itself) uses all. */
-    static final List<String> LAYERS = List.of("store", "config", "inventory", "enroll", "power", "verify",
+    static final List<String> LAYERS = List.of("store", "config", "inventory", "enroll", "power", "media", "verify",
             "placement", "trust", "fence", "conductor", "api");
     /** Each table and the one package that may read or write it. */
     static final Map<String, String> OWNERS = Map.ofEntries(
@@ -40,7 +40,8 @@ class ArchitectureTest {
             Map.entry("instances", "placement"),
             Map.entry("oauth_clients", "trust"), Map.entry("oauth_keys", "trust"),
             Map.entry("oauth_revoked_tokens", "trust"), Map.entry("peers", "trust"),
-            Map.entry("fences", "fence"), Map.entry("fence_steps", "fence"));
+            Map.entry("fences", "fence"), Map.entry("fence_steps", "fence"),
+            Map.entry("discovered", "discovery"), Map.entry("virtual_media", "media"));
 
     private static JavaClasses classes;
 

@@ -7,6 +7,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +52,8 @@ public final class RedfishService implements AutoCloseable {
     private volatile String powerState = "On";
     private volatile String image;
     private volatile boolean inserted;
+    private volatile SSLContext fetchTrust;
+    private volatile byte[] medium;
 
     private RedfishService(HttpsServer server, String user, String password, SSLContext trust, Path pem) {
         this.server = server;
@@ -125,6 +132,19 @@ public final class RedfishService implements AutoCloseable {
         return inserted;
     }
 
+    /**
+     * From now on, InsertMedia fetches the image as a BMC that mounts it does (over HTTPS trusting {@code trust}),
+     * and fails with a Redfish error when the fetch does not answer 200; {@link #medium()} holds what it read.
+     */
+    public void fetchImages(SSLContext trust) {
+        fetchTrust = trust;
+    }
+
+    /** The bytes of the inserted image, when {@link #fetchImages} is on and an image is inserted. */
+    public byte[] medium() {
+        return medium;
+    }
+
     /** Every action posted, in order: {@code Reset ForceOff}, {@code InsertMedia URL}, {@code EjectMedia}. */
     public List<String> actions() {
         return List.copyOf(actions);
@@ -160,6 +180,7 @@ public final class RedfishService implements AutoCloseable {
                 case "POST " + CD + "/Actions/VirtualMedia.InsertMedia" -> insert(ex, body);
                 case "POST " + CD + "/Actions/VirtualMedia.EjectMedia" -> {
                     image = null;
+                    medium = null;
                     inserted = false;
                     actions.add("EjectMedia");
                     ex.sendResponseHeaders(204, -1);
@@ -203,6 +224,22 @@ public final class RedfishService implements AutoCloseable {
         if (inserted) {
             send(ex, 409, error("Base.1.8.ResourceInUse", "a medium is inserted: eject it first"));
             return;
+        }
+        if (fetchTrust != null) {
+            try {
+                HttpResponse<byte[]> got = HttpClient.newBuilder().sslContext(fetchTrust).build().send(HttpRequest
+                        .newBuilder(URI.create(m.group(1))).timeout(Duration.ofSeconds(10)).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                if (got.statusCode() != 200) {
+                    send(ex, 500, error("Base.1.8.GeneralError", "could not fetch the image: HTTP "
+                            + got.statusCode()));
+                    return;
+                }
+                medium = got.body();
+            } catch (IOException | IllegalArgumentException | InterruptedException e) {
+                send(ex, 500, error("Base.1.8.GeneralError", "could not fetch the image: " + e));
+                return;
+            }
         }
         image = m.group(1);
         inserted = true;

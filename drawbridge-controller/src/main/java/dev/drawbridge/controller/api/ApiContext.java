@@ -11,6 +11,7 @@ import dev.drawbridge.controller.enroll.IssuedCertificates;
 import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.fence.FenceService;
 import dev.drawbridge.controller.inventory.Inventory;
+import dev.drawbridge.controller.media.VirtualMediaService;
 import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CertificateAuthority;
@@ -24,5 +25,5 @@ public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCer
                          Verdicts verdicts,
                          Placement placement,
                          FenceService fences, TrustService trust, PeerService peers,
-                         DiscoveryService discovery, AdminToken adminToken,
+                         DiscoveryService discovery, VirtualMediaService media, AdminToken adminToken,
                          PrometheusMeterRegistry metrics, Clock clock) {}

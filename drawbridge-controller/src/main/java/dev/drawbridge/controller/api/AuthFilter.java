@@ -75,6 +75,8 @@ final class AuthFilter implements Filter {
             chain.proceed();
             if (path.equals("/v1/enroll") && res.status().code() == 401) {
                 failures.failed(source, "ticket"); // an unknown or wrong ticket
+            } else if (path.startsWith("/v1/media/") && res.status().code() == 404) {
+                failures.failed(source, "media"); // an unknown one-time media URL: someone guessing
             }
             return;
         }

@@ -46,6 +46,11 @@ public record ControllerConfig(String listen, String dataDir, LogConfig log, Sto
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor, value, fencing, attestation, oauth, trust, discovery, network);
     }
 
+    public ControllerConfig withEnrollment(EnrollmentConfig value) {
+        return new ControllerConfig(listen, dataDir, log, store, ca, value, api, managementConsole, conductor,
+                agentApi, fencing, attestation, oauth, trust, discovery, network);
+    }
+
     public ControllerConfig withFencing(FencingConfig value) {
         return new ControllerConfig(listen, dataDir, log, store, ca, enrollment, api, managementConsole, conductor,
                 agentApi, value, attestation, oauth, trust, discovery, network);

@@ -194,6 +194,14 @@ public final class EnrollmentService {
     }
 
     /**
+     * Whether the ticket with this id (not secret: {@link TicketSecret#id()}) has been used to enroll. False for a
+     * ticket that is unknown, unused, or already swept away after it expired.
+     */
+    public boolean ticketUsed(String ticketId) {
+        return db.read(h -> tickets.find(h, ticketId).flatMap(StoredTicket::usedAt).isPresent());
+    }
+
+    /**
      * A bootstrap payload for a node: a new ticket, the root to trust and the time, signed by the CA as a compact
      * JWS. It names no controller: a poll-mode node never calls us.
      */

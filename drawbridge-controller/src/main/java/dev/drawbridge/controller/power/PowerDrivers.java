@@ -22,13 +22,28 @@ public final class PowerDrivers {
 
     /** A driver with default settings; redfish trusts the JDK's default trust store. */
     public static Optional<PowerDriver> byName(String name) {
+        return byName(name, defaultTrust());
+    }
+
+    /** A driver with default settings; redfish trusts what {@code redfishTrust} trusts. */
+    public static Optional<PowerDriver> byName(String name, SSLContext redfishTrust) {
         return switch (name) {
             case "ipmitool" -> Optional.of(ipmitool(DEFAULT_TIMEOUT));
             case "fence-agent" -> Optional.of(fenceAgent(DEFAULT_TIMEOUT));
-            case "redfish" -> Optional.of(redfish(defaultTrust(), DEFAULT_TIMEOUT));
+            case "redfish" -> Optional.of(redfish(redfishTrust, DEFAULT_TIMEOUT));
             case "fake" -> Optional.of(new FakePowerDriver());
             default -> Optional.empty();
         };
+    }
+
+    /** The BMC port a driver uses when a node's bmc_address names none: 443 for Redfish (HTTPS), else 623 (IPMI). */
+    public static int defaultPort(String driverName) {
+        return driverName.equals("redfish") ? 443 : 623;
+    }
+
+    /** Virtual media over Redfish (the only protocol here that has it), trusting what {@code trust} trusts. */
+    public static VirtualMedia redfishMedia(SSLContext trust, Duration timeout) {
+        return new RedfishDriver(trust, timeout);
     }
 
     public static PowerDriver ipmitool(Duration timeout) {
@@ -80,7 +95,7 @@ public final class PowerDrivers {
         }
     }
 
-    private static SSLContext defaultTrust() {
+    static SSLContext defaultTrust() {
         try {
             return SSLContext.getDefault();
         } catch (NoSuchAlgorithmException e) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drawbridge.controller.config.FencingConfig;
+import dev.drawbridge.controller.power.BmcTargets;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeState;
 import java.nio.file.Files;
@@ -32,8 +33,8 @@ class BmcPasswordTest {
         Path fleet = Files.writeString(dir.resolve("fleet.pass"), "fleet-secret\n");
         Path own = Files.writeString(dir.resolve("node-07.pass"), "node-07-secret\n");
         FencingConfig cfg = FencingConfig.defaults().withBmc("admin", fleet.toString(), "17");
-        assertThat(PowerControls.password(node(Optional.empty(), Optional.empty()), cfg)).isEqualTo("fleet-secret");
-        assertThat(PowerControls.password(node(Optional.of("ops"), Optional.of("file:" + own)), cfg))
+        assertThat(BmcTargets.password(node(Optional.empty(), Optional.empty()), cfg)).isEqualTo("fleet-secret");
+        assertThat(BmcTargets.password(node(Optional.of("ops"), Optional.of("file:" + own)), cfg))
                 .isEqualTo("node-07-secret");
     }
 
@@ -41,9 +42,9 @@ class BmcPasswordTest {
     @DisplayName("a reference that cannot be read is a clear failure naming the file or variable, not a blank password")
     void unreadableReferencesAreNamed() {
         FencingConfig cfg = FencingConfig.defaults();
-        assertThatThrownBy(() -> PowerControls.password(node(Optional.empty(), Optional.of("file:" + dir.resolve("nope"))),
+        assertThatThrownBy(() -> BmcTargets.password(node(Optional.empty(), Optional.of("file:" + dir.resolve("nope"))),
                 cfg)).hasMessageContaining("cannot read the BMC password file").hasMessageContaining("nope");
-        assertThatThrownBy(() -> PowerControls.password(node(Optional.empty(),
+        assertThatThrownBy(() -> BmcTargets.password(node(Optional.empty(),
                 Optional.of("env:DRAWBRIDGE_TEST_NO_SUCH_VARIABLE")), cfg))
                 .hasMessageContaining("DRAWBRIDGE_TEST_NO_SUCH_VARIABLE is not set");
     }
