@@ -7,6 +7,7 @@ import dev.drawbridge.controller.config.ControllerConfig;
 import dev.drawbridge.pki.Jws;
 import dev.drawbridge.protocol.SerialLink;
 import dev.drawbridge.protocol.Wire;
+import dev.drawbridge.testkit.RedfishService;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What each bootstrap channel puts on its medium for one node, measured on a real controller: the payload alone
- * (file channel, the reference), the config-drive image xorriso makes, and every byte both ends of the serial
+ * (file channel, the reference), the config-drive image xorriso makes, the image a BMC fetches over virtual
+ * media (the test kit's Redfish service, fetching from the controller's one-time URL), and every byte both ends of the serial
  * channel write for a whole enrollment (payload down, CSR up from a key openssl makes, certificate down, DONE up,
  * with every ACK), over an error-free line. Prints one JSON line. Usage:
  * {@code java -cp drawbridge-bench.jar:drawbridge.jar dev.drawbridge.bench.BootstrapSizesBench}.
@@ -41,13 +43,25 @@ public final class BootstrapSizesBench {
         ControllerConfig cfg = ConfigLoader.load(Map.of()).withDataDir(dir.resolve("ctl").toString())
                 .withListen("127.0.0.1:0");
         cfg = cfg.withConductor(cfg.conductor().withEnabled(false));
-        try (Controller c = Controller.start(cfg, Clock.systemUTC())) {
+        try (RedfishService bmc = RedfishService.start(Files.createDirectories(dir.resolve("bmc")), "root", "bench");
+             Controller c = Controller.start(cfg.withFencing(cfg.fencing().withRedfishCaFile(
+                     bmc.certificatePem().toString())), Clock.systemUTC())) {
             String data = c.dataDir().root().toString();
             run("node", "create", "size-1", "--mac", "52:54:00:51:00:01", "--data-dir", data);
             Path file = dir.resolve("payload.jws");
             Path iso = dir.resolve("size-1.iso");
             run("node", "payload", "size-1", "--channel", "file", "--out", file.toString(), "--data-dir", data);
             run("node", "payload", "size-1", "--channel", "config-drive", "--out", iso.toString(), "--data-dir", data);
+
+            // Virtual media: the bytes a BMC fetches from the one-time URL (the test kit's Redfish service fetches an
+            // inserted image as a mounting BMC does).
+            bmc.fetchImages(TrustingTls.of(Files.readString(c.dataDir().file("ca.pem"))));
+            Path bmcPassword = dir.resolve("bmc-password");
+            Files.writeString(bmcPassword, "bench");
+            run("node", "create", "size-2", "--mac", "52:54:00:51:00:02", "--bmc", "127.0.0.1:" + bmc.port(),
+                    "--bmc-user", "root", "--bmc-password-ref", "file:" + bmcPassword, "--data-dir", data);
+            run("node", "payload", "size-2", "--channel", "virtual-media", "--data-dir", data);
+            long mediaBytes = bmc.medium().length;
 
             // The serial exchange, counted on the wire, with the controller's real answer to a real CSR.
             HttpClient http = HttpClient.newBuilder().sslContext(TrustingTls.of(Files.readString(
@@ -90,10 +104,10 @@ public final class BootstrapSizesBench {
             long serialBytes = down.get() + up.get();
             // 8N1 framing: ten bit times per byte on the wire.
             double seconds115k = serialBytes * 10.0 / 115_200;
-            System.out.printf("{\"file_bytes\":%d,\"config_drive_bytes\":%d,\"serial_down_bytes\":%d,"
-                            + "\"serial_up_bytes\":%d,\"serial_total_bytes\":%d,\"config_drive_ratio\":%.1f,"
-                            + "\"serial_ratio\":%.2f,\"serial_seconds_at_115200\":%.2f}%n", fileBytes, isoBytes,
-                    down.get(), up.get(), serialBytes, (double) isoBytes / fileBytes,
+            System.out.printf("{\"file_bytes\":%d,\"config_drive_bytes\":%d,\"virtual_media_bytes\":%d,"
+                            + "\"serial_down_bytes\":%d,\"serial_up_bytes\":%d,\"serial_total_bytes\":%d,"
+                            + "\"config_drive_ratio\":%.1f,\"serial_ratio\":%.2f,\"serial_seconds_at_115200\":%.2f}%n",
+                    fileBytes, isoBytes, mediaBytes, down.get(), up.get(), serialBytes, (double) isoBytes / fileBytes,
                     (double) serialBytes / fileBytes, seconds115k);
         }
         System.exit(0);

@@ -139,7 +139,9 @@ final class LifecycleCommands {
                         .put("artifact", d.artifact()).put("bytes", d.bytes())
                         .put("agent", d.agentReadsIt()));
             } else {
-                System.out.println("sent " + name + "'s payload by " + d.channel() + " to " + d.artifact() + " ("
+                // The one-time URL is a credential until the BMC fetched it: --json shows it whole, the line does not.
+                String where = d.artifact().replaceAll("/v1/media/[A-Za-z0-9_-]+$", "/v1/media/(one-time token)");
+                System.out.println("sent " + name + "'s payload by " + d.channel() + " to " + where + " ("
                         + d.bytes() + " bytes): " + d.agentReadsIt());
             }
             return 0;
