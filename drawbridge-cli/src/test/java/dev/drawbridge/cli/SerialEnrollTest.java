@@ -89,6 +89,46 @@ class SerialEnrollTest {
     }
 
     @Test
+    @DisplayName("through a console server (socat joining a TCP port to the node's pty, as ser2net's raw mode does):"
+            + " serial-enroll --console enrolls the node; a bad --console is refused with the form to use")
+    void consoleServer() throws Exception {
+        NetNs.require("socat", "socat");
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Path tty = dir.resolve("console-node");
+        // The pty first, so it exists before anyone connects; socat then listens on the TCP port for one session.
+        Process server = new ProcessBuilder("socat", "pty,raw,echo=0,link=" + tty,
+                "tcp-listen:" + port + ",bind=127.0.0.1,reuseaddr").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("console.log").toFile()).start();
+        try (Fleet fleet = new Fleet(dir)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(tty) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(tty).as("socat made the node's pty").exists();
+            fleet.api.post("/v1/nodes", Map.of("name", "ser-3", "macs", List.of("52:54:00:5e:00:03")));
+            Path agentData = dir.resolve("ser-3-data");
+            CompletableFuture<Path> node = CompletableFuture.supplyAsync(() ->
+                    BootstrapSource.fetch("serial:" + tty, agentData));
+            var bad = CliAgainstRunningControllerTest.raw("serial-enroll", "ser-3", "--console", "::1:" + port,
+                    "--data-dir", fleet.controller.dataDir().root().toString());
+            assertThat(bad.exit()).isNotZero();
+            assertThat(bad.err()).contains("[V6]:PORT");
+            var run = CliAgainstRunningControllerTest.raw("serial-enroll", "ser-3", "--console", "127.0.0.1:" + port,
+                    "--data-dir", fleet.controller.dataDir().root().toString());
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.out()).contains("over console server 127.0.0.1:" + port);
+            node.get(60, TimeUnit.SECONDS);
+            assertThat(fleet.api.get(NodeCommand.path("ser-3") + "/certificates").path("items")).hasSize(1);
+            assertThat(Files.exists(agentData.resolve("identity.p12"))).isTrue();
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    @Test
     @DisplayName("a line that damages every frame fails past the retry limit with one line, and no certificate is issued")
     void retryLimit() throws Exception {
         NetNs.require("socat", "socat");
