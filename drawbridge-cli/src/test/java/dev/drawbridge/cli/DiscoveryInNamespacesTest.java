@@ -25,18 +25,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Discovery on a real link: three namespaces on one bridge, IPv6 SLAAC from a radvd running the controller's own
- * network plan, a foreign mDNS stack (Debian's python3-zeroconf) publishing and browsing beside ours, and our
- * agent as its own process announcing with --announce. The controller runs on the bridge's root side.
+ * network plan, two foreign mDNS stacks (Debian's python3-zeroconf, and avahi with avahi-publish and avahi-browse)
+ * publishing and browsing beside ours, and our agent as its own process announcing with --announce. The controller runs on the bridge's root side.
  */
 class DiscoveryInNamespacesTest {
     private static final String PY = "/usr/bin/python3";
     @TempDir Path dir;
 
     @Test
-    @DisplayName("radvd gives SLAAC addresses from the plan; zeroconf's service is discovered and matched by MAC; our"
-            + " announcements reach zeroconf with their TXT; a new key is flagged; auto-enroll off creates nothing")
+    @DisplayName("radvd gives SLAAC addresses from the plan; zeroconf's and avahi-publish's services are discovered"
+            + " with their roles; our announcements reach zeroconf and avahi-browse with their TXT; a new key is"
+            + " flagged; auto-enroll off creates nothing")
     void discoveryOnALink() throws Exception {
         NetNs.require("radvd", "radvd");
+        NetNs.require("avahi-daemon", "avahi-daemon");
+        NetNs.require("avahi-publish", "avahi-utils");
+        NetNs.require("dbus-daemon", "dbus-daemon");
         NetNs.require("python3", "python3-zeroconf");
         if (new ProcessBuilder(PY, "-c", "import zeroconf").start().waitFor() != 0) {
             throw new AssertionError("python3-zeroconf is missing: install the Debian package 'python3-zeroconf'");
@@ -77,6 +81,16 @@ class DiscoveryInNamespacesTest {
             assertThat(bmc.path("matched_by").asText()).isEqualTo("mac");
             assertThat(bmc.path("addresses").toString()).contains(expected);
 
+            // avahi too (its daemon on a private D-Bus in the router's namespace): avahi-publish's service is recorded
+            // with its role, unmatched (no node has its id), and avahi-browse reads our announcements below.
+            Path avahi = Path.of(System.getProperty("user.dir")).getParent().resolve("interop/mdns/avahi-in-netns.sh");
+            router.start(List.of("/bin/sh", avahi.toString(), dir.toString(), "eth0", "avahi bmc", "443",
+                    "role=node-bmc", "id=avahi-bmc-1", "v=1", "fp=" + "e".repeat(64)), dir.resolve("avahi.log"));
+            JsonNode published = DiscoveryJourneyTest.awaitDevice(fleet, "avahi-bmc-1", d -> true);
+            assertThat(published.path("role").asText()).isEqualTo("node-bmc");
+            assertThat(published.path("fingerprint").asText()).isEqualTo("e".repeat(64));
+            assertThat(published.path("addresses").toString()).contains(fixed + "a");
+
             // A stray device that matches nothing: recorded, unmatched, and (auto-enroll off) no node is made.
             long nodes = fleet.api.get("/v1/nodes").path("items").size();
             agentHost.start(List.of(PY, zc.toString(), "publish", "stray", "443", "role=node-bmc", "id=stray-1",
@@ -115,6 +129,25 @@ class DiscoveryInNamespacesTest {
                     .findFirst().orElseThrow(() -> new AssertionError("zeroconf did not see the agent: " + browsed));
             assertThat(ours.path("txt").path("role").asText()).isEqualTo("agent");
             assertThat(ours.path("txt").path("fp").asText()).isEqualTo(firstKey);
+
+            // avahi-browse -rpt resolves the same announcements: the controller's and the agent's, TXT and key.
+            Path browseFile = dir.resolve("avahi-browse.txt");
+            await(() -> {
+                try {
+                    String b = Files.exists(browseFile) ? Files.readString(browseFile) : "";
+                    return b.contains("\"id=" + controllerId + "\"") && b.contains("\"id=" + nodeId + "\"");
+                } catch (IOException e) {
+                    return false;
+                }
+            }, "avahi-browse resolving the controller and the agent", dir.resolve("avahi-daemon.log"));
+            List<String> resolved = Files.readAllLines(browseFile).stream().filter(l -> l.startsWith("=;")).toList();
+            String ctlLine = resolved.stream().filter(l -> l.contains("\"id=" + controllerId + "\"")).findFirst()
+                    .orElseThrow();
+            assertThat(ctlLine).contains("\"role=controller\"").contains("\"v=1\"")
+                    .contains("\"fp=" + TicketProof.fingerprintHex(fleet.controller.ca().root()) + "\"");
+            String agentLine = resolved.stream().filter(l -> l.contains("\"id=" + nodeId + "\"")).findFirst()
+                    .orElseThrow();
+            assertThat(agentLine).contains("\"role=agent\"").contains("\"fp=" + firstKey + "\"");
 
             // The agent comes back with a new key (a fresh data directory): flagged, unmatched, audited.
             agentHost.stop(agent);

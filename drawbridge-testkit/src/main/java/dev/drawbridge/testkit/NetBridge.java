@@ -67,6 +67,21 @@ public final class NetBridge implements AutoCloseable {
             for (Process p : List.copyOf(processes)) {
                 stop(p);
             }
+            // Daemons that forked away from what we started (dbus-daemon --fork, avahi-daemon) die with the namespace.
+            try {
+                Process pids = new ProcessBuilder("ip", "netns", "pids", name).redirectErrorStream(true).start();
+                String out = new String(pids.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                pids.waitFor(10, TimeUnit.SECONDS);
+                for (String pid : out.split("\\s+")) {
+                    if (pid.matches("\\d+")) {
+                        ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+                    }
+                }
+            } catch (IOException e) {
+                // best effort clean-up
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             quiet("ip", "link", "del", hostIf);
             quiet("ip", "netns", "delete", name);
         }
