@@ -51,10 +51,12 @@ public final class Agent implements AutoCloseable {
     private final Optional<SoftwareTpm> softwareTpm;
     private final Optional<PeerLink> peerLink;
     private final Optional<Mdns> mdns;
+    private final AgentApi api;
 
     private Agent(Listener server, TlsIdentity tls, CommandRunner runner, BootstrapPayload payload,
                   Optional<Heartbeat> heartbeat, Optional<SoftwareTpm> softwareTpm, Optional<PeerLink> peerLink,
-                  Optional<Mdns> mdns) {
+                  Optional<Mdns> mdns, AgentApi api) {
+        this.api = api;
         this.softwareTpm = softwareTpm;
         this.peerLink = peerLink;
         this.mdns = mdns;
@@ -142,7 +144,7 @@ public final class Agent implements AutoCloseable {
         LOG.info("agent for node {} ({}) listening on port {}, {} mode, role {}, identity {}, TLS key {}",
                 payload.nodeName(), payload.nodeId(), server.port(), payload.mode(), peerRole.role().wire(),
                 identityName(tls), tls.fingerprintHex());
-        return new Agent(server, tls, runner, payload, heartbeat, softwareTpm, peerLink, mdns);
+        return new Agent(server, tls, runner, payload, heartbeat, softwareTpm, peerLink, mdns, api);
     }
 
     private static Listener helidon(Listen listen, TlsIdentity tls, AgentApi api) {
@@ -222,6 +224,11 @@ public final class Agent implements AutoCloseable {
      */
     public Optional<PeerOutcome> peerCall(boolean now) {
         return peerLink.map(l -> now ? l.call() : l.last());
+    }
+
+    /** The requests this agent obeyed lately, with the controller certificate that made each. */
+    public Contacts contacts() {
+        return api.contacts();
     }
 
     public AgentStatus status() {

@@ -51,6 +51,7 @@ final class AgentApi {
     private final Supplier<AgentStatus> status;
     private final ClientCerts clientCerts;
     private final PeerRole peerRole;
+    private final Contacts contacts = new Contacts(java.time.Clock.systemUTC());
 
     AgentApi(CommandRunner runner, Supplier<AgentStatus> status, TlsIdentity tls, PeerRole peerRole) {
         this.runner = runner;
@@ -59,12 +60,17 @@ final class AgentApi {
         this.peerRole = peerRole;
     }
 
+    Contacts contacts() {
+        return contacts;
+    }
+
     Response handle(Request req) {
         try {
             Optional<String> refusal = clientCerts.refusal(req.peer());
             if (refusal.isPresent()) {
                 throw new ApiProblem(403, "forbidden", "Controller certificate required", refusal.get());
             }
+            contacts.record(req.peer(), req.method(), req.path());
             return route(req);
         } catch (ApiProblem p) {
             return problem(req.path(), p);

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
                 NodeCommand.class, CaCommand.class, EventsCommand.class, AuditCommand.class, ConfigCommand.class, VersionCommand.class,
                 FenceCommands.Fence.class, FenceCommands.Readmit.class, FenceCommands.Instance.class,
                 TrustCommands.Token.class, TrustCommands.Client.class, TrustCommands.Trust.class, PeerCommands.class,
-                DiscoveryCommands.Discover.class, DiscoveryCommands.Network.class, SerialEnrollCommand.class})
+                DiscoveryCommands.Discover.class, DiscoveryCommands.Network.class, SerialEnrollCommand.class,
+                ClusterCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -37,6 +37,10 @@ final class ControllerProcess implements AutoCloseable {
         return new ControllerProcess(p);
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     /** SIGKILL, and wait until it is gone. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

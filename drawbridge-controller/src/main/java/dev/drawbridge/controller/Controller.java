@@ -34,6 +34,7 @@ import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.power.PowerDrivers;
 import dev.drawbridge.controller.power.BmcTargets;
 import dev.drawbridge.controller.media.VirtualMediaService;
+import dev.drawbridge.controller.cluster.Cluster;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import dev.drawbridge.controller.store.Database;
@@ -93,10 +94,12 @@ public final class Controller implements AutoCloseable {
     private final AuditCheckpoints checkpoints;
     private final TrustService trust;
     private final Discovery discovery;
+    private final Cluster cluster;
 
     private Controller(DataDir dataDir, Database db, ApiServer server, String url, CertificateAuthority ca,
                        Polling polling, Housekeeping duties,
-                       AuditCheckpoints checkpoints, TrustService trust, Discovery discovery) {
+                       AuditCheckpoints checkpoints, TrustService trust, Discovery discovery, Cluster cluster) {
+        this.cluster = cluster;
         this.trust = trust;
         this.discovery = discovery;
         this.duties = duties;
@@ -116,6 +119,18 @@ public final class Controller implements AutoCloseable {
         InetSocketAddress listen = ListenAddress.parse(config.listen());
         AdminToken token = new AdminToken(dir.secret("admin.token"));
         Database db = Database.open(config.store(), dir.root());
+        Cluster cluster;
+        try {
+            cluster = Cluster.join(db, config.cluster(), memberName(config, dir, listen),
+                    config.cluster().advertise().isBlank() ? "https://" + config.listen() : config.cluster().advertise(),
+                    clock);
+        } catch (IllegalStateException e) {
+            db.close();
+            throw new ConfigException(e.getMessage());
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
         try {
             CertificateAuthority ca = CertificateAuthority.open(keyStore(config.ca(), dir), settings(config.ca()), clock);
             dir.writePublic("ca.pem", ca.rootPem());
@@ -136,6 +151,7 @@ public final class Controller implements AutoCloseable {
                     config.managementConsole().deadline(), config.managementConsole().maxInFlight(),
                     config.managementConsole().retryAfterSeconds());
             PrometheusMeterRegistry metrics = metrics(console);
+            cluster.bind(metrics);
             var verdicts = new Verdicts(db, audit, clock, config.fencing().verdictMaxAge());
             var placement = new Placement(db, audit, clock, config.fencing().verdictMaxAge());
             var inventory = new Inventory(db, nodes, audit, clock);
@@ -148,7 +164,8 @@ public final class Controller implements AutoCloseable {
             Polling polling = config.conductor().enabled()
                     ? Conductor.create(config.conductor(), db, nodes, enrollment, tickets, certs,
                     identity.agentPinning(), identity.agentMutual(), clock, verdicts, fences, metrics,
-                    ekCas(config.attestation()), config.fencing().unreachableAfter(), config.ca().nodeLifetime())
+                    ekCas(config.attestation()), config.fencing().unreachableAfter(), config.ca().nodeLifetime(),
+                    cluster)
                     : Polling.off();
 
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, polling);
@@ -162,10 +179,13 @@ public final class Controller implements AutoCloseable {
                     ? selfUrl.get() : config.enrollment().mediaBaseUrl(), clock);
             var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
                     ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust,
-                    new PeerService(db, kek, clock, ca), discovered, media, token, metrics, clock);
+                    new PeerService(db, kek, clock, ca), discovered, media, cluster, token, metrics, clock);
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
             selfUrl.set(url);
+            if (config.cluster().advertise().isBlank()) {
+                cluster.membership().address(url);
+            }
             trust.open(oauthSettings(config.oauth(), url));
             Discovery discovery;
             try {
@@ -183,15 +203,17 @@ public final class Controller implements AutoCloseable {
             checkpoints.write();
             Housekeeping duties = Housekeeping.start(List.of(
                     new Housekeeping.Duty("audit-checkpoint", Duration.ofMinutes(1), checkpoints::write),
-                    new Housekeeping.Duty("crl-resign", revocations.refreshCheckInterval(), revocations::refreshIfDue),
+                    new Housekeeping.Duty("crl-resign", revocations.refreshCheckInterval(),
+                            () -> cluster.duty("crl-resign", revocations::refreshIfDue)),
                     new Housekeeping.Duty("auth-failure-audit", Duration.ofMinutes(1), server::auditAuthFailures),
-                    new Housekeeping.Duty("media-eject", MEDIA_SWEEP, media::sweep)));
+                    new Housekeeping.Duty("media-eject", MEDIA_SWEEP, () -> cluster.duty("media-eject", media::sweep))));
             dir.writePublic("controller.url", url + "\n");
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());
             LOG.info("data directory {}: admin token in admin.token, root CA in ca.pem", dir.root());
-            return new Controller(dir, db, server, url, ca, polling, duties, checkpoints, trust, discovery);
+            return new Controller(dir, db, server, url, ca, polling, duties, checkpoints, trust, discovery, cluster);
         } catch (RuntimeException e) {
+            cluster.close();
             db.close();
             throw e;
         }
@@ -317,6 +339,29 @@ public final class Controller implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * {@code cluster.name}, or a name stable across restarts of this data directory on this host: the host name and
+     * a digest of the data directory's path.
+     */
+    private static String memberName(ControllerConfig config, DataDir dir, InetSocketAddress listen) {
+        if (!config.cluster().name().isBlank()) {
+            return config.cluster().name();
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = listen.getHostString();
+        }
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(dir.root().toAbsolutePath()
+                    .normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return host + "-" + java.util.HexFormat.of().formatHex(d, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String hostForUrl(InetSocketAddress listen) {
         String h = listen.getHostString();
         if (h.equals("0.0.0.0") || h.equals("::") || h.equals("0:0:0:0:0:0:0:0")) {
@@ -364,6 +409,7 @@ public final class Controller implements AutoCloseable {
         discovery.close();
         duties.close();
         polling.close();
+        cluster.close(); // releases this controller's nodes and leases, so the others take over at once
         server.close();
         try {
             checkpoints.write(); // the head at stop, so a tail removed while stopped shows

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String ROOT = "dev.drawbridge.controller";
     /** DESIGN.md's order: each package uses only those before it. The wiring package (ROOT itself) uses all. */
-    static final List<String> LAYERS = List.of("store", "config", "inventory", "enroll", "power", "media", "verify",
+    static final List<String> LAYERS = List.of("store", "config", "inventory", "cluster", "enroll", "power", "media", "verify",
             "placement", "trust", "fence", "conductor", "api");
     /** Each table and the one package that may read or write it. */
     static final Map<String, String> OWNERS = Map.ofEntries(
@@ -41,7 +41,9 @@ class ArchitectureTest {
             Map.entry("oauth_clients", "trust"), Map.entry("oauth_keys", "trust"),
             Map.entry("oauth_revoked_tokens", "trust"), Map.entry("peers", "trust"),
             Map.entry("fences", "fence"), Map.entry("fence_steps", "fence"),
-            Map.entry("discovered", "discovery"), Map.entry("virtual_media", "media"));
+            Map.entry("discovered", "discovery"), Map.entry("virtual_media", "media"),
+            Map.entry("cluster_members", "cluster"), Map.entry("leases", "cluster"),
+            Map.entry("reservations", "cluster"));
 
     private static JavaClasses classes;
 

@@ -12,6 +12,7 @@ import dev.drawbridge.controller.enroll.Revocations;
 import dev.drawbridge.controller.fence.FenceService;
 import dev.drawbridge.controller.inventory.Inventory;
 import dev.drawbridge.controller.media.VirtualMediaService;
+import dev.drawbridge.controller.cluster.Cluster;
 import dev.drawbridge.controller.placement.Placement;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CertificateAuthority;
@@ -25,5 +26,6 @@ public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCer
                          Verdicts verdicts,
                          Placement placement,
                          FenceService fences, TrustService trust, PeerService peers,
-                         DiscoveryService discovery, VirtualMediaService media, AdminToken adminToken,
+                         DiscoveryService discovery, VirtualMediaService media, Cluster cluster,
+                         AdminToken adminToken,
                          PrometheusMeterRegistry metrics, Clock clock) {}

@@ -131,7 +131,7 @@ public final class ApiServer implements AutoCloseable {
         r.register(new OpsRoutes(ctx, access), new NodeRoutes(ctx, access), new EnrollRoutes(ctx, access),
                 new CaRoutes(ctx, access), new ActionRoutes(ctx, access), new AgentApiRoutes(ctx, access),
                 new FenceRoutes(ctx, access), new InstanceRoutes(ctx, access), new TrustRoutes(ctx, access), new PeerRoutes(ctx, access),
-                new DiscoveryRoutes(ctx, access), new MediaRoutes(ctx, access),
+                new DiscoveryRoutes(ctx, access), new MediaRoutes(ctx, access), new ClusterRoutes(ctx, access),
                 new OAuthRoutes(ctx, failures), new DevicePage(ctx, failures));
         if (ctx.config().managementConsole().enabled()) {
             r.register(new ConsoleRoutes(ctx, access));

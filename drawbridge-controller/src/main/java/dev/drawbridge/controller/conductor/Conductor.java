@@ -1,5 +1,7 @@
 package dev.drawbridge.controller.conductor;
 
+import dev.drawbridge.controller.cluster.Cluster;
+import dev.drawbridge.controller.cluster.Ownership;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import dev.drawbridge.controller.config.ConductorConfig;
 import dev.drawbridge.controller.enroll.CertificateRepository;
@@ -10,6 +12,7 @@ import dev.drawbridge.controller.fence.Trigger;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodeRepository;
 import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.store.WriteGuard;
 import dev.drawbridge.controller.verify.QuoteJudge;
 import dev.drawbridge.controller.verify.Verdicts;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,11 +59,15 @@ public final class Conductor implements Polling {
     private final Semaphore permits;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Thread loop;
+    private final Database db;
+    private final Cluster cluster;
     private volatile boolean running = true;
 
     Conductor(ConductorConfig cfg, ScheduleCache schedule, PollTiming timing, Unreachability unreachability,
-              NodeDriver driver, Clock clock, ConductorMetrics metrics) {
+              NodeDriver driver, Clock clock, ConductorMetrics metrics, Database db, Cluster cluster) {
         this.cfg = cfg;
+        this.db = db;
+        this.cluster = cluster;
         this.schedule = schedule;
         this.timing = timing;
         this.unreachability = unreachability;
@@ -86,7 +93,7 @@ public final class Conductor implements Polling {
                                    FenceService fences,
                                    MeterRegistry registry,
                                    List<X509Certificate> ekCas,
-                                   int fenceUnreachableAfter, Duration nodeLifetime) {
+                                   int fenceUnreachableAfter, Duration nodeLifetime, Cluster cluster) {
         ConductorMetrics metrics = new ConductorMetrics(registry);
         ProvisioningStore store = new ProvisioningStore(db, nodes, metrics, verdicts::golden);
         Sightings sightings = new Sightings(db, metrics, verdicts::flush, store::changed);
@@ -101,10 +108,13 @@ public final class Conductor implements Polling {
         return new Conductor(cfg, new ScheduleCache(store, sightings, revoked),
                 new PollTiming(cfg, ThreadLocalRandom.current()::nextDouble),
                 new Unreachability(store, fences, cfg.unreachableAfter(), fenceUnreachableAfter),
-                new NodeDriver(client, phases, store, sightings, revoked, clock, attestation, renewal), clock, metrics);
+                new NodeDriver(client, phases, store, sightings, revoked, clock, attestation, renewal), clock, metrics,
+                db, cluster);
     }
 
     public void start() {
+        // The cluster shares out the nodes this conductor looks after, and keeps any with a poll in flight.
+        cluster.attach(() -> schedule.all().stream().map(w -> w.node().id()).toList(), () -> Set.copyOf(inFlight));
         loop.start();
         LOG.info("conductor polling agents every {} (at most {} at once)", cfg.pollInterval(), cfg.maxConcurrentPolls());
     }
@@ -139,13 +149,21 @@ public final class Conductor implements Polling {
         schedule.refresh(wall);
         Map<String, Map<Integer, String>> golden = driver.golden();
         List<Due> ready = new ArrayList<>();
+        Ownership owned = cluster.ownership();
         for (Work w : schedule.all()) {
             String id = w.node().id();
-            if (inFlight.contains(id)) {
-                continue;
+            if (inFlight.contains(id) || !owned.mine(id)) {
+                continue; // in flight, or another controller's (clustered)
             }
             if (w.node().state().busy() && w.deadline().filter(now::isAfter).isPresent()) {
-                driver.timeout(w, now);
+                try {
+                    db.guarded(owned.guard(id), () -> {
+                        driver.timeout(w, now);
+                        return null;
+                    });
+                } catch (WriteGuard.Fenced e) {
+                    LOG.warn("left {}'s deadline to its new owner: {}", w.node().name(), e.getMessage());
+                }
                 continue;
             }
             if (timing.isDue(id, wall)) {
@@ -168,7 +186,11 @@ public final class Conductor implements Polling {
                         metrics.late(Duration.between(due, Instant.now()));
                     }
                     metrics.polled();
-                    poll(ProvisioningStore.withGolden(w, golden));
+                    // Every write this poll makes checks first that the node is still this controller's.
+                    db.guarded(owned.guard(id), () -> {
+                        poll(ProvisioningStore.withGolden(w, golden));
+                        return null;
+                    });
                 } finally {
                     if (w.node().state().busy()) {
                         schedule.reload(id); // its job moved on: the next step needs the stored one
@@ -192,6 +214,8 @@ public final class Conductor implements Polling {
             timing.answered(node.id(), busy, Instant.now());
         } catch (AgentClient.Unreachable e) {
             unreachability.missed(node, timing.missed(node.id(), busy, Instant.now()), e.getMessage());
+        } catch (WriteGuard.Fenced e) {
+            LOG.warn("stopped polling {}: {}", node.name(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("polling {} failed: {}", node.name(), e.toString());
             timing.failed(node.id(), Instant.now());

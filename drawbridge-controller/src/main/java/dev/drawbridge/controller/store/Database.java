@@ -115,6 +115,28 @@ public final class Database implements AutoCloseable {
         return description;
     }
 
+    /** The write guard in force on this thread, if any ({@link #guarded}). */
+    private final ThreadLocal<WriteGuard> guards = new ThreadLocal<>();
+
+    /**
+     * Runs {@code work} with {@code guard} checked first in every write transaction this thread starts meanwhile,
+     * so everything it writes, through whichever service, is refused ({@link WriteGuard.Fenced}) once the claim the
+     * guard checks is gone. Guards do not nest: the inner one replaces the outer one for its duration.
+     */
+    public <R> R guarded(WriteGuard guard, java.util.function.Supplier<R> work) {
+        WriteGuard outer = guards.get();
+        guards.set(guard);
+        try {
+            return work.get();
+        } finally {
+            if (outer == null) {
+                guards.remove();
+            } else {
+                guards.set(outer);
+            }
+        }
+    }
+
     /** PostgreSQL: whether this thread is inside {@link #inTransaction}, which a {@link #read} then joins. */
     private final ThreadLocal<Boolean> writing = ThreadLocal.withInitial(() -> false);
 
@@ -129,7 +151,12 @@ public final class Database implements AutoCloseable {
      * head), which serialises exactly the writers that conflict, with no retries. A callback that only
      * reads should use {@link #read}.
      */
-    public <R> R inTransaction(HandleCallback<R, RuntimeException> callback) {
+    public <R> R inTransaction(HandleCallback<R, RuntimeException> given) {
+        WriteGuard guard = guards.get();
+        HandleCallback<R, RuntimeException> callback = guard == null ? given : h -> {
+            guard.check(h);
+            return given.withHandle(h);
+        };
         if (dialect != Dialect.SQLITE) {
             boolean outer = !writing.get();
             writing.set(true);

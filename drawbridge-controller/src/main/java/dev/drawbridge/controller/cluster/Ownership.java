@@ -1,0 +1,52 @@
+package dev.drawbridge.controller.cluster;
+
+import dev.drawbridge.controller.store.WriteGuard;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which nodes this controller drives. The conductor polls only the nodes that are {@link #mine}, and runs each poll
+ * under the node's {@link #guard}, so every write the poll makes (job, state, enrollment, verdict, fence) first
+ * checks that this controller still holds the node.
+ */
+public interface Ownership {
+    /** Whether this controller drives the node now. */
+    boolean mine(String nodeId);
+
+    /** The check every write about the node runs first; throws {@link WriteGuard.Fenced} once the node is not ours. */
+    WriteGuard guard(String nodeId);
+
+    /**
+     * Brings the claims up to date for the nodes the conductor looks after; {@code busy} nodes (a poll in flight) are
+     * not released until their poll ends.
+     */
+    void refresh(Collection<String> nodeIds, Set<String> busy);
+
+    /** How many nodes each member (by id) holds, as last seen. */
+    Map<String, Integer> counts();
+
+    /** A single controller: every node is its own, and nothing needs checking. */
+    static Ownership everything() {
+        return new Ownership() {
+            @Override
+            public boolean mine(String nodeId) {
+                return true;
+            }
+
+            @Override
+            public WriteGuard guard(String nodeId) {
+                return h -> { };
+            }
+
+            @Override
+            public void refresh(Collection<String> nodeIds, Set<String> busy) {
+            }
+
+            @Override
+            public Map<String, Integer> counts() {
+                return Map.of();
+            }
+        };
+    }
+}
