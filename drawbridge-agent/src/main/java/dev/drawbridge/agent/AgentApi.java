@@ -40,7 +40,7 @@ final class AgentApi {
 
     /** One request: the method, the path without query, the three headers the API reads, the body and the client chain. */
     record Request(String method, String path, Optional<String> contentType, Optional<String> prefer,
-                   Optional<String> authorization, byte[] body, List<Certificate> peer) {
+                   Optional<String> authorization, byte[] body, List<Certificate> peer, Optional<String> epoch) {
     }
 
     /** One answer; {@code location} is set for a created command. */
@@ -64,13 +64,40 @@ final class AgentApi {
         return contacts;
     }
 
+    /** The highest controller epoch seen (Drawbridge-Epoch); 0 before any. */
+    private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A controller that drives this node under a claim sends its epoch (the node's reservation, or the active
+     * lease); once a higher one was seen, a lower one is a controller that lost its claim (paused, cut off) and is
+     * refused with 409, so two controllers never drive the node at once even while one has yet to learn it lost.
+     */
+    private long fenceByEpoch(Optional<String> header) {
+        if (header.isEmpty()) {
+            return 0;
+        }
+        long e;
+        try {
+            e = Long.parseLong(header.get().strip());
+        } catch (NumberFormatException x) {
+            throw new ApiProblem(400, "bad-epoch", "Bad epoch", "Drawbridge-Epoch must be a whole number");
+        }
+        long seen = epoch.accumulateAndGet(e, Math::max);
+        if (e < seen) {
+            throw new ApiProblem(409, "stale-epoch", "Stale controller epoch", "this node is driven at epoch " + seen
+                    + "; epoch " + e + " lost its claim");
+        }
+        return e;
+    }
+
     Response handle(Request req) {
         try {
             Optional<String> refusal = clientCerts.refusal(req.peer());
             if (refusal.isPresent()) {
                 throw new ApiProblem(403, "forbidden", "Controller certificate required", refusal.get());
             }
-            contacts.record(req.peer(), req.method(), req.path());
+            long epoch = fenceByEpoch(req.epoch());
+            contacts.record(req.peer(), epoch, req.method(), req.path());
             return route(req);
         } catch (ApiProblem p) {
             return problem(req.path(), p);

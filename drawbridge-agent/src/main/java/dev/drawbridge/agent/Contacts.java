@@ -17,8 +17,11 @@ import java.util.List;
 public final class Contacts {
     public static final int KEEP = 4096;
 
-    /** One obeyed request: when it arrived, the controller certificate's SHA-256 (hex) and the request line. */
-    public record Contact(Instant at, String controller, String request) {}
+    /**
+     * One obeyed request: when it arrived, the controller certificate's SHA-256 (hex), the claim epoch it carried
+     * (0: none, an unclustered controller) and the request line.
+     */
+    public record Contact(Instant at, String controller, long epoch, String request) {}
 
     private final ArrayDeque<Contact> recent = new ArrayDeque<>();
     private final Clock clock;
@@ -27,7 +30,7 @@ public final class Contacts {
         this.clock = clock;
     }
 
-    void record(List<Certificate> peer, String method, String path) {
+    void record(List<Certificate> peer, long epoch, String method, String path) {
         if (peer.isEmpty()) {
             return;
         }
@@ -38,7 +41,7 @@ public final class Contacts {
         } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
             fp = "unreadable";
         }
-        Contact c = new Contact(clock.instant(), fp, method + " " + CommandParser.abbreviate(path));
+        Contact c = new Contact(clock.instant(), fp, epoch, method + " " + CommandParser.abbreviate(path));
         synchronized (recent) {
             if (recent.size() == KEEP) {
                 recent.removeFirst();

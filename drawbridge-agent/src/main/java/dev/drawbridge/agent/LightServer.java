@@ -130,6 +130,7 @@ final class LightServer implements AutoCloseable {
         Optional<String> contentType = Optional.empty();
         Optional<String> prefer = Optional.empty();
         Optional<String> authorization = Optional.empty();
+        Optional<String> epoch = Optional.empty();
         long length = 0;
         boolean keepAlive = parts[2].equals("HTTP/1.1");
         for (int n = 0; ; n++) {
@@ -150,6 +151,7 @@ final class LightServer implements AutoCloseable {
             switch (name) {
                 case "content-type" -> contentType = Optional.of(value);
                 case "authorization" -> authorization = Optional.of(value);
+                case "drawbridge-epoch" -> epoch = Optional.of(value);
                 case "prefer" -> prefer = Optional.of(prefer.map(p -> p + ", ").orElse("") + value);
                 case "connection" -> keepAlive = keepAlive ? !value.equalsIgnoreCase("close")
                         : value.equalsIgnoreCase("keep-alive");
@@ -180,7 +182,7 @@ final class LightServer implements AutoCloseable {
             return false;
         }
         AgentApi.Response answer = api.handle(new AgentApi.Request(method, path, contentType, prefer, authorization, body,
-                peer(ssl)));
+                peer(ssl), epoch));
         if (faults.losing() && method.equals("POST") && path.equals("/v1/commands")
                 && faults.takeLoss(commandName(body))) {
             return false; // carried out, answer lost: the connection closes unanswered

@@ -44,7 +44,7 @@ final class Routes {
         send(res, api.handle(new AgentApi.Request(method, req.path().path(),
                 req.headers().first(HeaderNames.CONTENT_TYPE), req.headers().first(HeaderNames.create("Prefer")),
                 req.headers().first(HeaderNames.AUTHORIZATION), body,
-                peer)));
+                peer, req.headers().first(HeaderNames.create("Drawbridge-Epoch")))));
     }
 
     private static void send(ServerResponse res, AgentApi.Response answer) {

@@ -45,6 +45,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "3", description = "How many simulated nodes (1-50).") int count;
     @Option(names = "--data-dir", defaultValue = "drawbridge-demo-data", description = "Where the demo keeps its data (wiped at start).") Path dataDir;
     @Option(names = "--json", description = "Print a JSON summary at the end instead of the progress lines.") boolean json;
+    @Option(names = "--ha", description = "Instead: two controllers on one embedded store in the built-in"
+            + " active/standby mode; kill the active one and watch the standby take over.") boolean ha;
 
     private ApiClient api;
     private final Map<String, String> shown = new HashMap<>();
@@ -56,6 +58,15 @@ final class DemoCommand implements Callable<Integer> {
         }
         Logging.configure("plain", "error");
         wipe(dataDir);
+        if (ha) {
+            Map<String, Object> result = new HaDemo(dataDir, Math.min(count, 5), this::say).run();
+            if (json) {
+                Out.json(result);
+            } else {
+                say("done: the fleet kept its active controller through a kill -9 (data in " + dataDir + ")");
+            }
+            return 0;
+        }
         ControllerConfig cfg = ConfigLoader.load(Map.of())
                 .withDataDir(dataDir.resolve("controller").toString()).withListen("127.0.0.1:0");
         cfg = cfg.withConductor(cfg.conductor().withPollInterval(Duration.ofSeconds(1))

@@ -38,6 +38,7 @@ import dev.drawbridge.controller.cluster.Cluster;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.store.StoreException;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CaKeyStore;
 import dev.drawbridge.pki.CaKeyStores;
@@ -179,7 +180,8 @@ public final class Controller implements AutoCloseable {
                     ? selfUrl.get() : config.enrollment().mediaBaseUrl(), clock);
             var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
                     ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust,
-                    new PeerService(db, kek, clock, ca), discovered, media, cluster, token, metrics, clock);
+                    new PeerService(db, kek, clock, ca), discovered, media, cluster, token, metrics, clock,
+                    e -> e instanceof StoreException s && s.unavailable());
             ApiServer server = ApiServer.start(ctx, listen, identity.server());
             String url = "https://" + hostForUrl(listen) + ":" + server.port();
             selfUrl.set(url);
@@ -197,6 +199,17 @@ public final class Controller implements AutoCloseable {
                 throw new ConfigException("discovery: " + e.getMessage());
             }
             polling.start();
+            fences.runners(new FenceService.Runners() {
+                @Override
+                public String self() {
+                    return cluster.membership().id();
+                }
+
+                @Override
+                public boolean alive(String member) {
+                    return cluster.membership().alive(member);
+                }
+            });
             fences.resumeAll();
             var checkpoints = new AuditCheckpoints(db,
                     dir.file(AuditCheckpoints.FILE), ca::signJws, clock);
@@ -206,7 +219,9 @@ public final class Controller implements AutoCloseable {
                     new Housekeeping.Duty("crl-resign", revocations.refreshCheckInterval(),
                             () -> cluster.duty("crl-resign", revocations::refreshIfDue)),
                     new Housekeeping.Duty("auth-failure-audit", Duration.ofMinutes(1), server::auditAuthFailures),
-                    new Housekeeping.Duty("media-eject", MEDIA_SWEEP, () -> cluster.duty("media-eject", media::sweep))));
+                    new Housekeeping.Duty("media-eject", MEDIA_SWEEP, () -> cluster.duty("media-eject", media::sweep)),
+                    // Any member may take over a fence whose runner died; a conditional update gives each to one.
+                    new Housekeeping.Duty("fence-resume", config.cluster().heartbeat(), fences::resumeOrphans)));
             dir.writePublic("controller.url", url + "\n");
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());

@@ -132,17 +132,39 @@ public final class PostgresServer {
         }
     }
 
+    /** A server of its own, not shared, for a test that stops and starts it; {@link #stop()} it at the end. */
+    public static PostgresServer dedicated() {
+        return start();
+    }
+
+    /**
+     * Restarts' first half: a fast shutdown (every open connection is cut, running transactions roll back, what was
+     * committed is written out), keeping the data: {@link #resume()} starts it again.
+     */
+    public synchronized void halt() {
+        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"), true);
+    }
+
+    /** Starts a halted server again, on the same port, with the same data. */
+    public synchronized void resume() {
+        startServer();
+    }
+
     private void initAndStart() {
         long t0 = System.nanoTime();
         run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", SUPERUSER, "--auth=trust",
                 "--no-sync", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"), true);
+        startServer();
+        LOG.info("PostgreSQL started on 127.0.0.1:{} in {} ms (data {})", port,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), data);
+    }
+
+    private void startServer() {
         String options = String.join(" ", "-p", String.valueOf(port), "-c", "listen_addresses=127.0.0.1",
                 "-k", root.toString(), "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "max_connections=300");
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve("server.log").toString(),
                 "-o", options, "-w", "-t", "60", "start"), true);
-        LOG.info("PostgreSQL started on 127.0.0.1:{} in {} ms (data {})", port,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), data);
     }
 
     private static Optional<Path> findBinaries() {

@@ -19,7 +19,10 @@ import dev.drawbridge.pki.CertificateAuthority;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 
-/** What the routes need, built once by the controller's wiring class. */
+/**
+ * What the routes need, built once by the controller's wiring class. {@code unavailable} says whether a failure
+ * means the store cannot be reached (answered 503 with Retry-After) rather than a fault.
+ */
 public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCertificates certificates,
                          CertificateAuthority ca, EnrollmentService enrollment,
                          Revocations revocations, ConsoleSigning console, NodeActions actions,
@@ -28,4 +31,5 @@ public record ApiContext(ControllerConfig config, Inventory inventory, IssuedCer
                          FenceService fences, TrustService trust, PeerService peers,
                          DiscoveryService discovery, VirtualMediaService media, Cluster cluster,
                          AdminToken adminToken,
-                         PrometheusMeterRegistry metrics, Clock clock) {}
+                         PrometheusMeterRegistry metrics, Clock clock,
+                         java.util.function.Predicate<Throwable> unavailable) {}

@@ -1,5 +1,6 @@
 package dev.drawbridge.controller.api;
 
+
 import dev.drawbridge.controller.inventory.Inventory;
 import io.helidon.common.tls.Tls;
 import io.helidon.common.tls.TlsClientAuth;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -141,12 +143,24 @@ public final class ApiServer implements AutoCloseable {
                 + "; see /v1/openapi.json")));
         r.error(ApiException.class, Problems::send);
         r.error(RuntimeException.class, (req, res, e) -> {
+            if (ctx.unavailable().test(e)) {
+                // The store is down or unreachable: nothing was written (the transaction rolled back); try again.
+                LOG.warn("request {} {} failed: the store is unavailable ({})", req.prologue().method().text(),
+                        req.path().path(), e.getMessage());
+                Problems.send(req, res, new ApiException(503, "store-unavailable", "The store is unavailable",
+                        "the controller cannot reach its store right now; nothing was written. Try again in "
+                                + STORE_RETRY_SECONDS + " s", Map.of("Retry-After", Integer.toString(STORE_RETRY_SECONDS))));
+                return;
+            }
             String id = UUID.randomUUID().toString();
             LOG.error("request {} {} failed (error id {})", req.prologue().method().text(), req.path().path(), id, e);
             Problems.send(req, res, new ApiException(500, "internal-error", "Internal error",
                     "the controller failed to handle this request; error id " + id + " is in its log"));
         });
     }
+
+    /** Retry-After on a 503 while the store is unreachable. */
+    static final int STORE_RETRY_SECONDS = 5;
 
     public int port() {
         return server.port();

@@ -25,7 +25,27 @@ final class ClusterRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        access.on(rules).get("/v1/cluster", ApiScope.NODES_READ, this::status);
+        access.on(rules).get("/v1/cluster", ApiScope.NODES_READ, this::status)
+                .post("/v1/cluster/promote", ApiScope.ADMIN, this::promote)
+                .post("/v1/cluster/demote", ApiScope.ADMIN, this::demote);
+    }
+
+    private void promote(ServerRequest req, ServerResponse res) {
+        try {
+            ctx.cluster().promote();
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "not-pacemaker", "Not managed by a resource manager", e.getMessage());
+        }
+        Json.send(res, 200, view(ctx.cluster(), ctx.clock().instant()));
+    }
+
+    private void demote(ServerRequest req, ServerResponse res) {
+        try {
+            ctx.cluster().demote();
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "not-pacemaker", "Not managed by a resource manager", e.getMessage());
+        }
+        Json.send(res, 200, view(ctx.cluster(), ctx.clock().instant()));
     }
 
     private void status(ServerRequest req, ServerResponse res) {

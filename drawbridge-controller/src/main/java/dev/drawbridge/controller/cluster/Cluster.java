@@ -63,7 +63,7 @@ public final class Cluster implements AutoCloseable {
         membership.join(!cfg.enabled());
         Leases leases = new Leases(db, membership, cfg.leaseTtl(), clock, System::nanoTime);
         Ownership ownership = !cfg.enabled() ? Ownership.everything()
-                : cfg.activeStandby() ? new ActiveOwnership(leases, membership.id())
+                : cfg.activeStandby() ? new ActiveOwnership(leases, membership.id(), cfg.pacemaker())
                 : new Shards(db, membership, cfg.virtualPoints(), clock);
         Cluster c = new Cluster(cfg, db, membership, leases, ownership);
         membership.onChange(c.wake::release);
@@ -222,11 +222,14 @@ public final class Cluster implements AutoCloseable {
     private static final class ActiveOwnership implements Ownership {
         private final Leases leases;
         private final String self;
+        private final boolean external;
+        private volatile boolean promoted;
         private volatile int count;
 
-        ActiveOwnership(Leases leases, String self) {
+        ActiveOwnership(Leases leases, String self, boolean external) {
             this.leases = leases;
             this.self = self;
+            this.external = external;
         }
 
         @Override
@@ -243,14 +246,52 @@ public final class Cluster implements AutoCloseable {
 
         @Override
         public void refresh(Collection<String> nodeIds, Set<String> busy) {
-            leases.acquire(ACTIVE);
+            // Under a resource manager only a promoted member holds the lease (and renews it); a lapse is not a
+            // reason to take it, since the manager decides.
+            if (!external || promoted) {
+                leases.acquire(ACTIVE);
+            }
             count = nodeIds.size();
+        }
+
+        @Override
+        public java.util.OptionalLong epoch(String nodeId) {
+            return leases.held(ACTIVE).map(h -> java.util.OptionalLong.of(h.epoch())).orElse(java.util.OptionalLong.empty());
         }
 
         @Override
         public Map<String, Integer> counts() {
             return leases.held(ACTIVE).map(h -> Map.of(self, count)).orElse(Map.of());
         }
+    }
+
+    /**
+     * {@code cluster.mode: pacemaker}: makes this member the active one now (the resource manager's promote), taking
+     * the {@code active} lease at a higher epoch whoever held it. IllegalStateException in any other mode.
+     */
+    public long promote() {
+        ActiveOwnership a = external();
+        a.promoted = true;
+        long epoch = leases.seize(ACTIVE).epoch();
+        wake.release();
+        LOG.info("promoted by the resource manager: active at epoch {}", epoch);
+        return epoch;
+    }
+
+    /** {@code cluster.mode: pacemaker}: makes this member a standby (the resource manager's demote). */
+    public void demote() {
+        ActiveOwnership a = external();
+        a.promoted = false;
+        leases.release(ACTIVE);
+        LOG.info("demoted by the resource manager: standby");
+    }
+
+    private ActiveOwnership external() {
+        if (!cfg.enabled() || !cfg.pacemaker() || !(ownership instanceof ActiveOwnership a)) {
+            throw new IllegalStateException("promote and demote are for cluster.mode pacemaker (with cluster.enabled);"
+                    + " this controller runs " + (cfg.enabled() ? cfg.mode() : "unclustered"));
+        }
+        return a;
     }
 
     /** How long after a member's last beat it counts as dead. */

@@ -97,6 +97,34 @@ public final class Leases {
         return n == 1 ? took(name, epoch + 1, started, holder.isEmpty() ? "nobody" : holder) : Optional.empty();
     }
 
+    /**
+     * Takes the lease whoever holds it, raising its epoch: for a resource manager's promote, which has fenced the
+     * old holder (STONITH) or stopped it. The old holder's writes are refused from here on by the epoch check.
+     */
+    public Held seize(String name) {
+        long started = nanos.getAsLong();
+        String me = membership.id();
+        long epoch = db.inTransaction(h -> {
+            int n = h.createUpdate("UPDATE leases SET holder = :me, epoch = epoch + 1, renewals = 0, taken_at = :now"
+                    + " WHERE name = :n").bind("me", me).bind("now", clock.millis()).bind("n", name).execute();
+            if (n == 0) {
+                h.createUpdate("INSERT INTO leases (name, holder, epoch, renewals, taken_at) VALUES (:n, :me, 1, 0,"
+                        + " :now)").bind("n", name).bind("me", me).bind("now", clock.millis()).execute();
+            }
+            return h.createQuery("SELECT epoch FROM leases WHERE name = :n").bind("n", name).mapTo(Long.class).one();
+        });
+        return took(name, epoch, started, "a resource manager's promote").orElseThrow();
+    }
+
+    /** Gives up one lease this member holds. */
+    public void release(String name) {
+        Held h = held.remove(name);
+        if (h != null) {
+            db.inTransaction(t -> t.createUpdate("UPDATE leases SET holder = '' WHERE name = :n AND holder = :me"
+                    + " AND epoch = :e").bind("n", name).bind("me", membership.id()).bind("e", h.epoch()).execute());
+        }
+    }
+
     private Optional<Held> took(String name, long epoch, long started, String from) {
         Held h = new Held(name, epoch, started + ttl.toNanos() / 2);
         held.put(name, h);

@@ -18,10 +18,14 @@ public interface Ownership {
     WriteGuard guard(String nodeId);
 
     /**
-     * Brings the claims up to date for the nodes the conductor looks after; {@code busy} nodes (a poll in flight) are
+     * Brings the claims up to date for the nodes the conductor looks after; {@code busy} (the live set of nodes with a
+     * poll in flight, which the conductor adds to before it checks {@link #mine}) nodes are
      * not released until their poll ends.
      */
     void refresh(Collection<String> nodeIds, Set<String> busy);
+
+    /** The epoch of this controller's claim on the node, which the agent is told; empty when nothing is claimed. */
+    java.util.OptionalLong epoch(String nodeId);
 
     /** How many nodes each member (by id) holds, as last seen. */
     Map<String, Integer> counts();
@@ -41,6 +45,11 @@ public interface Ownership {
 
             @Override
             public void refresh(Collection<String> nodeIds, Set<String> busy) {
+            }
+
+            @Override
+            public java.util.OptionalLong epoch(String nodeId) {
+                return java.util.OptionalLong.empty();
             }
 
             @Override

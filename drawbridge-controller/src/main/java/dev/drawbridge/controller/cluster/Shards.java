@@ -83,7 +83,12 @@ public final class Shards implements Ownership {
                     held.remove(id); // its live holder releases it once it sees the same ring
                 }
             } else if (r != null && r.owner().equals(me)) {
-                if (!busy.contains(id)) {
+                // Claim off first, then look for a poll in flight (the conductor marks a poll in flight first, then
+                // checks the claim): a poll never starts on a node whose release is under way.
+                held.remove(id);
+                if (busy.contains(id)) {
+                    held.put(id, r.epoch());
+                } else {
                     releases.add(r);
                 }
             } else {
@@ -134,7 +139,6 @@ public final class Shards implements Ownership {
                         + " AND owner = :me AND epoch = :e");
                 releases.forEach(r -> batch.bind("n", r.node()).bind("me", me).bind("e", r.epoch()).add());
                 batch.execute();
-                releases.forEach(r -> held.remove(r.node()));
             }
             return null;
         });
@@ -168,6 +172,12 @@ public final class Shards implements Ownership {
         fenced.incrementAndGet();
         LOG.warn("refused a write about node {} (epoch {}): {}", nodeId, epoch, why);
         throw new WriteGuard.Fenced("node " + nodeId + " is not this controller's to change: " + why);
+    }
+
+    @Override
+    public java.util.OptionalLong epoch(String nodeId) {
+        Long e = held.get(nodeId);
+        return e == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(e);
     }
 
     @Override

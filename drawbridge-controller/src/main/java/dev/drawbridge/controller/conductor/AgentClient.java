@@ -79,9 +79,32 @@ final class AgentClient implements AgentLink {
         }
     }
 
-    private Reply send(Node node, String method, String path, Map<String, String> headers, byte[] body,
+    /** The claim epoch this thread's poll runs under, sent as Drawbridge-Epoch; none when clustering is off. */
+    private static final ThreadLocal<Long> EPOCH = new ThreadLocal<>();
+
+    /** Runs a poll whose every request carries {@code epoch} (if present), so the agent refuses a stale controller. */
+    static void underEpoch(java.util.OptionalLong epoch, Runnable poll) {
+        if (epoch.isEmpty()) {
+            poll.run();
+            return;
+        }
+        EPOCH.set(epoch.getAsLong());
+        try {
+            poll.run();
+        } finally {
+            EPOCH.remove();
+        }
+    }
+
+    private Reply send(Node node, String method, String path, Map<String, String> given, byte[] body,
                        boolean enrolled) throws Unreachable {
         String address = node.agentAddress().orElseThrow();
+        Long epoch = EPOCH.get();
+        Map<String, String> headers = given;
+        if (epoch != null) {
+            headers = new java.util.HashMap<>(given);
+            headers.put("Drawbridge-Epoch", Long.toString(epoch));
+        }
         AgentConnections.Answer res;
         try {
             res = (enrolled ? mutual : pinning).exchange(address, method, path, headers, body);

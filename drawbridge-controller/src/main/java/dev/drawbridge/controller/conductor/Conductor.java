@@ -114,7 +114,7 @@ public final class Conductor implements Polling {
 
     public void start() {
         // The cluster shares out the nodes this conductor looks after, and keeps any with a poll in flight.
-        cluster.attach(() -> schedule.all().stream().map(w -> w.node().id()).toList(), () -> Set.copyOf(inFlight));
+        cluster.attach(() -> schedule.all().stream().map(w -> w.node().id()).toList(), () -> inFlight);
         loop.start();
         LOG.info("conductor polling agents every {} (at most {} at once)", cfg.pollInterval(), cfg.maxConcurrentPolls());
     }
@@ -179,7 +179,17 @@ public final class Conductor implements Polling {
             Work w = d.work();
             String id = w.node().id();
             Instant due = d.at();
-            inFlight.add(id);
+            // In flight first, then ownership: a release (Shards) removes its claim first and then looks for a poll
+            // in flight, so either it sees this poll and keeps the node, or this sees the node gone.
+            if (!inFlight.add(id)) {
+                permits.release();
+                continue;
+            }
+            if (!owned.mine(id)) {
+                inFlight.remove(id);
+                permits.release();
+                continue;
+            }
             Thread.ofVirtual().name("poll-" + w.node().name()).start(() -> {
                 try {
                     if (due != null) {
@@ -187,10 +197,10 @@ public final class Conductor implements Polling {
                     }
                     metrics.polled();
                     // Every write this poll makes checks first that the node is still this controller's.
-                    db.guarded(owned.guard(id), () -> {
+                    AgentClient.underEpoch(owned.epoch(id), () -> db.guarded(owned.guard(id), () -> {
                         poll(ProvisioningStore.withGolden(w, golden));
                         return null;
-                    });
+                    }));
                 } finally {
                     if (w.node().state().busy()) {
                         schedule.reload(id); // its job moved on: the next step needs the stored one

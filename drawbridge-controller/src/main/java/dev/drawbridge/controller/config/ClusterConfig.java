@@ -19,8 +19,10 @@ import java.time.Duration;
  *                      of an even share of 10,000 nodes; 64 left one at 35% below)
  * @param leaseTtl      how long a singleton duty's lease lasts without renewal (default 10 s); its holder renews
  *                      every third of it and stops acting at half of it
- * @param mode          {@code shared} (every live member polls its share) or {@code active-standby} (only the holder
- *                      of the {@code active} lease polls and runs duties; the others wait to take over)
+ * @param mode          {@code shared} (every live member polls its share), {@code active-standby} (only the holder
+ *                      of the {@code active} lease polls and runs duties; the others take over when it lapses) or
+ *                      {@code pacemaker} (the same, but a member takes the lease only when the resource manager
+ *                      promotes it: {@code POST /v1/cluster/promote}, from the OCF resource agent)
  */
 public record ClusterConfig(boolean enabled, String name, String advertise, Duration heartbeat, int missedBeats,
                             int virtualPoints, Duration leaseTtl, String mode) {
@@ -37,8 +39,8 @@ public record ClusterConfig(boolean enabled, String name, String advertise, Dura
         if (leaseTtl.compareTo(heartbeat.multipliedBy(2)) < 0) {
             throw new ConfigException("cluster.lease-ttl must be at least two heartbeats");
         }
-        if (!mode.equals("shared") && !mode.equals("active-standby")) {
-            throw new ConfigException("cluster.mode must be shared or active-standby, not '" + mode + "'");
+        if (!mode.equals("shared") && !mode.equals("active-standby") && !mode.equals("pacemaker")) {
+            throw new ConfigException("cluster.mode must be shared, active-standby or pacemaker, not '" + mode + "'");
         }
     }
 
@@ -60,7 +62,13 @@ public record ClusterConfig(boolean enabled, String name, String advertise, Dura
         return heartbeat.multipliedBy(missedBeats);
     }
 
+    /** One active member at a time: {@code active-standby} or {@code pacemaker}. */
     public boolean activeStandby() {
-        return mode.equals("active-standby");
+        return mode.equals("active-standby") || mode.equals("pacemaker");
+    }
+
+    /** The resource manager, not the lease, decides which member is active. */
+    public boolean pacemaker() {
+        return mode.equals("pacemaker");
     }
 }

@@ -45,6 +45,33 @@ public final class FenceService {
     private final StepRunner runner;
     private final Verdicts verdicts;
     private final Clock clock;
+    private volatile Runners runners = Runners.alone();
+
+    /**
+     * Who carries fences: this controller run's member id, and whether another run is alive. A fence is run by the
+     * member that started it; one whose runner died is taken over by another ({@link #resumeOrphans}).
+     */
+    public interface Runners {
+        /** A controller on its own: a new id per service, and every other runner counts as gone. */
+        static Runners alone() {
+            String id = "local-" + UUID.randomUUID();
+            return new Runners() {
+                @Override
+                public String self() {
+                    return id;
+                }
+
+                @Override
+                public boolean alive(String member) {
+                    return false;
+                }
+            };
+        }
+
+        String self();
+
+        boolean alive(String member);
+    }
 
     public FenceService(Database db, NodeRepository nodes, AuditLog audit, List<FenceStep> steps, Verdicts verdicts,
                         Clock clock, MeterRegistry metrics) {
@@ -78,6 +105,11 @@ public final class FenceService {
         return Steps.nobodyToNotify();
     }
 
+    /** Tells the service which cluster member this is, so fences are claimed by it and taken over from dead ones. */
+    public void runners(Runners given) {
+        this.runners = given;
+    }
+
     /** Fences a node (idempotent: a node already being fenced returns its running fence) and runs the steps. */
     public Fence fence(String nodeIdOrName, Trigger trigger, String reason, String actor) {
         Instant now = clock.instant();
@@ -94,10 +126,10 @@ public final class FenceService {
                         now);
             }
             String id = UUID.randomUUID().toString();
-            h.createUpdate("INSERT INTO fences (id, node_id, trigger_kind, reason, actor, status, created_at)"
-                            + " VALUES (:id, :n, :t, :r, :a, 'running', :at)")
+            h.createUpdate("INSERT INTO fences (id, node_id, trigger_kind, reason, actor, status, created_at, runner)"
+                            + " VALUES (:id, :n, :t, :r, :a, 'running', :at, :runner)")
                     .bind("id", id).bind("n", node.id()).bind("t", trigger.wire()).bind("r", reason).bind("a", actor)
-                    .bind("at", now.toEpochMilli()).execute();
+                    .bind("at", now.toEpochMilli()).bind("runner", runners.self()).execute();
             for (int i = 0; i < steps.size(); i++) {
                 h.createUpdate("INSERT INTO fence_steps (fence_id, ordinal, step, status, updated_at)"
                                 + " VALUES (:f, :o, :s, 'pending', :at)")
@@ -107,23 +139,68 @@ public final class FenceService {
                     "actor", actor), now);
             return id;
         });
-        run(fenceId);
+        try {
+            run(fenceId);
+        } catch (dev.drawbridge.controller.store.WriteGuard.Fenced e) {
+            LOG.info("fence {} is being carried by another controller: {}", fenceId, e.getMessage());
+        }
         return find(fenceId).orElseThrow();
     }
 
-    /** Runs every fence a previous controller left unfinished. */
+    /** Runs every fence a previous controller left unfinished (at start). */
     public void resumeAll() {
-        List<String> running = db.read(h -> h.createQuery("SELECT id FROM fences WHERE status = 'running'")
-                .mapTo(String.class).list());
-        for (String id : running) {
-            LOG.warn("resuming fence {} left unfinished by a previous run", id);
-            Thread.ofVirtual().name("fence-" + id).start(() -> run(id));
-        }
+        resumeOrphans();
     }
 
+    /**
+     * Takes over every running fence whose runner is not a live member (a controller killed in the middle of it, or
+     * this controller's previous run), by a conditional update on the runner it saw, and finishes it here. Safe to
+     * call from every member at once: each fence is taken by one. Returns how many were taken.
+     */
+    public int resumeOrphans() {
+        String me = runners.self();
+        List<Map.Entry<String, String>> running = db.read(h -> h.createQuery("SELECT id, runner FROM fences"
+                + " WHERE status = 'running'").map((rs, c) -> Map.entry(rs.getString(1), rs.getString(2))).list());
+        int taken = 0;
+        for (var f : running) {
+            if (f.getValue().equals(me) || runners.alive(f.getValue())) {
+                continue;
+            }
+            int n = db.inTransaction(h -> h.createUpdate("UPDATE fences SET runner = :me WHERE id = :id AND runner = :old"
+                    + " AND status = 'running'").bind("me", me).bind("id", f.getKey()).bind("old", f.getValue()).execute());
+            if (n == 1) {
+                taken++;
+                LOG.warn("resuming fence {}: its runner {} is gone", f.getKey(),
+                        f.getValue().isEmpty() ? "(a previous run)" : f.getValue());
+                Thread.ofVirtual().name("fence-" + f.getKey()).start(() -> {
+                    try {
+                        run(f.getKey());
+                    } catch (RuntimeException e) {
+                        LOG.warn("resumed fence {} stopped: {}", f.getKey(), e.toString());
+                    }
+                });
+            }
+        }
+        return taken;
+    }
+
+    /** Runs the fence's steps, every write checking first that this member still carries the fence. */
     private void run(String fenceId) {
         Fence fence = find(fenceId).orElseThrow();
-        runner.run(fence, db.read(h -> nodes.find(h, fence.nodeId())).orElseThrow());
+        String me = runners.self();
+        String lock = db.dialect() == dev.drawbridge.controller.store.Dialect.POSTGRESQL ? " FOR SHARE" : "";
+        db.guarded(h -> {
+            String holder = h.createQuery("SELECT runner FROM fences WHERE id = :id" + lock).bind("id", fenceId)
+                    .mapTo(String.class).findFirst().orElse("");
+            if (!holder.equals(me)) {
+                LOG.warn("refused a write for fence {}: it is now carried by {}", fenceId, holder);
+                throw new dev.drawbridge.controller.store.WriteGuard.Fenced("fence " + fenceId + " is carried by "
+                        + holder + ", not this controller");
+            }
+        }, () -> {
+            runner.run(fence, db.read(h -> nodes.find(h, fence.nodeId())).orElseThrow());
+            return null;
+        });
     }
 
     public Optional<Fence> find(String fenceId) {

@@ -64,6 +64,14 @@ final class DataSources {
         }
         hikari.setPoolName("drawbridge-postgresql");
         hikari.setMaximumPoolSize(cfg.maxPoolSize());
+        // While the server is down a request waits at most this long for a connection, then fails (503 with
+        // Retry-After at the API) instead of hanging for Hikari's default 30 s; a connection that broke with the
+        // server is checked and replaced on its next borrow.
+        hikari.setConnectionTimeout(3_000);
+        hikari.setValidationTimeout(1_000);
+        // The JDBC driver's own timeouts, so a vanished server cannot hold a connection attempt or a read forever.
+        hikari.addDataSourceProperty("connectTimeout", "3");
+        hikari.addDataSourceProperty("socketTimeout", "60");
         hikari.setMinimumIdle(Math.min(2, cfg.maxPoolSize()));
         return new HikariDataSource(hikari);
     }

@@ -65,14 +65,20 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    private static final String SQLITE_URL = "jdbc:sqlite:";
+
     public static Database open(StoreConfig cfg, Path dataDir) {
-        Dialect dialect = cfg.url().isEmpty() ? Dialect.SQLITE : Dialect.POSTGRESQL;
+        // store.url empty: SQLite in the data directory; jdbc:sqlite:PATH: SQLite at that file (a directory shared
+        // by an active/standby pair); anything else: PostgreSQL.
+        boolean sqliteAt = cfg.url().startsWith(SQLITE_URL);
+        Dialect dialect = cfg.url().isEmpty() || sqliteAt ? Dialect.SQLITE : Dialect.POSTGRESQL;
         HikariDataSource pool;
         String description;
-        Path file = dataDir.resolve(SQLITE_FILE).toAbsolutePath();
+        Path file = sqliteAt ? Path.of(cfg.url().substring(SQLITE_URL.length())).toAbsolutePath()
+                : dataDir.resolve(SQLITE_FILE).toAbsolutePath();
         try {
             if (dialect == Dialect.SQLITE) {
-                Files.createDirectories(dataDir);
+                Files.createDirectories(file.getParent());
                 ownerOnly(file);
                 pool = DataSources.sqlite(file, cfg.maxPoolSize());
                 description = "sqlite:" + file;

@@ -16,8 +16,9 @@ public record StoreConfig(String url, String user, String password, int maxPoolS
         if (maxPoolSize < 1) {
             throw new IllegalArgumentException("store max-pool-size must be at least 1, was " + maxPoolSize);
         }
-        if (!url.isEmpty() && !url.startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException("store url must be empty (SQLite) or a jdbc:postgresql: URL");
+        if (!url.isEmpty() && !url.startsWith("jdbc:postgresql:") && !url.matches("jdbc:sqlite:/[^?]+")) {
+            throw new IllegalArgumentException("store url must be empty (SQLite in the data directory),"
+                    + " jdbc:sqlite:/absolute/path, or a jdbc:postgresql: URL");
         }
     }
 

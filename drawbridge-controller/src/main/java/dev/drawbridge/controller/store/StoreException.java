@@ -24,6 +24,27 @@ public class StoreException extends RuntimeException {
         return new StoreException("store operation failed: " + e.getMessage(), e);
     }
 
+    /**
+     * Whether the store could not be reached (connection refused or lost, server shutting down, no connection free
+     * in time), as opposed to a statement it refused: the request may succeed if tried again later.
+     */
+    public boolean unavailable() {
+        for (Throwable t = this; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.net.ConnectException
+                    || t instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+            if (t instanceof org.jdbi.v3.core.ConnectionException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Optional<SQLException> sqlCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s) {

@@ -1,0 +1,173 @@
+package dev.drawbridge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.drawbridge.agent.Contacts;
+import dev.drawbridge.testkit.NetNs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The chassis shape: two controllers, one active. The OCF resource agent in packaging/ocf passes Debian's
+ * ocf-tester (start, stop, monitor, promote, demote, meta-data, validate-all) against a real controller; and the
+ * built-in mode, for when Pacemaker is absent, hands the fleet to the standby when the active one is killed.
+ */
+class ActiveStandbyTest {
+    @TempDir Path dir;
+
+    @Test
+    @DisplayName("packaging/ocf/drawbridge passes ocf-tester, promote and demote included, against a real controller")
+    void ocfAgentPassesOcfTester() throws Exception {
+        NetNs.require("ocf-tester", "resource-agents");
+        NetNs.require("curl", "curl");
+        NetNs.require("xmllint", "libxml2-utils");
+        Path data = dir.resolve("ocf-data");
+        Path config = Files.writeString(dir.resolve("controller.yaml"), """
+                listen: "127.0.0.1:0"
+                cluster:
+                  enabled: true
+                  name: ocf-1
+                  mode: pacemaker
+                  heartbeat: 500ms
+                """);
+        Path launcher = launcher();
+        Path agent = Path.of(System.getProperty("user.dir")).getParent().resolve("packaging/ocf/drawbridge");
+        ProcessBuilder pb = new ProcessBuilder("ocf-tester", "-v", "-n", "drawbridge", "-o", "launcher=" + launcher,
+                "-o", "config=" + config, "-o", "data_dir=" + data, agent.toString()).redirectErrorStream(true);
+        pb.environment().put("OCF_ROOT", "/usr/lib/ocf");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        boolean ended = p.waitFor(5, TimeUnit.MINUTES);
+        try {
+            assertThat(ended).as("ocf-tester finished").isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out).contains("drawbridge passed all tests");
+            assertThat(out).contains("Testing: demotion of started resource").contains("Promoting resource");
+        } finally {
+            new ProcessBuilder(agent.toString(), "stop").inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+        }
+        System.out.println("ocf-tester: " + out.lines().filter(l -> l.contains("passed")).findFirst().orElse(""));
+    }
+
+    @Test
+    @DisplayName("built-in active/standby on one SQLite file: kill -9 the active controller, the standby takes the"
+            + " lease and polls the fleet; the killed one comes back as a standby")
+    void builtInStandbyTakesOver() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Path dataA = dir.resolve("a");
+        Path dataB = dir.resolve("b");
+        Map<String, String> common = Map.of("DRAWBRIDGE_STORE_URL", "jdbc:sqlite:" + shared.resolve("drawbridge.db"),
+                "DRAWBRIDGE_CLUSTER_ENABLED", "true", "DRAWBRIDGE_CLUSTER_MODE", "active-standby",
+                "DRAWBRIDGE_CLUSTER_HEARTBEAT", "500ms", "DRAWBRIDGE_CLUSTER_LEASE_TTL", "2s",
+                "DRAWBRIDGE_CONDUCTOR_POLL_INTERVAL", "500ms");
+        ControllerProcess a = ControllerProcess.start(dataA, dir.resolve("a.log"), with(common, "a"));
+        ControllerProcess b = null;
+        SimulatedNode node = null;
+        try {
+            copyCa(dataA, dataB);
+            b = ControllerProcess.start(dataB, dir.resolve("b.log"), with(common, "b"));
+            ApiClient apiA = ApiClient.from(dataA, Map.of());
+            ApiClient apiB = ApiClient.from(dataB, Map.of());
+            await(() -> apiA.get("/v1/cluster").path("active").asBoolean()
+                    != apiB.get("/v1/cluster").path("active").asBoolean(), "one active controller and one standby");
+            boolean aActive = apiA.get("/v1/cluster").path("active").asBoolean();
+            ControllerProcess active = aActive ? a : b;
+            ApiClient standbyApi = aActive ? apiB : apiA;
+
+            String mac = "52:54:00:ab:00:01";
+            standbyApi.post("/v1/nodes", Map.of("name", "pair-1", "macs", List.of(mac)));
+            String payload = standbyApi.post(NodeCommand.path("pair-1") + "/payload", Map.of("mode", "poll"))
+                    .path("payload").asText();
+            node = SimulatedNode.start(dir.resolve("pair-1"), "127.0.0.1", payload, SimulatedNode.profile(mac));
+            standbyApi.patch(NodeCommand.path("pair-1"), Map.of("agent_address", node.address(), "labels",
+                    Map.of("root-device", node.disk().toString())));
+            standbyApi.post(NodeCommand.path("pair-1") + "/actions", Map.of("action", "manage"));
+            await(() -> standbyApi.get(NodeCommand.path("pair-1")).path("state").asText().equals("manageable"),
+                    "pair-1 manageable (written through the standby, driven by the active one)");
+            List<Contacts.Contact> before = node.agent().contacts().list();
+            String activeCert = before.get(before.size() - 1).controller();
+            assertThat(before).extracting(Contacts.Contact::controller).containsOnly(activeCert);
+
+            Instant killed = Instant.now();
+            active.kill();
+            SimulatedNode n = node;
+            await(() -> standbyApi.get("/v1/cluster").path("active").asBoolean(), "the standby taking the lease");
+            await(() -> n.agent().contacts().list().stream().anyMatch(c -> c.at().isAfter(killed)
+                    && !c.controller().equals(activeCert)), "the new active controller polling pair-1");
+            Instant polled = n.agent().contacts().list().stream().filter(c -> c.at().isAfter(killed))
+                    .map(Contacts.Contact::at).findFirst().orElseThrow();
+            System.out.println("active/standby: the standby polled pair-1 " + Duration.between(killed, polled)
+                    .toMillis() + " ms after the active one was killed");
+            JsonNode lease = standbyApi.get("/v1/cluster").path("leases").get(0);
+            assertThat(lease.path("name").asText()).isEqualTo("active");
+            assertThat(lease.path("epoch").asLong()).isGreaterThanOrEqualTo(2);
+
+            // The killed one restarts: it stays a standby while the other holds the lease.
+            Path killedData = aActive ? dataA : dataB;
+            ControllerProcess back = ControllerProcess.start(killedData, dir.resolve("back.log"),
+                    with(common, aActive ? "a" : "b"));
+            if (aActive) {
+                a = back;
+            } else {
+                b = back;
+            }
+            Thread.sleep(3000);
+            assertThat(ApiClient.from(killedData, Map.of()).get("/v1/cluster").path("active").asBoolean())
+                    .as("the restarted controller waits as a standby").isFalse();
+            assertThat(standbyApi.get("/v1/cluster").path("active").asBoolean()).isTrue();
+        } finally {
+            if (node != null) {
+                node.close();
+            }
+            a.close();
+            if (b != null) {
+                b.close();
+            }
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> common, String name) {
+        Map<String, String> env = new java.util.HashMap<>(common);
+        env.put("DRAWBRIDGE_CLUSTER_NAME", name);
+        return env;
+    }
+
+    static void copyCa(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        for (String f : List.of("ca.p12", "ca.pass", "store.kek", "admin.token")) {
+            Files.copy(from.resolve(f), to.resolve(f));
+        }
+    }
+
+    /** A drawbridge command for the resource agent: this JVM's class path. */
+    private Path launcher() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path script = dir.resolve("drawbridge");
+        Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '" + System.getProperty("java.class.path")
+                + "' dev.drawbridge.cli.Main \"$@\"\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+
+    private static void await(BooleanSupplier done, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within 60 s: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.drawbridge.controller.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drawbridge.controller.config.CaConfig;
+import dev.drawbridge.controller.config.ControllerConfig;
+import dev.drawbridge.controller.store.StoreConfig;
+import dev.drawbridge.testkit.OpenSsl;
+import dev.drawbridge.testkit.PostgresServer;
+import dev.drawbridge.testkit.SoftHsm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issuance on every member: two clustered controllers on one PostgreSQL reach the one CA key in a PKCS#11 token
+ * (SoftHSM2), and each signs certificates that chain to the same root, with serials that never collide.
+ */
+class ClusterIssuanceTest {
+    @TempDir Path dir;
+
+    @Test
+    @DisplayName("two clustered controllers share the CA key in a SoftHSM2 token: both issue, one root, distinct serials")
+    void everyMemberIssues() throws Exception {
+        SoftHsm.Token token = SoftHsm.token();
+        PostgresServer pg = PostgresServer.shared();
+        StoreConfig store = StoreConfig.postgres(pg.jdbcUrl(pg.createDatabase("cluster_ca")), pg.user(), "");
+        UnaryOperator<ControllerConfig> m1 = cfg -> member(cfg, store, token, "m1");
+        UnaryOperator<ControllerConfig> m2 = cfg -> member(cfg, store, token, "m2");
+        try (var a = RunningController.start(dir.resolve("m1"), m1);
+             var b = RunningController.start(shareKek(dir.resolve("m1"), dir.resolve("m2")), m2)) {
+            String root = Files.readString(a.dataDir.resolve("ca.pem"));
+            assertThat(Files.readString(b.dataDir.resolve("ca.pem"))).as("one CA for both members").isEqualTo(root);
+            Set<String> serials = new HashSet<>();
+            for (int i = 0; i < 5; i++) {
+                for (RunningController c : new RunningController[] {a, b}) {
+                    String name = "iss-" + (c == a ? "a" : "b") + "-" + i;
+                    c.createNode(name);
+                    var answer = c.enroll(c.ticket(name, null), Csrs.ec(dir, name));
+                    assertThat(answer.status()).as(answer.text()).isEqualTo(201);
+                    Path cert = Csrs.write(dir, name + ".pem", answer.json().path("certificate").asText());
+                    assertThat(OpenSsl.run(dir, "verify", "-CAfile", a.dataDir.resolve("ca.pem").toString(),
+                            cert.toString()).exitCode()).as(name + " chains to the shared root").isZero();
+                    assertThat(serials.add(answer.json().path("serial").asText())).as("a new serial").isTrue();
+                }
+            }
+            assertThat(Files.exists(a.dataDir.resolve("ca.p12")) || Files.exists(b.dataDir.resolve("ca.p12")))
+                    .as("no key file: the key stays in the token").isFalse();
+        }
+    }
+
+    /** Members share the key that seals secrets in the store (OAuth signing keys, pin keys). */
+    private static Path shareKek(Path from, Path to) throws java.io.IOException {
+        Files.createDirectories(to);
+        Files.copy(from.resolve("store.kek"), to.resolve("store.kek"));
+        return to;
+    }
+
+    private static ControllerConfig member(ControllerConfig cfg, StoreConfig store, SoftHsm.Token token, String name) {
+        return cfg.withStore(store)
+                .withCa(cfg.ca().withKeyStore("pkcs11", new CaConfig.Pkcs11Config(token.library().toString(),
+                        token.label(), token.userPin(), "", "cluster-ca")))
+                .withCluster(cfg.cluster().enabledAs(name, "shared"));
+    }
+}
