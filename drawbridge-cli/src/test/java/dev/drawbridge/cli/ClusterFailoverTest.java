@@ -198,14 +198,16 @@ class ClusterFailoverTest {
             // kill -STOP one member past its membership and lease; on kill -CONT it writes nothing, and says so.
             Member paused = members.get(1);
             String pausedId = paused.id(db);
+            int logBefore = log(paused).length();
             paused.signal("STOP");
             await(Duration.ofSeconds(30), () -> owners(db).getOrDefault(pausedId, 0) == 0,
                     "the others taking every node of the paused member");
             paused.signal("CONT");
-            await(Duration.ofSeconds(30), () -> log(paused).contains("without a beat, longer than"),
+            await(Duration.ofSeconds(30), () -> log(paused).substring(logBefore).contains("without a beat, longer than"),
                     "the paused member noticing, on waking, that it lost its claims");
-            List<String> stall = log(paused).lines().filter(l -> l.contains("without a beat, longer than")).toList();
-            List<String> refused = log(paused).lines().filter(l -> l.contains("refused a write")).toList();
+            String woke = log(paused).substring(logBefore);
+            List<String> stall = woke.lines().filter(l -> l.contains("without a beat, longer than")).toList();
+            List<String> refused = woke.lines().filter(l -> l.contains("refused a write")).toList();
             System.out.println("cluster: after SIGCONT the paused member logged " + stall.get(0).strip() + "; and "
                     + refused.size() + " writes refused by the epoch check" + (refused.isEmpty() ? ""
                     : ", the first: " + refused.get(0).strip()));
