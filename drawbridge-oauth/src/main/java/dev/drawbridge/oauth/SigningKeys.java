@@ -76,8 +76,20 @@ public final class SigningKeys {
             return active.get();
         }
         synchronized (this) {
+            // Another controller sharing the store may have rotated already: take its key rather than make a second.
+            reload();
             return fresh(keys).orElseGet(this::rotate);
         }
+    }
+
+    /** Nanos of the last reload from the vault, so a flood of unknown kids cannot make one store read each. */
+    private volatile long lastReload = System.nanoTime() - RELOAD_EVERY_NANOS;
+    private static final long RELOAD_EVERY_NANOS = 1_000_000_000L;
+
+    /** Reads the keys from the vault again: those another controller on the same store made, retired or dropped. */
+    private synchronized void reload() {
+        keys = sorted(vault.load());
+        lastReload = System.nanoTime();
     }
 
     private Optional<Key> fresh(List<Key> held) {
@@ -126,8 +138,14 @@ public final class SigningKeys {
         });
     }
 
-    /** The verifier for {@code kid}, while that key is still published. */
+    /**
+     * The verifier for {@code kid}, while that key is still published. An unknown kid may be a key another controller
+     * on the same store made since this one last looked: the vault is read again, at most once a second.
+     */
     Optional<JWSVerifier> verifier(String kid) {
+        if (keys.stream().noneMatch(k -> k.kid().equals(kid)) && System.nanoTime() - lastReload > RELOAD_EVERY_NANOS) {
+            reload();
+        }
         Instant now = clock.instant();
         return keys.stream().filter(k -> k.kid().equals(kid) && published(k, now)).findFirst()
                 .map(k -> verifiers.computeIfAbsent(kid, x -> {
