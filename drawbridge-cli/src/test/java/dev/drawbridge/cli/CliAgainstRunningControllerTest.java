@@ -146,6 +146,22 @@ class CliAgainstRunningControllerTest {
     }
 
     @Test
+    @Order(2)
+    @DisplayName("cluster status: this controller alone, alive, unclustered, with its address and age; JSON and text")
+    void clusterStatus() throws Exception {
+        Run status = verb("cluster status", "--json");
+        assertThat(status.exit()).as(status.err()).isZero();
+        assertThat(status.json().path("mode").asText()).isEqualTo("single");
+        assertThat(status.json().path("active").asBoolean()).isTrue();
+        var self = status.json().path("members").get(0);
+        assertThat(self.path("self").asBoolean()).isTrue();
+        assertThat(self.path("alive").asBoolean()).isTrue();
+        assertThat(self.path("address").asText()).isEqualTo(Files.readString(data.resolve("controller.url")).strip());
+        Run text = verb("cluster status");
+        assertThat(text.out()).contains("mode single").contains(" *").contains("alive");
+    }
+
+    @Test
     @Order(3)
     @DisplayName("version and config answer JSON, and version names the active crypto provider")
     void localVerbs() throws Exception {

@@ -105,9 +105,12 @@ class ClusterFailoverTest {
                 writer.start();
                 Thread.sleep(500 + random.nextInt(2000)); // a random moment
                 Member victim = members.get(random.nextInt(3));
-                Map<String, String> held = holders(db);
-                List<String> ofVictim = held.entrySet().stream().filter(e -> e.getValue().equals(victim.id(db)))
-                        .map(Map.Entry::getKey).toList();
+                Map<String, long[]> held = new HashMap<>();
+                String victimId = victim.id(db);
+                db.read(h -> h.createQuery("SELECT node_id, epoch FROM reservations WHERE owner = :o").bind("o", victimId)
+                        .map((rs, c) -> Map.entry(rs.getString(1), rs.getLong(2))).list())
+                        .forEach(e -> held.put(e.getKey(), new long[] {e.getValue()}));
+                List<String> ofVictim = List.copyOf(held.keySet());
                 Instant killed = Instant.now();
                 victim.kill();
                 // Every node the victim held is polled by a survivor, and how long after the kill.
@@ -116,7 +119,7 @@ class ClusterFailoverTest {
                     for (int i = 0; i < nodes.size(); i++) {
                         String id = nodeIds.get(i);
                         if (ofVictim.contains(id) && !after.containsKey(id)) {
-                            takenOverAt(nodes.get(i), killed).ifPresent(t -> after.put(id,
+                            takenOverAt(nodes.get(i), killed, held.get(id)[0]).ifPresent(t -> after.put(id,
                                     Duration.between(killed, t).toMillis()));
                         }
                     }
@@ -236,22 +239,12 @@ class ClusterFailoverTest {
         return out;
     }
 
-    private static Map<String, String> holders(Database db) {
-        Map<String, String> out = new HashMap<>();
-        db.read(h -> h.createQuery("SELECT node_id, owner FROM reservations").map((rs, c) ->
-                Map.entry(rs.getString(1), rs.getString(2))).list()).forEach(e -> out.put(e.getKey(), e.getValue()));
-        return out;
-    }
-
     /**
-     * When a controller other than the one that drove the node last before {@code killed} first drove it after that
-     * moment.
+     * When another controller first drove the node after {@code killed}: the first request after it under a claim
+     * newer than the {@code epoch} the killed controller held (the agent records each request's epoch).
      */
-    private static java.util.Optional<Instant> takenOverAt(SimulatedNode n, Instant killed) {
-        List<Contacts.Contact> all = n.agent().contacts().list();
-        String before = all.stream().filter(c -> !c.at().isAfter(killed)).reduce((x, y) -> y)
-                .map(Contacts.Contact::controller).orElse("");
-        return all.stream().filter(c -> c.at().isAfter(killed) && !c.controller().equals(before))
+    private static java.util.Optional<Instant> takenOverAt(SimulatedNode n, Instant killed, long epoch) {
+        return n.agent().contacts().list().stream().filter(c -> c.at().isAfter(killed) && c.epoch() > epoch)
                 .map(Contacts.Contact::at).findFirst();
     }
 
