@@ -27,6 +27,11 @@ public interface Ownership {
     /** The epoch of this controller's claim on the node, which the agent is told; empty when nothing is claimed. */
     java.util.OptionalLong epoch(String nodeId);
 
+    /** Whether claims carry epochs (clustered): a poll then needs one, taken when the poll is admitted. */
+    default boolean epochs() {
+        return true;
+    }
+
     /** How many nodes each member (by id) holds, as last seen. */
     Map<String, Integer> counts();
 
@@ -50,6 +55,11 @@ public interface Ownership {
             @Override
             public java.util.OptionalLong epoch(String nodeId) {
                 return java.util.OptionalLong.empty();
+            }
+
+            @Override
+            public boolean epochs() {
+                return false;
             }
 
             @Override

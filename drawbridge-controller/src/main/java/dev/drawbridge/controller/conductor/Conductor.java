@@ -185,7 +185,10 @@ public final class Conductor implements Polling {
                 permits.release();
                 continue;
             }
-            if (!owned.mine(id)) {
+            // The claim's epoch is taken now, with the admission: a refresh may drop the claim a moment later, and the
+            // agent must then see this poll's epoch (and refuse it), never a request with none.
+            java.util.OptionalLong epoch = owned.epoch(id);
+            if (!owned.mine(id) || owned.epochs() && epoch.isEmpty()) {
                 inFlight.remove(id);
                 permits.release();
                 continue;
@@ -197,7 +200,7 @@ public final class Conductor implements Polling {
                     }
                     metrics.polled();
                     // Every write this poll makes checks first that the node is still this controller's.
-                    AgentClient.underEpoch(owned.epoch(id), () -> db.guarded(owned.guard(id), () -> {
+                    AgentClient.underEpoch(epoch, () -> db.guarded(owned.guard(id), () -> {
                         poll(ProvisioningStore.withGolden(w, golden));
                         return null;
                     }));
