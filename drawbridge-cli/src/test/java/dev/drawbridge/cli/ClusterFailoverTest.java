@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGSTOP past its membership wakes with SIGCONT, and its writes are refused by the epoch check.
  */
 class ClusterFailoverTest {
-    static final int NODES = Integer.getInteger("drawbridge.cluster-test.nodes", 150);
+    static final int NODES = Integer.getInteger("drawbridge.cluster-test.nodes", 300);
     static final int KILLS = Integer.getInteger("drawbridge.cluster-test.kills", 5);
     @TempDir Path dir;
 
