@@ -43,7 +43,13 @@ class ActiveStandbyTest {
                   heartbeat: 500ms
                 """);
         Path launcher = launcher();
-        Path agent = Path.of(System.getProperty("user.dir")).getParent().resolve("packaging/ocf/drawbridge");
+        // ocf-tester runs the agent as nobody too, so it must sit where nobody can reach it (a checkout under a
+        // private temporary directory is not): a copy, 0755, in a 0755 directory.
+        Path shared = Files.createTempDirectory(Path.of("/tmp"), "drawbridge-ocf-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path agent = shared.resolve("drawbridge");
+        Files.copy(Path.of(System.getProperty("user.dir")).getParent().resolve("packaging/ocf/drawbridge"), agent);
+        Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
         ProcessBuilder pb = new ProcessBuilder("ocf-tester", "-v", "-n", "drawbridge", "-o", "launcher=" + launcher,
                 "-o", "config=" + config, "-o", "data_dir=" + data, agent.toString()).redirectErrorStream(true);
         pb.environment().put("OCF_ROOT", "/usr/lib/ocf");
@@ -56,7 +62,12 @@ class ActiveStandbyTest {
             assertThat(out).contains("drawbridge passed all tests");
             assertThat(out).contains("Testing: demotion of started resource").contains("Promoting resource");
         } finally {
-            new ProcessBuilder(agent.toString(), "stop").inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+            ProcessBuilder stop = new ProcessBuilder(agent.toString(), "stop").inheritIO();
+            stop.environment().putAll(Map.of("OCF_ROOT", "/usr/lib/ocf", "OCF_RESKEY_launcher", launcher.toString(),
+                    "OCF_RESKEY_config", config.toString(), "OCF_RESKEY_data_dir", data.toString()));
+            stop.start().waitFor(60, TimeUnit.SECONDS);
+            Files.deleteIfExists(agent);
+            Files.deleteIfExists(shared);
         }
         System.out.println("ocf-tester: " + out.lines().filter(l -> l.contains("passed")).findFirst().orElse(""));
     }
