@@ -189,6 +189,9 @@ public final class Controller implements AutoCloseable {
                 cluster.membership().address(url);
             }
             trust.open(oauthSettings(config.oauth(), url));
+            if (config.cluster().enabled()) {
+                trust.oauth().rotateKeysOnlyWhenAsked(); // one member rotates, under the lease of the duty below
+            }
             Discovery discovery;
             try {
                 discovery = Discovery.start(config.discovery(), discovered, new Announcement(
@@ -221,7 +224,9 @@ public final class Controller implements AutoCloseable {
                     new Housekeeping.Duty("auth-failure-audit", Duration.ofMinutes(1), server::auditAuthFailures),
                     new Housekeeping.Duty("media-eject", MEDIA_SWEEP, () -> cluster.duty("media-eject", media::sweep)),
                     // Any member may take over a fence whose runner died; a conditional update gives each to one.
-                    new Housekeeping.Duty("fence-resume", config.cluster().heartbeat(), fences::resumeOrphans)));
+                    new Housekeeping.Duty("fence-resume", config.cluster().heartbeat(), fences::resumeOrphans),
+                    new Housekeeping.Duty("oauth-key-rotation", Duration.ofMinutes(1),
+                            () -> cluster.duty("oauth-key-rotation", () -> trust.oauth().rotateKeysIfDue()))));
             dir.writePublic("controller.url", url + "\n");
             LOG.info("controller listening on {} (store {}, CA key in {}, crypto {})", url, db.describe(),
                     config.ca().keyStore(), crypto.active());

@@ -80,6 +80,16 @@ public final class AuthorizationServer {
         ensureOperatorClient(clock.instant());
     }
 
+    /** Leaves signing-key rotation to {@link #rotateKeysIfDue} (controllers sharing a store: one rotates, under a lease). */
+    public void rotateKeysOnlyWhenAsked() {
+        keys.rotateOnlyWhenAsked();
+    }
+
+    /** Rotates the signing key if it has signed for its whole time; whether it did. */
+    public boolean rotateKeysIfDue() {
+        return keys.rotateIfDue();
+    }
+
     private void ensureOperatorClient(Instant now) {
         if (clients.find(OPERATOR_CLIENT).isEmpty()) {
             clients.add(new OAuthClient(OPERATOR_CLIENT, "operators (drawbridge token)",

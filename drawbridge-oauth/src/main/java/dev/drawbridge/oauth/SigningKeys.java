@@ -78,8 +78,35 @@ public final class SigningKeys {
         synchronized (this) {
             // Another controller sharing the store may have rotated already: take its key rather than make a second.
             reload();
-            return fresh(keys).orElseGet(this::rotate);
+            Optional<Key> now = fresh(keys);
+            if (now.isPresent()) {
+                return now.get();
+            }
+            Optional<Key> newest = keys.stream().filter(k -> k.retired().isEmpty()).findFirst();
+            // Rotation left to one holder of a lease: sign with the newest key until it rotates (there is always one).
+            return newest.isPresent() && !rotateOnDemand ? newest.get() : rotate();
         }
+    }
+
+    /** Whether {@link #current} may rotate by itself; off when rotation is a singleton duty ({@link #rotateIfDue}). */
+    private volatile boolean rotateOnDemand = true;
+
+    /**
+     * Leaves rotation to {@link #rotateIfDue}, for controllers sharing a store: one of them rotates, under a lease,
+     * and the others take its key. A key past its time keeps signing until then.
+     */
+    public void rotateOnlyWhenAsked() {
+        rotateOnDemand = false;
+    }
+
+    /** Rotates if the signing key (as the vault has it now) has signed for its whole time; whether it did. */
+    public synchronized boolean rotateIfDue() {
+        reload();
+        if (fresh(keys).isPresent()) {
+            return false;
+        }
+        rotate();
+        return true;
     }
 
     /** Nanos of the last reload from the vault, so a flood of unknown kids cannot make one store read each. */

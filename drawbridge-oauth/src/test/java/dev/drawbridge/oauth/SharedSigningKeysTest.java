@@ -31,6 +31,31 @@ class SharedSigningKeysTest {
         assertThat(vault.load()).as("one fresh key and the retired one, not two fresh").hasSize(2);
     }
 
+    @Test
+    @DisplayName("rotation as a singleton duty: past its time neither controller rotates by itself; the one asked"
+            + " rotates once, the other finds it done and signs with the new key")
+    void rotationOnlyWhenAsked() {
+        MemoryOAuthStore vault = new MemoryOAuthStore();
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-07T00:00:00Z"));
+        SigningKeys a = SigningKeys.open(vault, Duration.ofHours(1), Duration.ofMinutes(10), clock);
+        SigningKeys b = SigningKeys.open(vault, Duration.ofHours(1), Duration.ofMinutes(10), clock);
+        a.rotateOnlyWhenAsked();
+        b.rotateOnlyWhenAsked();
+        String first = a.current().kid();
+
+        clock.now = clock.now.plus(Duration.ofMinutes(61));
+        assertThat(a.current().kid()).as("a keeps signing with the old key until the duty rotates").isEqualTo(first);
+        assertThat(b.current().kid()).isEqualTo(first);
+        assertThat(vault.load()).hasSize(1);
+
+        assertThat(a.rotateIfDue()).as("the duty's holder rotates").isTrue();
+        assertThat(b.rotateIfDue()).as("another run finds it done").isFalse();
+        String rotated = a.current().kid();
+        assertThat(rotated).isNotEqualTo(first);
+        assertThat(b.current().kid()).isEqualTo(rotated);
+        assertThat(vault.load()).as("the new key and the retired one").hasSize(2);
+    }
+
     private static final class MutableClock extends Clock {
         volatile Instant now;
 
