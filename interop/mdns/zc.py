@@ -64,7 +64,10 @@ def browse(seconds):
             if info is None:
                 return
             txt = {k.decode(): (v.decode() if v is not None else "") for k, v in info.properties.items()}
-            found[name] = {"name": name, "port": info.port, "addresses": info.parsed_addresses(), "txt": txt}
+            # A device announced by one responder per address answers each resolution with some of them: keep all.
+            seen = found.get(name, {}).get("addresses", [])
+            addresses = seen + [a for a in info.parsed_addresses() if a not in seen]
+            found[name] = {"name": name, "port": info.port, "addresses": addresses, "txt": txt}
 
     ServiceBrowser(zc, TYPE, handlers=[on_change])
     time.sleep(float(seconds))
