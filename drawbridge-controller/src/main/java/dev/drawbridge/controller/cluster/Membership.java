@@ -193,6 +193,7 @@ public final class Membership implements AutoCloseable {
         address = url;
         db.inTransaction(h -> h.createUpdate("UPDATE cluster_members SET address = :a WHERE id = :id")
                 .bind("a", url).bind("id", id).execute());
+        observe(); // so a status asked for right after start shows the address, not the one before the port was known
     }
 
     public String id() {
