@@ -30,11 +30,7 @@ record Listen(String host, int port) {
      */
     static String forUrl(String host) {
         if (host.equals("::") || host.equals("0.0.0.0") || host.isEmpty()) {
-            try {
-                return java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                return "localhost";
-            }
+            return dev.drawbridge.protocol.HostName.local();
         }
         return host.contains(":") ? "[" + host + "]" : host;
     }

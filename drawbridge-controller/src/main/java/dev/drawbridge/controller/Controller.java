@@ -122,7 +122,7 @@ public final class Controller implements AutoCloseable {
         Database db = Database.open(config.store(), dir.root());
         Cluster cluster;
         try {
-            cluster = Cluster.join(db, config.cluster(), memberName(config, dir, listen),
+            cluster = Cluster.join(db, config.cluster(), memberName(config, dir),
                     config.cluster().advertise().isBlank() ? "https://" + config.listen() : config.cluster().advertise(),
                     clock);
         } catch (IllegalStateException e) {
@@ -363,16 +363,11 @@ public final class Controller implements AutoCloseable {
      * {@code cluster.name}, or a name stable across restarts of this data directory on this host: the host name and
      * a digest of the data directory's path.
      */
-    private static String memberName(ControllerConfig config, DataDir dir, InetSocketAddress listen) {
+    private static String memberName(ControllerConfig config, DataDir dir) {
         if (!config.cluster().name().isBlank()) {
             return config.cluster().name();
         }
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            host = listen.getHostString();
-        }
+        String host = dev.drawbridge.protocol.HostName.local();
         try {
             byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(dir.root().toAbsolutePath()
                     .normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));

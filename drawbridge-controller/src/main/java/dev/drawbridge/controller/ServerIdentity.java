@@ -4,6 +4,7 @@ import dev.drawbridge.pki.CertificateAuthority;
 import dev.drawbridge.pki.IssueRequest;
 import dev.drawbridge.pki.IssuedCertificate;
 import dev.drawbridge.pki.Profile;
+import dev.drawbridge.protocol.HostName;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -18,7 +19,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -39,7 +39,7 @@ record ServerIdentity(SSLContext server, SSLContext agentPinning, SSLContext age
     static ServerIdentity create(CertificateAuthority ca, String listenHost) {
         try {
             Set<String> dns = new LinkedHashSet<>(List.of("localhost"));
-            String host = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+            String host = HostName.local();
             dns.add(host);
             Set<String> ips = new LinkedHashSet<>(List.of("127.0.0.1", "0:0:0:0:0:0:0:1"));
             if (listenHost.matches("[0-9.]+") || listenHost.contains(":")) {
