@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -33,19 +34,29 @@ public final class IpmiSim implements AutoCloseable {
     public static final int CIPHER_SUITE = 3;
 
     private final Path dir;
+    private final String host;
     private final int port;
     private final String password;
     private final Process process;
 
-    private IpmiSim(Path dir, int port, String password, Process process) {
+    private IpmiSim(Path dir, String host, int port, String password, Process process) {
         this.dir = dir;
+        this.host = host;
         this.port = port;
         this.password = password;
         this.process = process;
     }
 
-    /** Starts a simulator whose chassis is powered on, in a fresh temporary directory. */
+    /** Starts a simulator whose chassis is powered on, in a fresh temporary directory, on the loopback address. */
     public static IpmiSim start() {
+        return start(HOST);
+    }
+
+    /**
+     * Starts a simulator on {@code host} (an address of this machine, IPv4 or IPv6: a bridge's address serves BMC
+     * clients in network namespaces on it).
+     */
+    public static IpmiSim start(String host) {
         Path binary = OpenSsl.onPath("ipmi_sim").orElse(null);
         if (binary == null) {
             fail("ipmi_sim is not installed: install the Debian package 'openipmi' (apt-get install openipmi)");
@@ -60,7 +71,7 @@ public final class IpmiSim implements AutoCloseable {
             IllegalStateException last = null;
             for (int attempt = 0; attempt < 3; attempt++) {
                 int port = freeUdpPort();
-                Files.writeString(dir.resolve("lan.conf"), lanConf(dir, port, password), StandardCharsets.UTF_8);
+                Files.writeString(dir.resolve("lan.conf"), lanConf(dir, host, port, password), StandardCharsets.UTF_8);
                 ProcessBuilder builder = new ProcessBuilder(binary.toString(), "-n", "-c", "lan.conf", "-f", "sim.emu",
                         "-s", dir.resolve("state").toString())
                         .directory(dir.toFile())
@@ -68,8 +79,8 @@ public final class IpmiSim implements AutoCloseable {
                         .redirectOutput(dir.resolve("ipmi_sim.log").toFile());
                 Process process = builder.start();
                 try {
-                    awaitPong(process, port);
-                    return new IpmiSim(dir, port, password, process);
+                    awaitPong(process, host, port);
+                    return new IpmiSim(dir, host, port, password, process);
                 } catch (IllegalStateException e) {
                     stop(process);
                     last = e;
@@ -82,7 +93,7 @@ public final class IpmiSim implements AutoCloseable {
     }
 
     public String host() {
-        return HOST;
+        return host;
     }
 
     public int port() {
@@ -108,6 +119,20 @@ public final class IpmiSim implements AutoCloseable {
             return text.equals("0") ? Power.OFF : Power.ON;
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the simulated power state: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every power change asked of the BMC, in order (a reboot is OFF then ON); empty when none was. */
+    public List<Power> powerChanges() {
+        Path log = dir.resolve("power.log");
+        try {
+            if (!Files.exists(log)) {
+                return List.of();
+            }
+            return Files.readAllLines(log, StandardCharsets.US_ASCII).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty()).map(l -> l.equals("0") ? Power.OFF : Power.ON).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the simulated power log: " + e.getMessage(), e);
         }
     }
 
@@ -158,8 +183,8 @@ public final class IpmiSim implements AutoCloseable {
                 set)
                   while [ $# -ge 2 ]; do
                     case "$1" in
-                      power) echo "$2" > "$state" ;;
-                      shutdown) [ "$2" = 1 ] && echo 0 > "$state" ;;
+                      power) echo "$2" > "$state"; echo "$2" >> "$state.log" ;;
+                      shutdown) [ "$2" = 1 ] && echo 0 > "$state" && echo 0 >> "$state.log" ;;
                     esac
                     shift 2
                   done ;;
@@ -169,7 +194,7 @@ public final class IpmiSim implements AutoCloseable {
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
     }
 
-    private static String lanConf(Path dir, int port, String password) {
+    private static String lanConf(Path dir, String host, int port, String password) {
         // Auth types and a GUID make the channel offer IPMI 2.0 sessions; cipher suites 0-3 are built in.
         return """
                 name "drawbridge-sim"
@@ -185,7 +210,7 @@ public final class IpmiSim implements AutoCloseable {
                   endlan
                   chassis_control "%s 0x20"
                   user 2 true "%s" "%s" admin 10 none md2 md5 straight
-                """.formatted(HOST, port, dir.resolve("chassis.sh"), USER, password);
+                """.formatted(host, port, dir.resolve("chassis.sh"), USER, password);
     }
 
     private static void setPower(Path dir, Power power) throws IOException {
@@ -199,12 +224,12 @@ public final class IpmiSim implements AutoCloseable {
     }
 
     /** Waits for an RMCP/ASF Presence Pong (DSP0136 §3.2.4), which needs no session or password. */
-    private static void awaitPong(Process process, int port) throws IOException {
+    private static void awaitPong(Process process, String host, int port) throws IOException {
         byte[] ping = {0x06, 0x00, (byte) 0xff, 0x06, 0x00, 0x00, 0x11, (byte) 0xbe, (byte) 0x80, 0x01, 0x00, 0x00};
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.setSoTimeout(100);
-            InetSocketAddress bmc = new InetSocketAddress(HOST, port);
+            InetSocketAddress bmc = new InetSocketAddress(host, port);
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("ipmi_sim exited with " + process.exitValue() + " on port " + port);
@@ -244,6 +269,6 @@ public final class IpmiSim implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "IpmiSim[" + HOST + ":" + port + "]";
+        return "IpmiSim[" + host + ":" + port + "]";
     }
 }

@@ -63,11 +63,11 @@ public final class NetBridge implements AutoCloseable {
             processes.remove(p);
         }
 
-        private void close() {
-            for (Process p : List.copyOf(processes)) {
-                stop(p);
-            }
-            // Daemons that forked away from what we started (dbus-daemon --fork, avahi-daemon) die with the namespace.
+        /**
+         * Kills (SIGKILL) every process in the namespace, started here or forked away from what was: a power cut. The
+         * namespace and its link stay, so the "machine" can be started again.
+         */
+        public void powerCut() {
             try {
                 Process pids = new ProcessBuilder("ip", "netns", "pids", name).redirectErrorStream(true).start();
                 String out = new String(pids.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -78,10 +78,18 @@ public final class NetBridge implements AutoCloseable {
                     }
                 }
             } catch (IOException e) {
-                // best effort clean-up
+                // best effort
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            for (Process p : List.copyOf(processes)) {
+                stop(p);
+            }
+        }
+
+        private void close() {
+            // Daemons that forked away from what we started (dbus-daemon --fork, avahi-daemon) die with the namespace.
+            powerCut();
             quiet("ip", "link", "del", hostIf);
             quiet("ip", "netns", "delete", name);
         }
