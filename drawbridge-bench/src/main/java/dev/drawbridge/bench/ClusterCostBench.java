@@ -1,5 +1,6 @@
 package dev.drawbridge.bench;
 
+import dev.drawbridge.controller.DataDir;
 import dev.drawbridge.testkit.PostgresServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,9 +52,7 @@ public final class ClusterCostBench {
             for (int i = 1; i <= count; i++) {
                 Path data = Files.createDirectories(dir.resolve("ctl-" + i));
                 if (i > 1) {
-                    for (String f : List.of("ca.p12", "ca.pass", "store.kek", "admin.token")) {
-                        Files.copy(dir.resolve("ctl-1").resolve(f), data.resolve(f));
-                    }
+                    new DataDir(dir.resolve("ctl-1")).shareWith(data);
                 }
                 procs.add(start(cliJar, data, Map.of("DRAWBRIDGE_STORE_URL", url, "DRAWBRIDGE_STORE_USER", pg.user(),
                         "DRAWBRIDGE_CLUSTER_ENABLED", Boolean.toString(clustered), "DRAWBRIDGE_CLUSTER_NAME",

@@ -48,43 +48,21 @@ public final class ScaleBench {
         Files.createDirectories(work);
 
         List<String> ctlCmd = new ArrayList<>(List.of(java));
-        ctlCmd.addAll(split(o.getOrDefault("controller-opts", "")));
+        ctlCmd.addAll(ScaleOptions.split(o.getOrDefault("controller-opts", "")));
         ctlCmd.addAll(List.of("-jar", jar.toString(), "controller", "--data-dir", ctlDir.toString(), "--listen",
                 "127.0.0.1:" + port));
         ProcessBuilder cpb = new ProcessBuilder(ctlCmd).redirectErrorStream(true)
                 .redirectOutput(work.resolve("controller.log").toFile());
         cpb.environment().put("DRAWBRIDGE_CONDUCTOR_POLL_INTERVAL", interval);
         Process controller = cpb.start();
-        List<Process> sims = new ArrayList<>();
-        // One simulator JVM per SIM_NODES_PER_PROC nodes: each agent needs a listening socket and its kept-alive
-        // connection, and a process may open 20,000 files on the machines this runs on.
-        int procs = Integer.parseInt(o.getOrDefault("sim-procs", String.valueOf((nodes + 5999) / 6000)));
-        List<Path> simDirs = new ArrayList<>();
+        SimFleet fleet = null;
         try {
             await(() -> Files.exists(ctlDir.resolve("controller.url")), Duration.ofSeconds(60), "controller start");
-            for (int i = 0; i < procs; i++) {
-                int share = nodes / procs + (i < nodes % procs ? 1 : 0);
-                Path simDir = work.resolve(procs == 1 ? "sim" : "sim-" + (i + 1));
-                simDirs.add(simDir);
-                List<String> simCmd = new ArrayList<>(List.of(java));
-                simCmd.addAll(split(o.getOrDefault("sim-opts", "")));
-                simCmd.addAll(List.of("-jar", jar.toString(), "simulate", "--data-dir", ctlDir.toString(),
-                        "--nodes", String.valueOf(share), "--sim-dir", simDir.toString(), "--drive", "manageable",
-                        "--parallel", o.getOrDefault("parallel", "16"),
-                        "--prefix", procs == 1 ? "sim-" : "sim" + (i + 1) + "-",
-                        "--first-address", procs == 1 ? o.getOrDefault("first-address", "127.1.0.1")
-                                : "127." + (i + 1) + ".0.1"));
-                sims.add(new ProcessBuilder(simCmd).redirectErrorStream(true)
-                        .redirectOutput(work.resolve(procs == 1 ? "sim.log" : "sim-" + (i + 1) + ".log").toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start());
-            }
-            long t0 = System.nanoTime();
-            await(() -> simDirs.stream().allMatch(d -> Files.exists(d.resolve("ready")))
-                    || sims.stream().anyMatch(p -> !p.isAlive()), Duration.ofMinutes(60), "fleet ready");
-            if (sims.stream().anyMatch(p -> !p.isAlive())) {
-                throw new IllegalStateException("a simulator stopped; see the sim*.log files in " + work);
-            }
-            double readySeconds = (System.nanoTime() - t0) / 1e9;
+            fleet = SimFleet.start(java, jar, ctlDir, nodes, o, work);
+            List<Process> sims = fleet.processes();
+            List<Path> simDirs = fleet.dirs();
+            int procs = sims.size();
+            double readySeconds = fleet.awaitReady(Duration.ofMinutes(60), work);
             System.err.printf(Locale.ROOT, "bench-scale: %d nodes manageable after %.0f s (%d simulator process%s);"
                     + " settling %d s%n", nodes, readySeconds, procs, procs == 1 ? "" : "es", settle);
             Thread.sleep(settle * 1000L);
@@ -166,9 +144,8 @@ public final class ScaleBench {
                 new ScaleStorm(ctlDir, port, simDirs, nodes, stormPercent).run();
             }
         } finally {
-            for (Process sim : sims) {
-                sim.destroy();
-                sim.waitFor();
+            if (fleet != null) {
+                fleet.close();
             }
             controller.destroy();
             controller.waitFor();
@@ -181,10 +158,6 @@ public final class ScaleBench {
 
     private static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static List<String> split(String s) {
-        return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
     }
 
     private static void await(BooleanSupplier ok, Duration limit, String what) throws Exception {

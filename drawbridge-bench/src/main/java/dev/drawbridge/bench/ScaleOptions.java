@@ -1,9 +1,10 @@
 package dev.drawbridge.bench;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** ScaleBench's {@code --key value} options and a TLS context trusting only the controller's root. */
+/** The scale benchmarks' {@code --key value} options. */
 final class ScaleOptions {
     private ScaleOptions() {}
 
@@ -18,5 +19,10 @@ final class ScaleOptions {
             out.put(key, flag ? "true" : args[++i]);
         }
         return out;
+    }
+
+    /** A JVM options string as separate arguments. */
+    static List<String> split(String s) {
+        return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
     }
 }

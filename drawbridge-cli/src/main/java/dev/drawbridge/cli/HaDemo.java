@@ -1,6 +1,7 @@
 package dev.drawbridge.cli;
 
 import dev.drawbridge.agent.Contacts;
+import dev.drawbridge.controller.DataDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,10 +44,7 @@ final class HaDemo {
             say.accept("[1/4] two controllers, each its own process and data directory, on one SQLite file (" + store
                     + "), cluster.mode active-standby; they share the CA (the same ca.p12 and passphrase) ...");
             Process pa = start(a, "a", store);
-            for (String f : List.of("ca.p12", "ca.pass", "store.kek", "admin.token")) {
-                Files.createDirectories(b);
-                Files.copy(a.resolve(f), b.resolve(f));
-            }
+            new DataDir(a).shareWith(b);
             Process pb = start(b, "b", store);
             ApiClient apiA = ApiClient.from(a, Map.of());
             ApiClient apiB = ApiClient.from(b, Map.of());

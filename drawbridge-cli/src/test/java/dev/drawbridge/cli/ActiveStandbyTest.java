@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.agent.Contacts;
+import dev.drawbridge.controller.DataDir;
 import dev.drawbridge.testkit.NetNs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,7 +88,7 @@ class ActiveStandbyTest {
         ControllerProcess b = null;
         SimulatedNode node = null;
         try {
-            copyCa(dataA, dataB);
+            new DataDir(dataA).shareWith(dataB);
             b = ControllerProcess.start(dataB, dir.resolve("b.log"), with(common, "b"));
             ApiClient apiA = ApiClient.from(dataA, Map.of());
             ApiClient apiB = ApiClient.from(dataB, Map.of());
@@ -153,13 +154,6 @@ class ActiveStandbyTest {
         Map<String, String> env = new java.util.HashMap<>(common);
         env.put("DRAWBRIDGE_CLUSTER_NAME", name);
         return env;
-    }
-
-    static void copyCa(Path from, Path to) throws Exception {
-        Files.createDirectories(to);
-        for (String f : List.of("ca.p12", "ca.pass", "store.kek", "admin.token")) {
-            Files.copy(from.resolve(f), to.resolve(f));
-        }
     }
 
     /** A drawbridge command for the resource agent: this JVM's class path. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.agent.Contacts;
+import dev.drawbridge.controller.DataDir;
 import dev.drawbridge.controller.store.Database;
 import dev.drawbridge.controller.store.StoreConfig;
 import dev.drawbridge.testkit.PostgresServer;
@@ -73,7 +74,7 @@ class ClusterFailoverTest {
             for (int i = 1; i <= 3; i++) {
                 Path data = dir.resolve("ctl-" + i);
                 if (i > 1) {
-                    shareTheCa(dir.resolve("ctl-1"), data);
+                    new DataDir(dir.resolve("ctl-1")).shareWith(data);
                 }
                 members.add(new Member("ctl-" + i, data, dir.resolve("ctl-" + i + ".log"), store, hookUrl));
                 members.get(i - 1).start();
@@ -245,14 +246,6 @@ class ClusterFailoverTest {
     private static java.util.Optional<Instant> takenOverAt(SimulatedNode n, Instant killed, long epoch) {
         return n.agent().contacts().list().stream().filter(c -> c.at().isAfter(killed) && c.epoch() > epoch)
                 .map(Contacts.Contact::at).findFirst();
-    }
-
-    /** Copies what makes a controller's CA and its admin credential to another member's data directory. */
-    private static void shareTheCa(Path from, Path to) throws Exception {
-        Files.createDirectories(to);
-        for (String f : List.of("ca.p12", "ca.pass", "store.kek", "admin.token")) {
-            Files.copy(from.resolve(f), to.resolve(f));
-        }
     }
 
     private static void await(Duration timeout, BooleanSupplier done, String what) throws InterruptedException {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,6 +136,23 @@ class VirtualMediaTest {
                         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(PASSWORD));
                 assertThat(fleet.api.get("/v1/nodes/vm-3/virtual-media").path("items").get(0).path("state")
                         .asText()).isEqualTo("failed");
+                assertThat(idle.inserted()).isFalse();
+
+                // A BMC that cannot fetch (it does not trust our CA) and names the URL in its error: the one-time
+                // token is kept out of the answer, the stored detail and the audit record.
+                fleet.api.patch(NodeCommand.path("vm-3"), Map.of("bmc_username", USER));
+                idle.fetchImages(javax.net.ssl.SSLContext.getDefault());
+                Pattern token = Pattern.compile("/v1/media/[A-Za-z0-9_-]{43}");
+                assertThatThrownBy(() -> fleet.api.post("/v1/nodes/vm-3/virtual-media", Map.of()))
+                        .hasMessageContaining("did not insert the image").hasMessageContaining("/v1/media/<token>")
+                        .satisfies(e -> assertThat(token.matcher(e.getMessage()).find()).isFalse());
+                String detail = fleet.api.get("/v1/nodes/vm-3/virtual-media").path("items").get(0).path("detail")
+                        .asText();
+                assertThat(detail).contains("/v1/media/<token>");
+                assertThat(token.matcher(detail).find()).isFalse();
+                String audit = fleet.api.get("/v1/events?limit=1000").toString();
+                assertThat(audit).contains("/v1/media/<token>");
+                assertThat(token.matcher(audit).find()).as("no token in the audit log").isFalse();
                 assertThat(idle.inserted()).isFalse();
             }
         }

@@ -7,14 +7,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * The controller's data directory (mode 0700): the store, the CA key store, {@code admin.token},
  * {@code ca.pem} and {@code controller.url}, so scripts on the same machine can reach a running controller.
  */
 public final class DataDir {
+    /**
+     * What every member of one cluster (or both of an active/standby pair) must hold alike: the CA key store and its
+     * passphrase, the key-encryption key of the secrets in the store, and the admin credential. The rest of a data
+     * directory belongs to its controller.
+     */
+    public static final List<String> CLUSTER_SHARED = List.of("ca.p12", "ca.pass", "store.kek", "admin.token");
+
     private final Path root;
 
     public DataDir(Path root) {
@@ -27,6 +36,22 @@ public final class DataDir {
 
     public Path file(String name) {
         return root.resolve(name);
+    }
+
+    /**
+     * Copies {@link #CLUSTER_SHARED} from this data directory into {@code other} (created 0700 when missing), each
+     * file keeping its mode, so that a controller started there joins this one's cluster with the same CA.
+     */
+    public void shareWith(Path other) {
+        DataDir to = new DataDir(other);
+        to.create();
+        for (String name : CLUSTER_SHARED) {
+            try {
+                Files.copy(file(name), to.file(name), StandardCopyOption.COPY_ATTRIBUTES);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot copy " + file(name) + " to " + other, e);
+            }
+        }
     }
 
     void create() {

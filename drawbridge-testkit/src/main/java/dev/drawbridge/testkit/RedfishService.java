@@ -231,13 +231,14 @@ public final class RedfishService implements AutoCloseable {
                         .newBuilder(URI.create(m.group(1))).timeout(Duration.ofSeconds(10)).GET().build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 if (got.statusCode() != 200) {
-                    send(ex, 500, error("Base.1.8.GeneralError", "could not fetch the image: HTTP "
+                    send(ex, 500, error("Base.1.8.GeneralError", "could not fetch " + m.group(1) + ": HTTP "
                             + got.statusCode()));
                     return;
                 }
                 medium = got.body();
             } catch (IOException | IllegalArgumentException | InterruptedException e) {
-                send(ex, 500, error("Base.1.8.GeneralError", "could not fetch the image: " + e));
+                // As BMCs do, the error names the URL it could not mount.
+                send(ex, 500, error("Base.1.8.GeneralError", "could not fetch " + m.group(1) + ": " + e));
                 return;
             }
         }

@@ -150,11 +150,12 @@ public final class VirtualMediaService {
             media.insert(target, url);
         } catch (PowerException e) {
             images.remove(id);
+            // A BMC may echo the image URL in its error: the token never goes into the store, the audit or the answer.
+            String reason = String.valueOf(e.getMessage()).replace(token, "<token>");
             db.inTransaction(h -> h.createUpdate("UPDATE virtual_media SET state = 'failed', detail = :d WHERE id = :id")
-                    .bind("d", e.getMessage()).bind("id", id).execute());
-            audit("media.insert", node.name(), "failed", Map.of("bmc", where, "reason", e.getMessage()));
-            throw new Refused(502, "bmc-failed", "the BMC at " + where + " did not insert the image: "
-                    + e.getMessage());
+                    .bind("d", reason).bind("id", id).execute());
+            audit("media.insert", node.name(), "failed", Map.of("bmc", where, "reason", reason));
+            throw new Refused(502, "bmc-failed", "the BMC at " + where + " did not insert the image: " + reason);
         }
         db.inTransaction(h -> h.createUpdate("UPDATE virtual_media SET state = 'inserted' WHERE id = :id"
                 + " AND state = 'inserting'").bind("id", id).execute());
@@ -218,7 +219,7 @@ public final class VirtualMediaService {
     public Session eject(String nodeIdOrName, String actor) {
         Session active = sessions(nodeIdOrName).stream().filter(Session::active).findFirst().orElseThrow(() ->
                 new Refused(404, "not-found", "no image is inserted for " + nodeIdOrName));
-        Optional<String> failure = ejectNow(active, "ejected by " + actor);
+        Optional<String> failure = ejectNow(active, inventory.find(active.nodeId()), "ejected by " + actor);
         if (failure.isPresent()) {
             throw new Refused(502, "bmc-failed", "the BMC at " + active.bmc() + " did not eject: " + failure.get());
         }
@@ -238,16 +239,17 @@ public final class VirtualMediaService {
             if (s.state().equals("inserting") && now.isBefore(s.createdAt().plus(STALE_INSERT))) {
                 continue; // an insert call is still in flight
             }
-            Optional<String> why = ejectReason(s, now);
-            if (why.isPresent() && ejectNow(s, why.get()).isEmpty()) {
+            Optional<Node> node = inventory.find(s.nodeId());
+            Optional<String> why = ejectReason(s, node, now);
+            if (why.isPresent() && ejectNow(s, node, why.get()).isEmpty()) {
                 ejected++;
             }
         }
         return ejected;
     }
 
-    private Optional<String> ejectReason(Session s, Instant now) {
-        if (inventory.find(s.nodeId()).isEmpty()) {
+    private Optional<String> ejectReason(Session s, Optional<Node> node, Instant now) {
+        if (node.isEmpty()) {
             return Optional.of("the node was deleted");
         }
         if (enrollment.ticketUsed(s.ticketId())) {
@@ -263,10 +265,10 @@ public final class VirtualMediaService {
     }
 
     /** Ejects and records the outcome; the failure's reason, if the BMC did not eject. */
-    private Optional<String> ejectNow(Session s, String why) {
-        String node = inventory.find(s.nodeId()).map(Node::name).orElse(s.nodeId());
+    private Optional<String> ejectNow(Session s, Optional<Node> found, String why) {
+        String node = found.map(Node::name).orElse(s.nodeId());
         try {
-            Node n = inventory.find(s.nodeId()).orElseThrow(() -> new IllegalStateException(
+            Node n = found.orElseThrow(() -> new IllegalStateException(
                     "the node is gone, so its BMC credentials are too"));
             media.eject(target(n));
         } catch (PowerException | IllegalStateException | Refused e) {

@@ -1,0 +1,247 @@
+package dev.drawbridge.bench;
+
+import dev.drawbridge.bench.ScaleBench.Metrics;
+import dev.drawbridge.bench.ScaleBench.ProcStat;
+import dev.drawbridge.controller.DataDir;
+import dev.drawbridge.protocol.Wire;
+import dev.drawbridge.testkit.PostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One fleet, polled and attested by one controller and then by several clustered ones, on one PostgreSQL: does
+ * adding controllers add capacity? The fleet ({@code drawbridge simulate}) is made manageable once by a single
+ * unclustered controller, which is then measured over {@code windows} windows; it stops, and {@code controllers}
+ * clustered controllers (the same CA, ports {@code port}, {@code port+1}, ...) start on the same store, split the
+ * nodes on the ring, and are measured the same way. Per window and controller: CPU (from /proc), polls per second
+ * and poll lateness (p50/p99 from each controller's /metrics histogram), and the nodes it holds. One JSON line per
+ * window and configuration, then a summary line: the clustered controllers' total CPU against the single one's, and
+ * the largest departure of one controller's CPU from their mean.
+ *
+ * <pre>java -cp drawbridge-bench.jar:drawbridge.jar:drawbridge-testkit.jar dev.drawbridge.bench.ClusterScaleBench
+ *   --jar drawbridge.jar [--nodes 10000] [--controllers 3] [--poll-interval 10s] [--settle 40] [--window 60]
+ *   [--windows 2] [--port 18600] [--controller-opts "-Xmx640m"] [--work DIR]</pre>
+ */
+public final class ClusterScaleBench {
+    private static final double TICK = 100.0; // USER_HZ
+
+    private ClusterScaleBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = ScaleOptions.parse(args);
+        Path jar = Path.of(o.getOrDefault("jar", "drawbridge-cli/target/drawbridge.jar")).toAbsolutePath();
+        int nodes = Integer.parseInt(o.getOrDefault("nodes", "10000"));
+        int count = Integer.parseInt(o.getOrDefault("controllers", "3"));
+        String interval = o.getOrDefault("poll-interval", "10s");
+        int settle = Integer.parseInt(o.getOrDefault("settle", "40"));
+        int window = Integer.parseInt(o.getOrDefault("window", "60"));
+        int windows = Integer.parseInt(o.getOrDefault("windows", "2"));
+        int port = Integer.parseInt(o.getOrDefault("port", "18600"));
+        Path work = Path.of(o.getOrDefault("work", Files.createTempDirectory("bench-cluster-scale").toString()));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.createDirectories(work);
+
+        PostgresServer pg = PostgresServer.shared();
+        String url = pg.jdbcUrl(pg.createDatabase("scale"));
+        Map<String, String> env = new LinkedHashMap<>(Map.of("DRAWBRIDGE_STORE_URL", url, "DRAWBRIDGE_STORE_USER",
+                pg.user(), "DRAWBRIDGE_CONDUCTOR_POLL_INTERVAL", interval));
+        Path first = work.resolve("ctl-1");
+        List<Process> controllers = new ArrayList<>();
+        try (SimFleet fleet = startFleet(java, jar, first, port, env, nodes, o, work, controllers)) {
+            // One controller, unclustered: the reference.
+            System.err.printf(Locale.ROOT, "bench-cluster-scale: one controller, settling %d s%n", settle);
+            Thread.sleep(settle * 1000L);
+            List<double[]> single = measure(controllers, first, port, windows, window, interval, nodes, "single");
+            stop(controllers);
+
+            // The same fleet on `count` clustered controllers sharing the CA.
+            Map<String, String> clustered = new LinkedHashMap<>(env);
+            clustered.put("DRAWBRIDGE_CLUSTER_ENABLED", "true");
+            for (int i = 1; i <= count; i++) {
+                Path data = work.resolve("ctl-" + i);
+                if (i > 1) {
+                    new DataDir(first).shareWith(data);
+                }
+                clustered.put("DRAWBRIDGE_CLUSTER_NAME", "ctl-" + i);
+                controllers.add(startController(java, jar, data, port + i - 1, clustered, o, work));
+            }
+            Metrics ring = new Metrics(first, port);
+            await(() -> held(ring) == nodes, Duration.ofMinutes(5), "the ring's shares to cover the fleet");
+            System.err.printf(Locale.ROOT, "bench-cluster-scale: %d clustered controllers hold the fleet, settling"
+                    + " %d s%n", count, settle);
+            Thread.sleep(settle * 1000L);
+            List<double[]> many = measure(controllers, first, port, windows, window, interval, nodes, "clustered");
+
+            double singleCores = median(single.stream().mapToDouble(w -> w[0]).toArray());
+            double[] perController = new double[count];
+            for (int c = 0; c < count; c++) {
+                int k = c;
+                perController[c] = median(many.stream().mapToDouble(w -> w[3 * k]).toArray());
+            }
+            double total = 0;
+            for (double v : perController) {
+                total += v;
+            }
+            double mean = total / count;
+            double worst = 0;
+            for (double v : perController) {
+                worst = Math.max(worst, Math.abs(v - mean) / mean);
+            }
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("summary", true);
+            summary.put("nodes", nodes);
+            summary.put("poll_interval", interval);
+            summary.put("single_cores", round(singleCores));
+            summary.put("clustered_cores_each", perController);
+            summary.put("clustered_cores_total", round(total));
+            summary.put("total_ratio", round(total / singleCores));
+            summary.put("max_departure_from_mean", round(worst));
+            System.out.println(Wire.JSON.writeValueAsString(summary));
+        } finally {
+            stop(controllers);
+            pg.stop();
+        }
+        System.exit(0);
+    }
+
+    /** Starts the single controller and the simulators, and waits until the fleet is manageable. */
+    private static SimFleet startFleet(String java, Path jar, Path first, int port, Map<String, String> env,
+                                       int nodes, Map<String, String> o, Path work, List<Process> controllers)
+            throws Exception {
+        controllers.add(startController(java, jar, first, port, env, o, work));
+        SimFleet fleet = SimFleet.start(java, jar, first, nodes, o, work);
+        double ready = fleet.awaitReady(Duration.ofMinutes(60), work);
+        System.err.printf(Locale.ROOT, "bench-cluster-scale: %d nodes manageable after %.0f s%n", nodes, ready);
+        return fleet;
+    }
+
+    /**
+     * Measures every controller over {@code windows} windows; each row holds, per controller, its cores, polls per
+     * second and p99 lateness in ms.
+     */
+    private static List<double[]> measure(List<Process> controllers, Path dataDir, int port, int windows, int window,
+                                          String interval, int nodes, String shape) throws Exception {
+        List<Metrics> scrapes = new ArrayList<>();
+        for (int c = 0; c < controllers.size(); c++) {
+            scrapes.add(new Metrics(dataDir, port + c));
+        }
+        List<double[]> rows = new ArrayList<>();
+        for (int win = 1; win <= windows; win++) {
+            List<ProcStat> c0 = new ArrayList<>();
+            List<Map<String, Double>> before = new ArrayList<>();
+            for (int c = 0; c < controllers.size(); c++) {
+                c0.add(ProcStat.of(controllers.get(c).pid()));
+                before.add(scrapes.get(c).get());
+            }
+            long w0 = System.nanoTime();
+            Thread.sleep(window * 1000L);
+            double secs = (System.nanoTime() - w0) / 1e9;
+            double[] row = new double[3 * controllers.size()];
+            List<Map<String, Object>> each = new ArrayList<>();
+            for (int c = 0; c < controllers.size(); c++) {
+                ProcStat c1 = ProcStat.of(controllers.get(c).pid());
+                Map<String, Double> after = scrapes.get(c).get();
+                double cores = (c1.ticks() - c0.get(c).ticks()) / TICK / secs;
+                double polls = (after.getOrDefault("drawbridge_conductor_polls_total", 0.0)
+                        - before.get(c).getOrDefault("drawbridge_conductor_polls_total", 0.0)) / secs;
+                double p50 = Metrics.quantile(before.get(c), after, "drawbridge_conductor_poll_lateness_seconds_bucket",
+                        0.50);
+                double p99 = Metrics.quantile(before.get(c), after, "drawbridge_conductor_poll_lateness_seconds_bucket",
+                        0.99);
+                row[3 * c] = cores;
+                row[3 * c + 1] = polls;
+                row[3 * c + 2] = p99 * 1000;
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("controller", "ctl-" + (c + 1));
+                one.put("cores", round(cores));
+                one.put("polls_per_s", round(polls));
+                one.put("lateness_p50_ms", round(p50 * 1000));
+                one.put("lateness_p99_ms", round(p99 * 1000));
+                one.put("rss_mib", c1.rssKb() / 1024);
+                each.add(one);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("shape", shape);
+            out.put("nodes", nodes);
+            out.put("poll_interval", interval);
+            out.put("window", win);
+            out.put("window_s", Math.round(secs));
+            out.put("controllers", each);
+            System.out.println(Wire.JSON.writeValueAsString(out));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** The nodes the members hold, summed, as one member's /metrics reports them. */
+    private static int held(Metrics m) {
+        try {
+            double sum = 0;
+            for (var e : m.get().entrySet()) {
+                if (e.getKey().startsWith("drawbridge_cluster_member_nodes{")) {
+                    sum += e.getValue();
+                }
+            }
+            return (int) sum;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static Process startController(String java, Path jar, Path data, int port, Map<String, String> env,
+                                           Map<String, String> o, Path work) throws Exception {
+        Files.deleteIfExists(data.resolve("controller.url"));
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(ScaleOptions.split(o.getOrDefault("controller-opts", "-Xmx640m")));
+        cmd.addAll(List.of("-jar", jar.toString(), "controller", "--data-dir", data.toString(), "--listen",
+                "127.0.0.1:" + port));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(data.getFileName() + ".log").toFile()));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        await(() -> Files.exists(data.resolve("controller.url")) || !p.isAlive(), Duration.ofSeconds(90),
+                "controller " + data.getFileName() + " to start");
+        if (!p.isAlive()) {
+            throw new IllegalStateException("controller " + data.getFileName() + " exited; see " + work);
+        }
+        return p;
+    }
+
+    private static void stop(List<Process> controllers) throws InterruptedException {
+        for (Process p : controllers) {
+            p.destroy();
+        }
+        for (Process p : controllers) {
+            p.waitFor();
+        }
+        controllers.clear();
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static void await(BooleanSupplier ok, Duration limit, String what) throws Exception {
+        Instant end = Instant.now().plus(limit);
+        while (!ok.getAsBoolean()) {
+            if (Instant.now().isAfter(end)) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(500);
+        }
+    }
+}
