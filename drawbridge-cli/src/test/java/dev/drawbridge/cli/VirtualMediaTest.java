@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.drawbridge.agent.BootstrapSource;
+import dev.drawbridge.controller.config.ControllerConfig;
 import dev.drawbridge.pki.Jws;
 import dev.drawbridge.pki.Pem;
 import dev.drawbridge.protocol.Wire;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -154,6 +156,45 @@ class VirtualMediaTest {
                 assertThat(audit).contains("/v1/media/<token>");
                 assertThat(token.matcher(audit).find()).as("no token in the audit log").isFalse();
                 assertThat(idle.inserted()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("virtual media across a restart: the image lived in the old run's memory, so its URL answers 410"
+            + " and the sweep ejects it from the BMC")
+    void restartBetweenInsertAndFetch() throws Exception {
+        NetNs.require("xorriso", "xorriso");
+        Path password = dir.resolve("bmc-password");
+        Files.writeString(password, PASSWORD + "\n");
+        try (RedfishService idle = RedfishService.start(Files.createDirectories(dir.resolve("idle")), USER,
+                PASSWORD)) {
+            UnaryOperator<ControllerConfig> cfg = c -> c
+                    .withFencing(c.fencing().withBmc(USER, password.toString(), "17")
+                            .withRedfishCaFile(idle.certificatePem().toString()))
+                    .withEnrollment(c.enrollment().withMedia(Duration.ofMinutes(10), ""));
+            String url;
+            try (Fleet before = new Fleet(dir, "127.0.0.1:0", Duration.ofMinutes(60), "none", 0, cfg)) {
+                before.api.post("/v1/nodes", Map.of("name", "vm-r", "macs", List.of("52:54:00:7f:00:05"),
+                        "bmc_address", "127.0.0.1:" + idle.port()));
+                url = before.api.post("/v1/nodes/vm-r/virtual-media", Map.of()).path("url").asText();
+                assertThat(idle.inserted()).isTrue();
+            }
+            // The BMC was slow: it fetches only after the controller restarted (at the same address, here the new
+            // port), and the image it was promised is gone with the old run.
+            try (Fleet after = new Fleet(dir, "127.0.0.1:0", Duration.ofMinutes(60), "none", 0, cfg)) {
+                Path data = after.controller.dataDir().root();
+                String base = Files.readString(data.resolve("controller.url")).strip();
+                HttpResponse<String> late = get(Files.readString(data.resolve("ca.pem")),
+                        base + url.substring(url.indexOf("/v1/media/")));
+                assertThat(late.statusCode()).isEqualTo(410);
+                assertThat(late.body()).contains("restarted");
+                await(() -> !idle.inserted(), "the lost image ejected from the BMC");
+                JsonNode session = after.api.get("/v1/nodes/vm-r/virtual-media").path("items").get(0);
+                assertThat(session.path("state").asText()).isEqualTo("ejected");
+                assertThat(session.path("detail").asText())
+                        .isEqualTo("the controller holding the image restarted or stopped before the BMC fetched it");
+                assertThat(idle.actions()).containsSubsequence("InsertMedia " + url, "EjectMedia");
             }
         }
     }

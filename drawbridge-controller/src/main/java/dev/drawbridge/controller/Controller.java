@@ -177,7 +177,8 @@ public final class Controller implements AutoCloseable {
             var media = new VirtualMediaService(db, inventory, enrollment, PowerDrivers.redfishMedia(
                     redfishTrust(config.fencing()), PowerDrivers.DEFAULT_TIMEOUT), config.fencing(),
                     config.enrollment().mediaUrlLifetime(), () -> config.enrollment().mediaBaseUrl().isEmpty()
-                    ? selfUrl.get() : config.enrollment().mediaBaseUrl(), clock);
+                    ? selfUrl.get() : config.enrollment().mediaBaseUrl(), clock,
+                    cluster.membership().id(), cluster.membership()::alive);
             var ctx = new ApiContext(config, inventory, new IssuedCertificates(db, nodes, certs),
                     ca, enrollment, revocations, console, actions, verdicts, placement, fences, trust,
                     new PeerService(db, kek, clock, ca), discovered, media, cluster, token, metrics, clock,

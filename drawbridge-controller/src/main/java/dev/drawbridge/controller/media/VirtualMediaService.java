@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,13 +52,13 @@ public final class VirtualMediaService {
     /** An insertion still marked as in progress after this long was cut short by a crash: the sweep ejects it. */
     static final Duration STALE_INSERT = Duration.ofMinutes(2);
     private static final String COLUMNS = "id, node_id, token_sha256, ticket_id, bmc, state, bytes, created_at,"
-            + " expires_at, fetched_at, fetched_by, ejected_at, attempts, detail";
+            + " expires_at, fetched_at, fetched_by, ejected_at, attempts, detail, holder";
 
     /** One insertion, as recorded. {@code state}: inserting, inserted, ejected, failed or eject-failed. */
     public record Session(String id, String nodeId, String ticketId, String bmc, String state, long bytes,
                           Instant createdAt,
                           Instant expiresAt, Optional<Instant> fetchedAt, Optional<String> fetchedBy,
-                          Optional<Instant> ejectedAt, int attempts, String detail) {
+                          Optional<Instant> ejectedAt, int attempts, String detail, String holder) {
         public boolean active() {
             return state.equals("inserting") || state.equals("inserted");
         }
@@ -96,9 +97,19 @@ public final class VirtualMediaService {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, byte[]> images = new ConcurrentHashMap<>();
+    private final String self;
+    private final Predicate<String> holderAlive;
 
+    /**
+     * {@code self} is this controller run's cluster member id, recorded as the holder of each image it makes (images
+     * live in memory only); {@code holderAlive} says whether a run is still alive, so the sweep ejects an image whose
+     * holder restarted or died before the BMC fetched it.
+     */
     public VirtualMediaService(Database db, Inventory inventory, EnrollmentService enrollment, VirtualMedia media,
-                               FencingConfig bmc, Duration urlLifetime, Supplier<String> baseUrl, Clock clock) {
+                               FencingConfig bmc, Duration urlLifetime, Supplier<String> baseUrl, Clock clock,
+                               String self, Predicate<String> holderAlive) {
+        this.self = self;
+        this.holderAlive = holderAlive;
         this.db = db;
         this.inventory = inventory;
         this.enrollment = enrollment;
@@ -140,10 +151,10 @@ public final class VirtualMediaService {
         Instant expires = now.plus(urlLifetime);
         String where = target.host() + ":" + target.port();
         db.inTransaction(h -> h.createUpdate("INSERT INTO virtual_media (" + COLUMNS + ") VALUES (:id, :node, :hash,"
-                        + " :ticket, :bmc, 'inserting', :bytes, :now, :expires, NULL, NULL, NULL, 0, '')")
+                        + " :ticket, :bmc, 'inserting', :bytes, :now, :expires, NULL, NULL, NULL, 0, '', :holder)")
                 .bind("id", id).bind("node", node.id()).bind("hash", sha256(token)).bind("ticket", ticketId)
                 .bind("bmc", where).bind("bytes", (long) image.length).bind("now", now.toEpochMilli())
-                .bind("expires", expires.toEpochMilli()).execute());
+                .bind("expires", expires.toEpochMilli()).bind("holder", self).execute());
         images.put(id, image);
         String url = baseUrl.get() + "/v1/media/" + token;
         try {
@@ -185,6 +196,9 @@ public final class VirtualMediaService {
                 + "): the URL serves one fetch"
                 : !s.active() ? "the image was " + s.state() + ": the URL is void"
                 : !now.isBefore(s.expiresAt()) ? "the URL expired at " + s.expiresAt()
+                // Images live in memory: one made by an earlier run of this controller (or another member) is lost.
+                : !images.containsKey(s.id()) ? "the controller that made this image restarted or is another one:"
+                        + " insert it again"
                 : null;
         if (refusal == null) {
             int claimed = db.inTransaction(h -> h.createUpdate("UPDATE virtual_media SET fetched_at = :now,"
@@ -198,8 +212,8 @@ public final class VirtualMediaService {
             throw new Refused(410, "media-gone", refusal);
         }
         byte[] image = images.remove(s.id());
-        if (image == null) {
-            String why = "the controller restarted after it made this image: insert it again";
+        if (image == null) { // ejected between the check and the claim
+            String why = "the image was ejected: the URL is void";
             audit("media.fetch", node, "refused", Map.of("from", from, "reason", why));
             throw new Refused(410, "media-gone", why);
         }
@@ -251,6 +265,9 @@ public final class VirtualMediaService {
     private Optional<String> ejectReason(Session s, Optional<Node> node, Instant now) {
         if (node.isEmpty()) {
             return Optional.of("the node was deleted");
+        }
+        if (s.fetchedAt().isEmpty() && !s.holder().equals(self) && !holderAlive.test(s.holder())) {
+            return Optional.of("the controller holding the image restarted or stopped before the BMC fetched it");
         }
         if (enrollment.ticketUsed(s.ticketId())) {
             return Optional.of("the node enrolled");
@@ -342,6 +359,6 @@ public final class VirtualMediaService {
                 hasFetched ? Optional.of(Instant.ofEpochMilli(fetched)) : Optional.empty(),
                 Optional.ofNullable(rs.getString("fetched_by")),
                 hasEjected ? Optional.of(Instant.ofEpochMilli(ejected)) : Optional.empty(),
-                rs.getInt("attempts"), rs.getString("detail"));
+                rs.getInt("attempts"), rs.getString("detail"), rs.getString("holder"));
     }
 }
