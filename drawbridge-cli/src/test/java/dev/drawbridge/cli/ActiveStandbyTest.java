@@ -150,6 +150,79 @@ class ActiveStandbyTest {
         }
     }
 
+    @Test
+    @DisplayName("pacemaker mode, the old active one alive: a promote of the standby seizes the lease at a higher"
+            + " epoch; the old one stops polling and its requests are never accepted after the new one's; then the"
+            + " pair swaps back by demote and promote")
+    void promoteWhileTheOldActiveLives() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("pm-shared"));
+        Path dataA = dir.resolve("pm-a");
+        Path dataB = dir.resolve("pm-b");
+        Map<String, String> common = Map.of("DRAWBRIDGE_STORE_URL", "jdbc:sqlite:" + shared.resolve("drawbridge.db"),
+                "DRAWBRIDGE_CLUSTER_ENABLED", "true", "DRAWBRIDGE_CLUSTER_MODE", "pacemaker",
+                "DRAWBRIDGE_CLUSTER_HEARTBEAT", "500ms", "DRAWBRIDGE_CLUSTER_LEASE_TTL", "2s");
+        ControllerProcess a = ControllerProcess.start(dataA, dir.resolve("pm-a.log"), with(common, "a"));
+        new DataDir(dataA).shareWith(dataB);
+        try (a; ControllerProcess b = ControllerProcess.start(dataB, dir.resolve("pm-b.log"), with(common, "b"))) {
+            ApiClient apiA = ApiClient.from(dataA, Map.of());
+            ApiClient apiB = ApiClient.from(dataB, Map.of());
+            assertThat(apiA.get("/v1/cluster").path("active").asBoolean()).as("nobody is active unpromoted").isFalse();
+            long first = apiA.post("/v1/cluster/promote", Map.of()).path("epoch").asLong();
+
+            String mac = "52:54:00:ab:00:07";
+            apiA.post("/v1/nodes", Map.of("name", "pm-1", "macs", List.of(mac)));
+            String payload = apiA.post(NodeCommand.path("pm-1") + "/payload", Map.of("mode", "poll"))
+                    .path("payload").asText();
+            try (SimulatedNode node = SimulatedNode.start(dir.resolve("pm-1"), "127.0.0.1", payload,
+                    SimulatedNode.profile(mac))) {
+                apiA.patch(NodeCommand.path("pm-1"), Map.of("agent_address", node.address(), "labels",
+                        Map.of("root-device", node.disk().toString())));
+                apiA.post(NodeCommand.path("pm-1") + "/actions", Map.of("action", "manage"));
+                await(() -> apiA.get(NodeCommand.path("pm-1")).path("state").asText().equals("manageable"),
+                        "pm-1 manageable, driven by a");
+                String certA = last(node).controller();
+
+                // Promote b while a is active and running (a resource manager told to, say after a manual move).
+                long second = apiB.post("/v1/cluster/promote", Map.of()).path("epoch").asLong();
+                assertThat(second).isGreaterThan(first);
+                await(() -> !apiA.get("/v1/cluster").path("active").asBoolean(), "a noticing it lost the lease");
+                await(() -> node.agent().contacts().list().stream().anyMatch(c -> c.epoch() == second),
+                        "b polling pm-1 at its epoch");
+                Thread.sleep(2000); // a few more polls, all b's
+                List<Contacts.Contact> all = node.agent().contacts().list();
+                int firstOfB = indexOfEpoch(all, second);
+                assertThat(all.subList(firstOfB, all.size())).as("no request of a accepted after b's first")
+                        .allMatch(c -> c.epoch() == second && !c.controller().equals(certA));
+                assertThat(Files.readString(dir.resolve("pm-a.log"))).contains("lost the lease 'active'");
+
+                // Back again, the orderly way: demote b, promote a.
+                apiB.post("/v1/cluster/demote", Map.of());
+                long third = apiA.post("/v1/cluster/promote", Map.of()).path("epoch").asLong();
+                assertThat(third).isGreaterThan(second);
+                await(() -> node.agent().contacts().list().stream().anyMatch(c -> c.epoch() == third),
+                        "a polling pm-1 again at a new epoch");
+                assertThat(apiB.get("/v1/cluster").path("active").asBoolean()).isFalse();
+                List<Contacts.Contact> after = node.agent().contacts().list();
+                assertThat(after.subList(indexOfEpoch(after, third), after.size()))
+                        .allMatch(c -> c.epoch() == third && c.controller().equals(certA));
+            }
+        }
+    }
+
+    private static Contacts.Contact last(SimulatedNode node) {
+        List<Contacts.Contact> all = node.agent().contacts().list();
+        return all.get(all.size() - 1);
+    }
+
+    private static int indexOfEpoch(List<Contacts.Contact> all, long epoch) {
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).epoch() == epoch) {
+                return i;
+            }
+        }
+        throw new AssertionError("no contact at epoch " + epoch);
+    }
+
     private static Map<String, String> with(Map<String, String> common, String name) {
         Map<String, String> env = new java.util.HashMap<>(common);
         env.put("DRAWBRIDGE_CLUSTER_NAME", name);

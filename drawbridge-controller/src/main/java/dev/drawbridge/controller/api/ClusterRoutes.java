@@ -31,12 +31,14 @@ final class ClusterRoutes implements HttpService {
     }
 
     private void promote(ServerRequest req, ServerResponse res) {
+        long epoch;
         try {
-            ctx.cluster().promote();
+            epoch = ctx.cluster().promote();
         } catch (IllegalStateException e) {
             throw new ApiException(409, "not-pacemaker", "Not managed by a resource manager", e.getMessage());
         }
-        Json.send(res, 200, view(ctx.cluster(), ctx.clock().instant()));
+        // The view, and the epoch this promotion took the active lease at.
+        Json.send(res, 200, view(ctx.cluster(), ctx.clock().instant()).put("epoch", epoch));
     }
 
     private void demote(ServerRequest req, ServerResponse res) {
