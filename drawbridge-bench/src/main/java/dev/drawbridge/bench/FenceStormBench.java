@@ -214,9 +214,9 @@ public final class FenceStormBench {
         if (s.store().equals("postgres")) {
             var pg = PostgresServer.shared();
             cfg = cfg.withStore(new StoreConfig(pg.jdbcUrl(pg.createDatabase("fencestorm")), pg.user(), "",
-                    s.poolSize()));
+                    s.poolSize(), ""));
         } else if (s.store().equals("sqlite")) {
-            cfg = cfg.withStore(new StoreConfig("", "", "", s.poolSize()));
+            cfg = cfg.withStore(new StoreConfig("", "", "", s.poolSize(), ""));
         } else {
             throw new IllegalArgumentException("--store must be sqlite or postgres");
         }

@@ -38,7 +38,10 @@ import dev.drawbridge.controller.cluster.Cluster;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.store.Sealer;
+import dev.drawbridge.controller.store.StoreConfig;
 import dev.drawbridge.controller.store.StoreException;
+import dev.drawbridge.controller.store.StoreKeySlot;
 import dev.drawbridge.controller.verify.Verdicts;
 import dev.drawbridge.pki.CaKeyStore;
 import dev.drawbridge.pki.CaKeyStores;
@@ -58,6 +61,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -133,13 +137,14 @@ public final class Controller implements AutoCloseable {
             throw e;
         }
         try {
-            CertificateAuthority ca = CertificateAuthority.open(keyStore(config.ca(), dir), settings(config.ca()), clock);
+            byte[] kek = kek(config.store(), dir);
+            CertificateAuthority ca = CertificateAuthority.open(keyStore(config.ca(), dir, db, kek),
+                    settings(config.ca()), clock);
             dir.writePublic("ca.pem", ca.rootPem());
             NodeRepository nodes = NodeRepository.jdbi();
             AuditLog audit = AuditLog.jdbi();
             CertificateRepository certs = CertificateRepository.jdbi();
             // Pin keys and OAuth signing keys are sealed at rest under a key kept in the data directory, not in the store.
-            byte[] kek = Base64.getUrlDecoder().decode(dir.secret("store.kek"));
             TicketRepository tickets = TicketRepository.jdbi(kek);
             var enrollment = new EnrollmentService(db, ca, nodes, tickets, certs, audit, clock,
                     config.enrollment().ticketLifetime());
@@ -256,13 +261,45 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    private static CaKeyStore keyStore(CaConfig cfg, DataDir dir) {
+    /**
+     * The key-encryption key: {@code store.kek-file} when set (it must exist: a member that made its own would seal
+     * what no other member opens), else {@code store.kek} in the data directory, made at first start.
+     */
+    private static byte[] kek(StoreConfig store, DataDir dir) {
+        String text;
+        if (store.kekFile().isEmpty()) {
+            text = dir.secret("store.kek");
+        } else {
+            Path file = Path.of(store.kekFile());
+            try {
+                text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            } catch (IOException e) {
+                throw new ConfigException("store.kek-file " + file + " cannot be read (" + e.getMessage() + "): copy"
+                        + " the first controller's store.kek there, or make a new key for a new store with"
+                        + " `head -c 32 /dev/urandom | basenc --base64url`");
+            }
+        }
+        byte[] kek;
+        try {
+            kek = Base64.getUrlDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("the key-encryption key is not base64url: " + e.getMessage());
+        }
+        if (kek.length != 32) {
+            throw new ConfigException("the key-encryption key must be 32 bytes, not " + kek.length);
+        }
+        return kek;
+    }
+
+    private static CaKeyStore keyStore(CaConfig cfg, DataDir dir, Database db, byte[] kek) {
         return switch (cfg.keyStore()) {
+            case "store" -> CaKeyStores.sealed(new StoreKeySlot(db, new Sealer(kek)));
             case "pkcs12" -> CaKeyStores.pkcs12(dir.file("ca.p12"), passphrase(cfg, dir));
             case "pkcs11" -> CaKeyStores.pkcs11(Path.of(cfg.pkcs11().library()), cfg.pkcs11().tokenLabel(),
                     fromValueOrFile(cfg.pkcs11().pin(), cfg.pkcs11().pinFile(), "ca.pkcs11.pin"),
                     cfg.pkcs11().keyLabel());
-            default -> throw new ConfigException("ca.key-store must be pkcs12 or pkcs11, not '" + cfg.keyStore() + "'");
+            default -> throw new ConfigException("ca.key-store must be pkcs12, pkcs11 or store, not '" + cfg.keyStore()
+                    + "'");
         };
     }
 

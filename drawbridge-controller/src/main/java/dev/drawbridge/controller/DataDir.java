@@ -39,13 +39,17 @@ public final class DataDir {
     }
 
     /**
-     * Copies {@link #CLUSTER_SHARED} from this data directory into {@code other} (created 0700 when missing), each
-     * file keeping its mode, so that a controller started there joins this one's cluster with the same CA.
+     * Copies those of {@link #CLUSTER_SHARED} this data directory has (no {@code ca.p12} when the CA key is in a
+     * token or in the store) into {@code other} (created 0700 when missing), each file keeping its mode, so that a
+     * controller started there joins this one's cluster with the same CA.
      */
     public void shareWith(Path other) {
         DataDir to = new DataDir(other);
         to.create();
         for (String name : CLUSTER_SHARED) {
+            if (!Files.exists(file(name))) {
+                continue;
+            }
             try {
                 Files.copy(file(name), to.file(name), StandardCopyOption.COPY_ATTRIBUTES);
             } catch (IOException e) {

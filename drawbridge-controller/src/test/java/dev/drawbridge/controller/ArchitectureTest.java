@@ -33,7 +33,7 @@ class ArchitectureTest {
             "placement", "trust", "fence", "conductor", "api");
     /** Each table and the one package that may read or write it. */
     static final Map<String, String> OWNERS = Map.ofEntries(
-            Map.entry("flyway_schema_history", "store"),
+            Map.entry("flyway_schema_history", "store"), Map.entry("ca_key", "store"),
             Map.entry("nodes", "inventory"), Map.entry("audit_events", "inventory"), Map.entry("audit_head", "inventory"),
             Map.entry("enrollment_tickets", "enroll"), Map.entry("certificates", "enroll"), Map.entry("counters", "enroll"),
             Map.entry("attestations", "verify"), Map.entry("golden_values", "verify"),

@@ -91,12 +91,12 @@ public final class AuthorizationServer {
     }
 
     private void ensureOperatorClient(Instant now) {
-        if (clients.find(OPERATOR_CLIENT).isEmpty()) {
-            clients.add(new OAuthClient(OPERATOR_CLIENT, "operators (drawbridge token)",
+        if (clients.find(OPERATOR_CLIENT).isEmpty() && !clients.add(new OAuthClient(OPERATOR_CLIENT, "operators (drawbridge token)",
                     OAuthClient.AuthMethod.PRIVATE_KEY_JWT, Optional.empty(), Optional.empty(),
                     EnumSet.allOf(ApiScope.class), OAuthClient.Status.ENABLED, Optional.empty(),
                     Registrations.sha256(now + OPERATOR_CLIENT), "{}", "{\"answer\":\"trusted\"}", now, now,
-                    Instant.EPOCH), Integer.MAX_VALUE);
+                    Instant.EPOCH), Integer.MAX_VALUE)) {
+            clients.reload(OPERATOR_CLIENT); // another controller sharing the store added it a moment ago
         }
     }
 

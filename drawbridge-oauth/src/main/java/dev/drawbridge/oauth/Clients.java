@@ -35,6 +35,11 @@ final class Clients {
         return true;
     }
 
+    /** Takes {@code clientId}'s row from the store into memory (another controller on the store wrote it). */
+    void reload(String clientId) {
+        store.find(clientId).ifPresent(c -> byId.put(c.clientId(), c));
+    }
+
     boolean replace(OAuthClient c) {
         if (!store.update(c)) {
             byId.remove(c.clientId());

@@ -9,7 +9,10 @@ import java.util.Optional;
  * its own. Tokens themselves are not stored: they are signed JWTs, refused after revocation by their {@code jti}.
  */
 public interface OAuthStore {
-    /** Adds a client; false when the store already holds {@code maxClients} clients (nothing is written then). */
+    /**
+     * Adds a client; false when the store already holds {@code maxClients} clients or a client with this id (nothing
+     * is written then).
+     */
     boolean insert(OAuthClient client, int maxClients);
 
     Optional<OAuthClient> find(String clientId);

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * Where the CA's private key and root certificate live. Implementations: {@code pkcs12} (an encrypted
- * PKCS#12 file) and {@code pkcs11} (a token such as SoftHSM2). The key never leaves a PKCS#11 token.
+ * PKCS#12 file), {@code pkcs11} (a token such as SoftHSM2; the key never leaves it) and {@code store} (sealed in
+ * a {@link SealedKeySlot} such as the controller's database).
  */
 public interface CaKeyStore {
     /** The stored key and certificate, if the store holds them. */
@@ -20,7 +21,7 @@ public interface CaKeyStore {
      */
     Entry create(KeyAlgorithm algorithm, RootFactory rootFactory);
 
-    /** A short name for logs and {@code drawbridge version}: "pkcs12" or "pkcs11". */
+    /** A short name for logs and {@code drawbridge version}: "pkcs12", "pkcs11" or "store". */
     String kind();
 
     /**

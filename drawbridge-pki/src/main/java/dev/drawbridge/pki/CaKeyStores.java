@@ -20,4 +20,12 @@ public final class CaKeyStores {
     public static CaKeyStore pkcs11(Path library, String tokenLabel, char[] pin, String keyLabel) {
         return new Pkcs11CaKeyStore(library, tokenLabel, pin, keyLabel);
     }
+
+    /**
+     * The key in {@code slot}, kept outside this module (the controller's store, sealed under its key-encryption
+     * key): every controller that reaches the slot signs with the same key.
+     */
+    public static CaKeyStore sealed(SealedKeySlot slot) {
+        return new SlotCaKeyStore(slot);
+    }
 }

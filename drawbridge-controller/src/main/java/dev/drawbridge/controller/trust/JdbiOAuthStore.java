@@ -40,16 +40,17 @@ final class JdbiOAuthStore implements OAuthStore, SigningKeys.KeyVault {
             if (count >= maxClients) {
                 return false;
             }
-            h.createUpdate("INSERT INTO oauth_clients (" + COLUMNS + ") VALUES (:id, :name, :method, :jwks, :thumb,"
-                            + " :scopes, :status, :node, :reg, :md, :decision, :created, :updated, :revokedBefore)")
+            // Two controllers starting on one fresh store both add the operators' client: the second finds it there.
+            return h.createUpdate("INSERT INTO oauth_clients (" + COLUMNS + ") VALUES (:id, :name, :method, :jwks,"
+                            + " :thumb, :scopes, :status, :node, :reg, :md, :decision, :created, :updated,"
+                            + " :revokedBefore) ON CONFLICT (client_id) DO NOTHING")
                     .bind("id", c.clientId()).bind("name", c.name()).bind("method", c.authMethod().wire())
                     .bind("jwks", c.jwks().orElse(null)).bind("thumb", c.certThumbprint().orElse(null))
                     .bind("scopes", ApiScope.join(c.scopes())).bind("status", c.status().wire())
                     .bind("node", c.nodeId().orElse(null)).bind("reg", c.registrationToken())
                     .bind("md", c.metadata()).bind("decision", c.decision())
                     .bind("created", c.createdAt().toEpochMilli()).bind("updated", c.updatedAt().toEpochMilli())
-                    .bind("revokedBefore", c.revokedBefore().toEpochMilli()).execute();
-            return true;
+                    .bind("revokedBefore", c.revokedBefore().toEpochMilli()).execute() == 1;
         });
     }
 

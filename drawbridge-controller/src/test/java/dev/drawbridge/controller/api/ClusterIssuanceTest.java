@@ -1,6 +1,7 @@
 package dev.drawbridge.controller.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drawbridge.controller.config.CaConfig;
 import dev.drawbridge.controller.config.ControllerConfig;
@@ -10,8 +11,17 @@ import dev.drawbridge.testkit.PostgresServer;
 import dev.drawbridge.testkit.SoftHsm;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -52,6 +62,71 @@ class ClusterIssuanceTest {
             assertThat(Files.exists(a.dataDir.resolve("ca.p12")) || Files.exists(b.dataDir.resolve("ca.p12")))
                     .as("no key file: the key stays in the token").isFalse();
         }
+    }
+
+    @Test
+    @DisplayName("ca.key-store: store: two members started at the same moment on one PostgreSQL, with one"
+            + " key-encryption key from config and nothing copied between them, make one CA between them; both"
+            + " issue; a member with another key-encryption key refuses to start")
+    void theKeyInTheStore() throws Exception {
+        PostgresServer pg = PostgresServer.shared();
+        StoreConfig base = StoreConfig.postgres(pg.jdbcUrl(pg.createDatabase("store_ca")), pg.user(), "");
+        Path kek = Files.writeString(dir.resolve("kek"), newKek());
+        UnaryOperator<ControllerConfig> m1 = cfg -> inStore(cfg, base.withKekFile(kek.toString()), "s1");
+        UnaryOperator<ControllerConfig> m2 = cfg -> inStore(cfg, base.withKekFile(kek.toString()), "s2");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // Both start at once: both find no key, both make one, one is stored and the other member takes it.
+            Future<RunningController> fa = pool.submit(() -> RunningController.start(dir.resolve("s1"), m1));
+            Future<RunningController> fb = pool.submit(() -> RunningController.start(dir.resolve("s2"), m2));
+            try (var a = fa.get(2, TimeUnit.MINUTES); var b = fb.get(2, TimeUnit.MINUTES)) {
+                String root = Files.readString(a.dataDir.resolve("ca.pem"));
+                assertThat(Files.readString(b.dataDir.resolve("ca.pem"))).as("one CA for both").isEqualTo(root);
+                Set<String> serials = new HashSet<>();
+                for (RunningController c : new RunningController[] {a, b}) {
+                    for (int i = 0; i < 3; i++) {
+                        String name = "st-" + (c == a ? "a" : "b") + "-" + i;
+                        c.createNode(name);
+                        var answer = c.enroll(c.ticket(name, null), Csrs.ec(dir, name));
+                        assertThat(answer.status()).as(answer.text()).isEqualTo(201);
+                        Path cert = Csrs.write(dir, name + ".pem", answer.json().path("certificate").asText());
+                        assertThat(OpenSsl.run(dir, "verify", "-CAfile", a.dataDir.resolve("ca.pem").toString(),
+                                cert.toString()).exitCode()).as(name + " chains to the one root").isZero();
+                        assertThat(serials.add(answer.json().path("serial").asText())).isTrue();
+                    }
+                }
+                for (RunningController c : new RunningController[] {a, b}) {
+                    assertThat(c.dataDir.resolve("ca.p12")).as("no key file").doesNotExist();
+                    assertThat(c.dataDir.resolve("store.kek")).as("the key-encryption key comes from config")
+                            .doesNotExist();
+                }
+                // In the database only sealed: a dump holds the key encrypted under a key it does not hold.
+                try (Connection db = DriverManager.getConnection(base.url(), pg.user(), "");
+                     ResultSet rs = db.createStatement().executeQuery("SELECT key_sealed FROM ca_key")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString(1)).startsWith("v1:");
+                    assertThat(rs.next()).as("one CA key").isFalse();
+                }
+                // A member whose key-encryption key differs cannot open the CA key, and says why.
+                Path other = Files.writeString(dir.resolve("other-kek"), newKek());
+                assertThatThrownBy(() -> RunningController.start(dir.resolve("s3"),
+                        cfg -> inStore(cfg, base.withKekFile(other.toString()), "s3")))
+                        .hasMessageContaining("store.kek");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String newKek() {
+        byte[] k = new byte[32];
+        new SecureRandom().nextBytes(k);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(k) + "\n";
+    }
+
+    private static ControllerConfig inStore(ControllerConfig cfg, StoreConfig store, String name) {
+        return cfg.withStore(store).withCa(cfg.ca().withKeyStore("store", cfg.ca().pkcs11()))
+                .withCluster(cfg.cluster().enabledAs(name, "shared"));
     }
 
     /** Members share the key that seals secrets in the store (OAuth signing keys, pin keys). */

@@ -182,7 +182,7 @@ class ClusterTest {
             return Database.open(StoreConfig.defaults(), dir);
         }
         PostgresServer pg = PostgresServer.shared();
-        return Database.open(new StoreConfig(pg.jdbcUrl(pg.createDatabase("cluster_test")), pg.user(), "", 4), dir);
+        return Database.open(new StoreConfig(pg.jdbcUrl(pg.createDatabase("cluster_test")), pg.user(), "", 4, ""), dir);
     }
 
     /** One member, with its own monotonic clock. */

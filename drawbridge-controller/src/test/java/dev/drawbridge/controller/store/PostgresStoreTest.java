@@ -14,7 +14,7 @@ class PostgresStoreTest extends StoreConformanceTest {
         PostgresServer pg = PostgresServer.shared();
         String database = pg.createDatabase("store_test");
         // The harness trusts local connections, so the password only proves describe() hides it.
-        return new StoreConfig(pg.jdbcUrl(database) + "?password=" + SECRET, pg.user(), SECRET, 4);
+        return new StoreConfig(pg.jdbcUrl(database) + "?password=" + SECRET, pg.user(), SECRET, 4, "");
     }
 
     @Override
