@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>java -cp drawbridge-bench.jar:drawbridge.jar:drawbridge-testkit.jar dev.drawbridge.bench.ClusterScaleBench
  *   --jar drawbridge.jar [--nodes 10000] [--controllers 3] [--poll-interval 10s] [--settle 40] [--window 60]
- *   [--windows 2] [--port 18600] [--controller-opts "-Xmx640m"] [--work DIR]</pre>
+ *   [--windows 3] [--port 18600] [--controller-opts "-Xmx640m"] [--work DIR]</pre>
  */
 public final class ClusterScaleBench {
     private static final double TICK = 100.0; // USER_HZ
@@ -43,7 +43,7 @@ public final class ClusterScaleBench {
         String interval = o.getOrDefault("poll-interval", "10s");
         int settle = Integer.parseInt(o.getOrDefault("settle", "40"));
         int window = Integer.parseInt(o.getOrDefault("window", "60"));
-        int windows = Integer.parseInt(o.getOrDefault("windows", "2"));
+        int windows = Integer.parseInt(o.getOrDefault("windows", "3"));
         int port = Integer.parseInt(o.getOrDefault("port", "18600"));
         Path work = Path.of(o.getOrDefault("work", Files.createTempDirectory("bench-cluster-scale").toString()));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -75,8 +75,11 @@ public final class ClusterScaleBench {
             }
             Metrics ring = new Metrics(first, port);
             await(() -> held(ring) == nodes, Duration.ofMinutes(5), "the ring's shares to cover the fleet");
-            System.err.printf(Locale.ROOT, "bench-cluster-scale: %d clustered controllers hold the fleet, settling"
-                    + " %d s%n", count, settle);
+            // Each controller opens a connection to every agent it took over and compiles its hot code afresh: wait
+            // until they poll the whole fleet on time, then as long again as the single one settled.
+            double steady = awaitSteady(controllers.size(), first, port, nodes, interval, Duration.ofMinutes(10));
+            System.err.printf(Locale.ROOT, "bench-cluster-scale: %d clustered controllers hold the fleet and poll it"
+                    + " on time after %.0f s; settling %d s more%n", count, steady, settle);
             Thread.sleep(settle * 1000L);
             List<double[]> many = measure(controllers, first, port, windows, window, interval, nodes, "clustered");
 
@@ -179,6 +182,45 @@ public final class ClusterScaleBench {
             rows.add(row);
         }
         return rows;
+    }
+
+    /**
+     * Waits until, over a 20 s probe, the controllers together poll at least 95% of the fleet's rate and every one's
+     * p99 lateness is under the poll interval; the seconds it took.
+     */
+    private static double awaitSteady(int count, Path dataDir, int port, int nodes, String interval, Duration limit)
+            throws Exception {
+        double intervalSeconds = Duration.parse("PT" + interval.toUpperCase(Locale.ROOT)).toMillis() / 1000.0;
+        double wanted = 0.95 * nodes / intervalSeconds;
+        long t0 = System.nanoTime();
+        List<Metrics> scrapes = new ArrayList<>();
+        for (int c = 0; c < count; c++) {
+            scrapes.add(new Metrics(dataDir, port + c));
+        }
+        while (System.nanoTime() - t0 < limit.toNanos()) {
+            List<Map<String, Double>> before = new ArrayList<>();
+            for (Metrics m : scrapes) {
+                before.add(m.get());
+            }
+            long w0 = System.nanoTime();
+            Thread.sleep(20_000);
+            double secs = (System.nanoTime() - w0) / 1e9;
+            double rate = 0;
+            double worstP99 = 0;
+            for (int c = 0; c < count; c++) {
+                Map<String, Double> after = scrapes.get(c).get();
+                rate += (after.getOrDefault("drawbridge_conductor_polls_total", 0.0)
+                        - before.get(c).getOrDefault("drawbridge_conductor_polls_total", 0.0)) / secs;
+                worstP99 = Math.max(worstP99, Metrics.quantile(before.get(c), after,
+                        "drawbridge_conductor_poll_lateness_seconds_bucket", 0.99));
+            }
+            System.err.printf(Locale.ROOT, "bench-cluster-scale: %.0f polls/s (want %.0f), worst p99 lateness %.1f"
+                    + " s%n", rate, wanted, worstP99);
+            if (rate >= wanted && worstP99 < intervalSeconds) {
+                return (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        throw new IllegalStateException("the clustered controllers did not poll the fleet on time within " + limit);
     }
 
     /** The nodes the members hold, summed, as one member's /metrics reports them. */

@@ -30,6 +30,8 @@ import javax.net.ssl.TrustManagerFactory;
  */
 final class ApiClient {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** How many times a request answered 503 store-unavailable is sent again. */
+    static final int STORE_RETRIES = 5;
     private final HttpClient http;
     private final URI base;
     private final String token;
@@ -104,20 +106,61 @@ final class ApiClient {
                 .header("Authorization", "Bearer " + token).header("Accept", "application/json");
     }
 
+    /**
+     * Sends, and sends again up to {@link #STORE_RETRIES} times when the controller answers 503
+     * {@code store-unavailable}: that answer means nothing was written, so even a POST may be repeated, after the
+     * {@code Retry-After} it names (at most 10 s).
+     */
     private HttpResponse<byte[]> send(HttpRequest.Builder req) {
-        HttpResponse<byte[]> res;
+        HttpRequest built = req.build();
+        HttpResponse<byte[]> res = sendOnce(built);
+        for (int attempt = 1; attempt <= STORE_RETRIES && storeUnavailable(res); attempt++) {
+            long wait = res.headers().firstValue("Retry-After").map(ApiClient::seconds).orElse(5L);
+            System.err.println("drawbridge: the controller's store is unavailable; trying again in " + wait + " s ("
+                    + attempt + "/" + STORE_RETRIES + ")");
+            try {
+                Thread.sleep(wait * 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted");
+            }
+            res = sendOnce(built);
+        }
+        if (res.statusCode() >= 400) {
+            throw new CliException(problem(res), res.statusCode() == 404 ? 4 : 2);
+        }
+        return res;
+    }
+
+    private HttpResponse<byte[]> sendOnce(HttpRequest req) {
         try {
-            res = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new CliException("cannot reach the controller at " + base + ": " + Causes.describe(e) + next(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
         }
-        if (res.statusCode() >= 400) {
-            throw new CliException(problem(res), res.statusCode() == 404 ? 4 : 2);
+    }
+
+    private static boolean storeUnavailable(HttpResponse<byte[]> res) {
+        if (res.statusCode() != 503) {
+            return false;
         }
-        return res;
+        try {
+            return JSON.readTree(res.body()).path("type").asText().endsWith("store-unavailable");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A Retry-After in seconds, within 0..10; 5 when it is not a number of seconds (an HTTP date, say). */
+    private static long seconds(String retryAfter) {
+        try {
+            return Math.max(0, Math.min(10, Long.parseLong(retryAfter.strip())));
+        } catch (NumberFormatException e) {
+            return 5;
+        }
     }
 
     private static String problem(HttpResponse<byte[]> res) {
