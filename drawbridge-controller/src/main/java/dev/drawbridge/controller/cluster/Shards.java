@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +39,14 @@ public final class Shards implements Ownership {
     private volatile Map<String, Integer> counts = Map.of();
     private final AtomicLong fenced = new AtomicLong();
     private final AtomicLong taken = new AtomicLong();
+    /** What the last full pass saw, so a pass with nothing new to do can be skipped (see {@link #refresh}). */
+    private Map<String, String> lastLive = Map.of();
+    private Set<String> lastNodes = Set.of();
+    private volatile boolean unsettled = true;
+    private int skipped;
+
+    /** At most this many passes in a row are skipped when nothing changed: a full pass every 11 heartbeats. */
+    static final int FULL_EVERY = 10;
 
     public Shards(Database db, Membership membership, int points, Clock clock) {
         this.db = db;
@@ -58,10 +67,23 @@ public final class Shards implements Ownership {
                 LOG.warn("this controller cannot beat: it stops driving its {} nodes until it can", held.size());
                 held.clear();
             }
+            unsettled = true;
             return;
         }
+        // A full pass reads every reservation and places every node on the ring. It is needed when the live
+        // members or the nodes changed, while a take or release is still pending, and every FULL_EVERY passes
+        // (a claim lost some other way is also caught by the epoch checks at write time and by the agents).
+        Map<String, String> live = membership.liveByName();
+        Set<String> nodes = nodeIds instanceof Set<String> set ? set : new HashSet<>(nodeIds);
+        if (!unsettled && skipped < FULL_EVERY && live.equals(lastLive) && nodes.equals(lastNodes)) {
+            skipped++;
+            return;
+        }
+        skipped = 0;
+        lastLive = Map.copyOf(live);
+        lastNodes = Set.copyOf(nodes);
         String me = membership.id();
-        HashRing ring = new HashRing(membership.liveByName().keySet(), points);
+        HashRing ring = new HashRing(live.keySet(), points);
         Map<String, Row> rows = new HashMap<>();
         db.read(h -> h.createQuery("SELECT node_id, owner, epoch FROM reservations")
                 .map((rs, c) -> new Row(rs.getString(1), rs.getString(2), rs.getLong(3))).list())
@@ -69,8 +91,13 @@ public final class Shards implements Ownership {
         List<String> inserts = new ArrayList<>();
         List<Row> takes = new ArrayList<>();
         List<Row> releases = new ArrayList<>();
-        for (String id : nodeIds) {
+        List<String> wanted = new ArrayList<>();
+        boolean deferred = false;
+        for (String id : nodes) {
             boolean want = ring.owner(id).map(membership.name()::equals).orElse(false);
+            if (want) {
+                wanted.add(id);
+            }
             Row r = rows.get(id);
             if (want) {
                 if (r == null) {
@@ -88,6 +115,7 @@ public final class Shards implements Ownership {
                 held.remove(id);
                 if (busy.contains(id)) {
                     held.put(id, r.epoch());
+                    deferred = true;
                 } else {
                     releases.add(r);
                 }
@@ -95,11 +123,13 @@ public final class Shards implements Ownership {
                 held.remove(id);
             }
         }
-        Set<String> inserting = new java.util.HashSet<>(inserts);
+        Set<String> inserting = new HashSet<>(inserts);
         held.keySet().removeIf(id -> !rows.containsKey(id) && !inserting.contains(id));
         if (!inserts.isEmpty() || !takes.isEmpty() || !releases.isEmpty()) {
             write(me, inserts, takes, releases);
         }
+        // Settled when every node the ring gives this member is held and nothing waits to be released.
+        unsettled = deferred || !held.keySet().containsAll(wanted);
         Map<String, Integer> byOwner = new HashMap<>();
         db.read(h -> h.createQuery("SELECT owner, COUNT(*) FROM reservations GROUP BY owner")
                 .map((rs, c) -> Map.entry(rs.getString(1), rs.getInt(2))).list())
@@ -162,6 +192,7 @@ public final class Shards implements Ownership {
                     rs.getLong(3))).findFirst();
             if (row.isEmpty() || !row.get().owner().equals(membership.id()) || row.get().epoch() != epoch) {
                 held.remove(nodeId);
+                unsettled = true;
                 refuse(nodeId, epoch, row.map(r -> "its reservation is now " + (r.owner().isEmpty() ? "released"
                         : "held by " + r.owner()) + " at epoch " + r.epoch()).orElse("its reservation is gone"));
             }
@@ -198,6 +229,7 @@ public final class Shards implements Ownership {
     /** Forgets every claim without writing (after a stall: the store may already say they are others'). */
     public void dropAll() {
         held.clear();
+        unsettled = true;
     }
 
     /** Releases every node this member holds (at stop), so the others take them at once. */
@@ -209,5 +241,6 @@ public final class Shards implements Ownership {
             LOG.warn("could not release this controller's nodes: {}", e.toString());
         }
         held.clear();
+        unsettled = true;
     }
 }
