@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -103,7 +104,8 @@ public final class ClusterScaleBench {
             summary.put("nodes", nodes);
             summary.put("poll_interval", interval);
             summary.put("single_cores", round(singleCores));
-            summary.put("clustered_cores_each", perController);
+            summary.put("clustered_cores_each", Arrays.stream(perController).map(ClusterScaleBench::round)
+                    .toArray());
             summary.put("clustered_cores_total", round(total));
             summary.put("total_ratio", round(total / singleCores));
             summary.put("max_departure_from_mean", round(worst));
@@ -269,7 +271,7 @@ public final class ClusterScaleBench {
 
     private static double median(double[] v) {
         double[] s = v.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
