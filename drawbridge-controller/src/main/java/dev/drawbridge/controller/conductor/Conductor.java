@@ -105,7 +105,7 @@ public final class Conductor implements Polling {
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
                 Trigger.ATTESTATION, reason, "conductor"), metrics);
         Renewal renewal = new Renewal(enrollment, attestor, store, metrics, clock, nodeLifetime);
-        return new Conductor(cfg, new ScheduleCache(store, sightings, revoked, id -> cluster.ownership().mine(id)),
+        return new Conductor(cfg, new ScheduleCache(store, sightings, revoked),
                 new PollTiming(cfg, ThreadLocalRandom.current()::nextDouble),
                 new Unreachability(store, fences, cfg.unreachableAfter(), fenceUnreachableAfter),
                 new NodeDriver(client, phases, store, sightings, revoked, clock, attestation, renewal), clock, metrics,
@@ -152,8 +152,8 @@ public final class Conductor implements Polling {
         Ownership owned = cluster.ownership();
         for (Work w : schedule.all()) {
             String id = w.node().id();
-            if (inFlight.contains(id) || !owned.mine(id) || schedule.stale(id)) {
-                continue; // in flight, another controller's (clustered), or just taken over and not read yet
+            if (inFlight.contains(id) || !owned.mine(id)) {
+                continue; // in flight, or another controller's (clustered)
             }
             if (w.node().state().busy() && w.deadline().filter(now::isAfter).isPresent()) {
                 try {

@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,24 +46,11 @@ final class ScheduleCache {
     private Instant nextFlush = Instant.EPOCH;
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final AtomicBoolean flushing = new AtomicBoolean();
-    /**
-     * Whether this controller drives a node (always, unclustered). A node another member drives changes as that
-     * member polls it; re-reading it here at every change would make each of N members read the whole fleet's
-     * changes. It is only marked stale instead, and read when it becomes this member's.
-     */
-    private final Predicate<String> mine;
-    private final Set<String> stale = ConcurrentHashMap.newKeySet();
 
-    ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked, Predicate<String> mine) {
+    ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked) {
         this.store = store;
         this.sightings = sightings;
         this.revoked = revoked;
-        this.mine = mine;
-    }
-
-    /** Whether this node's cached work is out of date (changed while another member drove it): not to be polled. */
-    boolean stale(String id) {
-        return stale.contains(id);
     }
 
     /** The work of every node looked after, as last read. */
@@ -99,12 +85,6 @@ final class ScheduleCache {
         // Polls check identities against this set instead of asking the store one query per poll.
         revoked.refresh(false);
         Set<String> ids = store.drainChanged();
-        // Nodes that became this member's since they went stale are read now, before this tick polls anything.
-        for (String id : stale) {
-            if (mine.test(id)) {
-                ids.add(id);
-            }
-        }
         long newest = mark.get();
         // A second of overlap: a slow writer may commit a stamp older than one already seen.
         for (Map.Entry<String, Long> e : store.changedSince(newest - 1000)) {
@@ -140,16 +120,11 @@ final class ScheduleCache {
                 Map<String, Long> now = store.prints();
                 // Gone from the listing and not read since it began: deleted, or without an agent address.
                 schedule.entrySet().removeIf(e -> !now.containsKey(e.getKey()) && e.getValue().stamp() < stamp);
-                stale.removeIf(id -> !now.containsKey(id));
                 prints.keySet().retainAll(now.keySet());
                 List<String> moved = new ArrayList<>();
                 now.forEach((id, print) -> {
                     if (!print.equals(prints.get(id)) || drained.contains(id)) {
-                        if (wanted(id)) {
-                            moved.add(id);
-                        } else {
-                            stale.add(id); // its print stays the old one, so the next reload looks again
-                        }
+                        moved.add(id);
                     }
                 });
                 for (int i = 0; i < moved.size(); i += RELOAD_CHUNK) {
@@ -185,19 +160,7 @@ final class ScheduleCache {
      * Reads these nodes with a stamp taken before the read, and puts each in the schedule or drops it (no longer
      * looked after), unless a later read already decided.
      */
-    private void reread(Collection<String> all, long stamp) {
-        List<String> ids = new ArrayList<>(all.size());
-        for (String id : all) {
-            if (wanted(id)) {
-                ids.add(id);
-            } else {
-                stale.add(id);
-            }
-        }
-        if (ids.isEmpty()) {
-            return;
-        }
-        ids.forEach(stale::remove);
+    private void reread(Collection<String> ids, long stamp) {
         Map<String, Work> fresh = store.some(ids);
         for (String id : ids) {
             Work w = fresh.get(id);
@@ -207,11 +170,6 @@ final class ScheduleCache {
                 offer(id, stamp, w);
             }
         }
-    }
-
-    /** A node worth reading: this member's, or one not in the schedule yet (a new node: every member lists it). */
-    private boolean wanted(String id) {
-        return mine.test(id) || !schedule.containsKey(id);
     }
 
     /**
