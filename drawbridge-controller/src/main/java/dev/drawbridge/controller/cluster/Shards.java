@@ -227,7 +227,7 @@ public final class Shards implements Ownership {
     }
 
     /** Forgets every claim without writing (after a stall: the store may already say they are others'). */
-    public void dropAll() {
+    public synchronized void dropAll() { // with refresh's lock: a pass under way must not record a settled state
         held.clear();
         unsettled = true;
     }
