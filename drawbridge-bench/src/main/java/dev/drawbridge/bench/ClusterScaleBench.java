@@ -1,5 +1,9 @@
 package dev.drawbridge.bench;
 
+import static dev.drawbridge.bench.ScaleBench.await;
+import static dev.drawbridge.bench.ScaleBench.delta;
+import static dev.drawbridge.bench.ScaleBench.round;
+
 import dev.drawbridge.bench.ScaleBench.Metrics;
 import dev.drawbridge.bench.ScaleBench.ProcStat;
 import dev.drawbridge.controller.DataDir;
@@ -8,14 +12,12 @@ import dev.drawbridge.testkit.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /**
  * One fleet, polled and attested by one controller and then by several clustered ones, on one PostgreSQL: does
@@ -104,7 +106,7 @@ public final class ClusterScaleBench {
             summary.put("nodes", nodes);
             summary.put("poll_interval", interval);
             summary.put("single_cores", round(singleCores));
-            summary.put("clustered_cores_each", Arrays.stream(perController).map(ClusterScaleBench::round)
+            summary.put("clustered_cores_each", Arrays.stream(perController).map(ScaleBench::round)
                     .toArray());
             summary.put("clustered_cores_total", round(total));
             summary.put("total_ratio", round(total / singleCores));
@@ -155,8 +157,7 @@ public final class ClusterScaleBench {
                 ProcStat c1 = ProcStat.of(controllers.get(c).pid());
                 Map<String, Double> after = scrapes.get(c).get();
                 double cores = (c1.ticks() - c0.get(c).ticks()) / TICK / secs;
-                double polls = (after.getOrDefault("drawbridge_conductor_polls_total", 0.0)
-                        - before.get(c).getOrDefault("drawbridge_conductor_polls_total", 0.0)) / secs;
+                double polls = delta(before.get(c), after, "drawbridge_conductor_polls_total") / secs;
                 double p50 = Metrics.quantile(before.get(c), after, "drawbridge_conductor_poll_lateness_seconds_bucket",
                         0.50);
                 double p99 = Metrics.quantile(before.get(c), after, "drawbridge_conductor_poll_lateness_seconds_bucket",
@@ -211,8 +212,7 @@ public final class ClusterScaleBench {
             double worstP99 = 0;
             for (int c = 0; c < count; c++) {
                 Map<String, Double> after = scrapes.get(c).get();
-                rate += (after.getOrDefault("drawbridge_conductor_polls_total", 0.0)
-                        - before.get(c).getOrDefault("drawbridge_conductor_polls_total", 0.0)) / secs;
+                rate += delta(before.get(c), after, "drawbridge_conductor_polls_total") / secs;
                 worstP99 = Math.max(worstP99, Metrics.quantile(before.get(c), after,
                         "drawbridge_conductor_poll_lateness_seconds_bucket", 0.99));
             }
@@ -273,19 +273,5 @@ public final class ClusterScaleBench {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static void await(BooleanSupplier ok, Duration limit, String what) throws Exception {
-        Instant end = Instant.now().plus(limit);
-        while (!ok.getAsBoolean()) {
-            if (Instant.now().isAfter(end)) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            Thread.sleep(500);
-        }
     }
 }

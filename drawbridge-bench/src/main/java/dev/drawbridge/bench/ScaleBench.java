@@ -152,15 +152,15 @@ public final class ScaleBench {
         }
     }
 
-    private static double delta(Map<String, Double> a, Map<String, Double> b, String key) {
+    static double delta(Map<String, Double> a, Map<String, Double> b, String key) {
         return b.getOrDefault(key, 0.0) - a.getOrDefault(key, 0.0);
     }
 
-    private static double round(double v) {
+    static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
     }
 
-    private static void await(BooleanSupplier ok, Duration limit, String what) throws Exception {
+    static void await(BooleanSupplier ok, Duration limit, String what) throws Exception {
         Instant end = Instant.now().plus(limit);
         while (!ok.getAsBoolean()) {
             if (Instant.now().isAfter(end)) {

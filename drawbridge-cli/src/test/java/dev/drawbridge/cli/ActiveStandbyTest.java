@@ -43,7 +43,7 @@ class ActiveStandbyTest {
                   mode: pacemaker
                   heartbeat: 500ms
                 """);
-        Path launcher = launcher();
+        Path launcher = ControllerProcess.launcher(dir);
         // ocf-tester runs the agent as nobody too, so it must sit where nobody can reach it (a checkout under a
         // private temporary directory is not): a copy, 0755, in a 0755 directory.
         Path shared = Files.createTempDirectory(Path.of("/tmp"), "drawbridge-ocf-",
@@ -229,16 +229,6 @@ class ActiveStandbyTest {
         Map<String, String> env = new java.util.HashMap<>(common);
         env.put("DRAWBRIDGE_CLUSTER_NAME", name);
         return env;
-    }
-
-    /** A drawbridge command for the resource agent: this JVM's class path. */
-    private Path launcher() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path script = dir.resolve("drawbridge");
-        Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '" + System.getProperty("java.class.path")
-                + "' dev.drawbridge.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return script;
     }
 
     private static void await(BooleanSupplier done, String what) throws InterruptedException {

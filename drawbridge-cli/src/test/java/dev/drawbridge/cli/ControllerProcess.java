@@ -1,7 +1,9 @@
 package dev.drawbridge.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -35,6 +37,19 @@ final class ControllerProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         return new ControllerProcess(p);
+    }
+
+    /**
+     * A {@code drawbridge} command in {@code dir} that runs this JVM's class path (for the OCF resource agent, which
+     * starts the controller itself): 0755, so ocf-tester's runs as nobody and Pacemaker's can use it.
+     */
+    static Path launcher(Path dir) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path script = dir.resolve("drawbridge");
+        Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '" + System.getProperty("java.class.path")
+                + "' dev.drawbridge.cli.Main \"$@\"\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
     }
 
     long pid() {

@@ -149,7 +149,7 @@ class PacemakerPairTest {
                     """.formatted(fixed, fixed));
             Path authkey = Files.write(dir.resolve("authkey"), random(256));
             Files.setPosixFilePermissions(authkey, PosixFilePermissions.fromString("r--------"));
-            Path launcher = launcher();
+            Path launcher = ControllerProcess.launcher(dir);
             for (Node n : nodes) {
                 boot(n, repo, conf, authkey);
             }
@@ -343,16 +343,6 @@ class PacemakerPairTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** A drawbridge command for the resource agent: this JVM's class path. */
-    private Path launcher() throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path script = dir.resolve("drawbridge");
-        Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '" + System.getProperty("java.class.path")
-                + "' dev.drawbridge.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return script;
     }
 
     private static byte[] random(int n) {

@@ -79,8 +79,9 @@ class ClusterIssuanceTest {
             // Both start at once: both find no key, both make one, one is stored and the other member takes it.
             Future<RunningController> fa = pool.submit(() -> RunningController.start(dir.resolve("s1"), m1));
             Future<RunningController> fb = pool.submit(() -> RunningController.start(dir.resolve("s2"), m2));
+            String root;
             try (var a = fa.get(2, TimeUnit.MINUTES); var b = fb.get(2, TimeUnit.MINUTES)) {
-                String root = Files.readString(a.dataDir.resolve("ca.pem"));
+                root = Files.readString(a.dataDir.resolve("ca.pem"));
                 assertThat(Files.readString(b.dataDir.resolve("ca.pem"))).as("one CA for both").isEqualTo(root);
                 Set<String> serials = new HashSet<>();
                 for (RunningController c : new RunningController[] {a, b}) {
@@ -112,6 +113,16 @@ class ClusterIssuanceTest {
                 assertThatThrownBy(() -> RunningController.start(dir.resolve("s3"),
                         cfg -> inStore(cfg, base.withKekFile(other.toString()), "s3")))
                         .hasMessageContaining("store.kek");
+            }
+            // Both stop; one starts again: it opens the same key from the store and goes on issuing under the root.
+            try (var again = RunningController.start(dir.resolve("s1"), m1)) {
+                assertThat(Files.readString(again.dataDir.resolve("ca.pem"))).isEqualTo(root);
+                again.createNode("st-again");
+                var answer = again.enroll(again.ticket("st-again", null), Csrs.ec(dir, "st-again"));
+                assertThat(answer.status()).as(answer.text()).isEqualTo(201);
+                Path cert = Csrs.write(dir, "st-again.pem", answer.json().path("certificate").asText());
+                assertThat(OpenSsl.run(dir, "verify", "-CAfile", again.dataDir.resolve("ca.pem").toString(),
+                        cert.toString()).exitCode()).isZero();
             }
         } finally {
             pool.shutdownNow();
