@@ -3,7 +3,9 @@ package dev.drawbridge.controller.cluster;
 import dev.drawbridge.controller.store.WriteGuard;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Which nodes this controller drives. The conductor polls only the nodes that are {@link #mine}, and runs each poll
@@ -34,6 +36,23 @@ public interface Ownership {
 
     /** How many nodes each member (by id) holds, as last seen. */
     Map<String, Integer> counts();
+
+    /**
+     * The nodes this controller holds, as a live view, when it holds a share of them (a member of a ring); empty when
+     * {@link #mine} alone decides (a single controller, or the active one of a pair holds all or nothing). The
+     * conductor then looks at its share only instead of at every node in the fleet.
+     */
+    default Optional<Set<String>> held() {
+        return Optional.empty();
+    }
+
+    /**
+     * Tells {@code listener} of each node this controller comes to hold (taken, or found its own again), before
+     * {@link #mine} answers true for it, and at once of each node it holds now: the conductor reads such a node
+     * afresh before it polls it, since the node's last holder may have moved its job on meanwhile.
+     */
+    default void onGained(Consumer<String> listener) {
+    }
 
     /** A single controller: every node is its own, and nothing needs checking. */
     static Ownership everything() {

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ public final class Shards implements Ownership {
     private Set<String> lastNodes = Set.of();
     private volatile boolean unsettled = true;
     private int skipped;
+    private volatile Consumer<String> gained = id -> { };
 
     /** At most this many passes in a row are skipped when nothing changed: a full pass every 11 heartbeats. */
     static final int FULL_EVERY = 10;
@@ -58,6 +60,25 @@ public final class Shards implements Ownership {
     @Override
     public boolean mine(String nodeId) {
         return held.containsKey(nodeId) && membership.healthy();
+    }
+
+    @Override
+    public Optional<Set<String>> held() {
+        return Optional.of(java.util.Collections.unmodifiableSet(held.keySet()));
+    }
+
+    @Override
+    public void onGained(Consumer<String> listener) {
+        gained = listener;
+        held.keySet().forEach(listener);
+    }
+
+    /** Records a claim; a node not held until now is announced first (see {@link Ownership#onGained}). */
+    private void hold(String id, long epoch) {
+        if (!held.containsKey(id)) {
+            gained.accept(id);
+        }
+        held.put(id, epoch);
     }
 
     @Override
@@ -103,7 +124,7 @@ public final class Shards implements Ownership {
                 if (r == null) {
                     inserts.add(id);
                 } else if (r.owner().equals(me)) {
-                    held.put(id, r.epoch());
+                    hold(id, r.epoch());
                 } else if (r.owner().isEmpty() || !membership.alive(r.owner())) {
                     takes.add(r);
                 } else {
@@ -114,7 +135,7 @@ public final class Shards implements Ownership {
                 // checks the claim): a poll never starts on a node whose release is under way.
                 held.remove(id);
                 if (busy.contains(id)) {
-                    held.put(id, r.epoch());
+                    hold(id, r.epoch());
                     deferred = true;
                 } else {
                     releases.add(r);
@@ -147,7 +168,7 @@ public final class Shards implements Ownership {
                 int[] done = batch.execute();
                 for (int i = 0; i < done.length; i++) {
                     if (done[i] == 1) {
-                        held.put(inserts.get(i), 1L);
+                        hold(inserts.get(i), 1L);
                     }
                 }
             }
@@ -159,7 +180,7 @@ public final class Shards implements Ownership {
                 int[] done = batch.execute();
                 for (int i = 0; i < done.length; i++) {
                     if (done[i] == 1) {
-                        held.put(takes.get(i).node(), takes.get(i).epoch() + 1);
+                        hold(takes.get(i).node(), takes.get(i).epoch() + 1);
                         taken.incrementAndGet();
                     }
                 }

@@ -105,7 +105,7 @@ public final class Conductor implements Polling {
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
                 Trigger.ATTESTATION, reason, "conductor"), metrics);
         Renewal renewal = new Renewal(enrollment, attestor, store, metrics, clock, nodeLifetime);
-        return new Conductor(cfg, new ScheduleCache(store, sightings, revoked),
+        return new Conductor(cfg, new ScheduleCache(store, sightings, revoked, cluster.ownership()),
                 new PollTiming(cfg, ThreadLocalRandom.current()::nextDouble),
                 new Unreachability(store, fences, cfg.unreachableAfter(), fenceUnreachableAfter),
                 new NodeDriver(client, phases, store, sightings, revoked, clock, attestation, renewal), clock, metrics,
@@ -114,7 +114,7 @@ public final class Conductor implements Polling {
 
     public void start() {
         // The cluster shares out the nodes this conductor looks after, and keeps any with a poll in flight.
-        cluster.attach(() -> schedule.all().stream().map(w -> w.node().id()).toList(), () -> inFlight);
+        cluster.attach(schedule::ids, () -> inFlight);
         loop.start();
         LOG.info("conductor polling agents every {} (at most {} at once)", cfg.pollInterval(), cfg.maxConcurrentPolls());
     }
@@ -150,7 +150,7 @@ public final class Conductor implements Polling {
         Map<String, Map<Integer, String>> golden = driver.golden();
         List<Due> ready = new ArrayList<>();
         Ownership owned = cluster.ownership();
-        for (Work w : schedule.all()) {
+        for (Work w : schedule.mine()) { // its share when clustered, gained nodes once read afresh
             String id = w.node().id();
             if (inFlight.contains(id) || !owned.mine(id)) {
                 continue; // in flight, or another controller's (clustered)

@@ -72,6 +72,11 @@ final class ProvisioningStore {
         return db.read(ConductorColumns::prints);
     }
 
+    /** The prints of just these nodes (those with an agent address). */
+    Map<String, Long> prints(Collection<String> ids) {
+        return ids.isEmpty() ? Map.of() : db.read(h -> ConductorColumns.prints(h, ids));
+    }
+
     /**
      * The current work of just these nodes: those the conductor looks after, keyed by id. A node missing from the
      * answer has gone, lost its agent address, or moved to a state the conductor leaves alone.

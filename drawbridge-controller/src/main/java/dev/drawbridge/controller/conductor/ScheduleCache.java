@@ -1,13 +1,17 @@
 package dev.drawbridge.controller.conductor;
 
+import dev.drawbridge.controller.cluster.Ownership;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * nodes the conductor itself changed and nodes the node repository changed since the last mark are re-read; a full
  * reload (by print) runs every {@link #FULL_RELOAD}; the batched hot facts are written every {@link #FLUSH}. Every
  * read carries a stamp taken before it, so an older read never undoes a newer one.
+ *
+ * <p>A member of a cluster that holds a share of the fleet ({@link Ownership#held}) keeps every node's id (the ring
+ * places them all) but reads only its share: another member's node that changes is not read again, and the full
+ * reload prints only the share, listing the whole fleet every {@link #WHOLE_EVERY}th time (for nodes deleted through
+ * another member). A node this member comes to hold is marked unread ({@link #unread}) and read before it is polled,
+ * since its last holder may have moved its job on meanwhile. Each member's cost then follows its share, not the fleet.
  */
 final class ScheduleCache {
     private static final Logger LOG = LoggerFactory.getLogger(ScheduleCache.class);
@@ -29,6 +39,8 @@ final class ScheduleCache {
     private static final int SMALL_CHANGE = 64;
     /** Nodes re-read per query by a full reload. */
     private static final int RELOAD_CHUNK = 500;
+    /** A member holding a share lists the whole fleet at every this many full reloads, its share at the others. */
+    static final int WHOLE_EVERY = 6;
 
     /** A node's work as read by the read with this stamp. */
     private record Stamped(long stamp, Work work) {}
@@ -46,11 +58,45 @@ final class ScheduleCache {
     private Instant nextFlush = Instant.EPOCH;
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final AtomicBoolean flushing = new AtomicBoolean();
+    private final Ownership owned;
+    /** Nodes this member came to hold and has not read since, with the stamp of the moment it gained each. */
+    private final Map<String, Long> unread = new ConcurrentHashMap<>();
+    /** Full reloads so far; only the reload thread touches it. */
+    private long reloads;
 
-    ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked) {
+    ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked, Ownership owned) {
         this.store = store;
         this.sightings = sightings;
         this.revoked = revoked;
+        this.owned = owned;
+        owned.onGained(id -> {
+            unread.put(id, reads.incrementAndGet());
+            store.changed(id);
+        });
+    }
+
+    /** Every node looked after, by id, as a live view (the cluster shares these out). */
+    Set<String> ids() {
+        return Collections.unmodifiableSet(schedule.keySet());
+    }
+
+    /**
+     * The work of the nodes this controller may poll, as last read: its share when it holds one, else every node.
+     * A node gained and not read since is left out.
+     */
+    List<Work> mine() {
+        Optional<Set<String>> held = owned.held();
+        if (held.isEmpty()) {
+            return all();
+        }
+        List<Work> out = new ArrayList<>();
+        for (String id : held.get()) {
+            Stamped s = schedule.get(id);
+            if (s != null && !unread.containsKey(id)) {
+                out.add(s.work());
+            }
+        }
+        return out;
     }
 
     /** The work of every node looked after, as last read. */
@@ -92,15 +138,34 @@ final class ScheduleCache {
             newest = Math.max(newest, e.getValue());
         }
         mark.accumulateAndGet(newest, Math::max);
-        if (ids.size() > SMALL_CHANGE) {
-            // Many nodes changed at once (a bulk edit): one listing is cheaper than a lookup per node. A listing
-            // that began before these changes would miss them, so while one runs they wait for the next tick.
-            if (!fullReload(wall)) {
-                ids.forEach(store::changed);
+        ids.removeIf(id -> !wanted(id));
+        // Nodes just gained are read here and now, by id in chunks, so a share taken over from a dead member is
+        // polled at the next tick rather than after a reload.
+        List<String> gained = new ArrayList<>();
+        ids.removeIf(id -> unread.containsKey(id) && gained.add(id));
+        try {
+            for (int i = 0; i < gained.size(); i += RELOAD_CHUNK) {
+                reread(gained.subList(i, Math.min(gained.size(), i + RELOAD_CHUNK)), reads.incrementAndGet());
             }
+        } catch (RuntimeException e) {
+            gained.forEach(store::changed); // read at the next tick (or the reload): a gained node must not stay unread
+            ids.forEach(store::changed);
+            throw e;
+        }
+        if (ids.size() > SMALL_CHANGE) {
+            // Many nodes changed at once (a bulk edit): one listing is cheaper than a lookup per node. They go back
+            // to the changed set, which the reload reads whatever their prints say; a reload already under way may
+            // have drained that set, so then they wait for the next tick.
+            ids.forEach(store::changed);
+            fullReload(wall);
             return;
         }
-        reread(ids, reads.incrementAndGet());
+        try {
+            reread(ids, reads.incrementAndGet());
+        } catch (RuntimeException e) {
+            ids.forEach(store::changed);
+            throw e;
+        }
     }
 
     /** Starts a full reload unless one is running; returns whether it started. */
@@ -110,31 +175,61 @@ final class ScheduleCache {
         }
         nextFullReload = wall.plus(FULL_RELOAD);
         Thread.ofVirtual().name("conductor-reload").start(() -> {
+            Set<String> drained = Set.of();
             try {
-                // Nodes this conductor changed are re-read whatever their print says: a job saved with a new
-                // command id keeps the same length, and their own re-read may have failed.
-                Set<String> drained = store.drainChanged();
+                // Nodes this conductor changed (or gained) are re-read whatever their print says: a job saved with a
+                // new command id keeps the same length, and their own re-read may have failed.
+                drained = store.drainChanged();
                 revoked.refresh(true);
                 long newest = store.newestChange();
                 long stamp = reads.incrementAndGet();
-                Map<String, Long> now = store.prints();
-                // Gone from the listing and not read since it began: deleted, or without an agent address.
-                schedule.entrySet().removeIf(e -> !now.containsKey(e.getKey()) && e.getValue().stamp() < stamp);
-                prints.keySet().retainAll(now.keySet());
-                List<String> moved = new ArrayList<>();
+                Optional<Set<String>> held = owned.held();
+                boolean whole = held.isEmpty() || reloads++ % WHOLE_EVERY == 0;
+                List<String> share = whole ? List.of() : List.copyOf(held.get());
+                Map<String, Long> now = whole ? store.prints() : store.prints(share);
+                if (whole) {
+                    // Gone from the listing and not read since it began: deleted, or without an agent address.
+                    schedule.entrySet().removeIf(e -> !now.containsKey(e.getKey()) && e.getValue().stamp() < stamp);
+                    prints.keySet().retainAll(now.keySet());
+                } else {
+                    for (String id : share) {
+                        if (!now.containsKey(id)) {
+                            forget(id, stamp);
+                            prints.remove(id);
+                        }
+                    }
+                }
+                Set<String> moved = new LinkedHashSet<>();
                 now.forEach((id, print) -> {
-                    if (!print.equals(prints.get(id)) || drained.contains(id)) {
+                    if (!print.equals(prints.get(id)) && wanted(id)) {
                         moved.add(id);
                     }
                 });
-                for (int i = 0; i < moved.size(); i += RELOAD_CHUNK) {
-                    List<String> chunk = moved.subList(i, Math.min(moved.size(), i + RELOAD_CHUNK));
+                for (String id : drained) {
+                    if (wanted(id)) {
+                        moved.add(id);
+                    }
+                }
+                unread.keySet().forEach(id -> {
+                    if (wanted(id)) {
+                        moved.add(id); // a gained node whose read failed, or whose id was drained by a tick
+                    }
+                });
+                List<String> order = List.copyOf(moved);
+                for (int i = 0; i < order.size(); i += RELOAD_CHUNK) {
+                    List<String> chunk = order.subList(i, Math.min(order.size(), i + RELOAD_CHUNK));
                     reread(chunk, stamp);
-                    chunk.forEach(id -> prints.put(id, now.get(id)));
+                    for (String id : chunk) {
+                        Long print = now.get(id);
+                        if (print != null) {
+                            prints.put(id, print);
+                        }
+                    }
                 }
                 mark.accumulateAndGet(newest, Math::max);
             } catch (RuntimeException e) {
                 LOG.warn("conductor could not reload its schedule: {}", e.toString());
+                drained.forEach(store::changed);
                 nextFullReload = Instant.EPOCH;
             } finally {
                 reloading.set(false);
@@ -169,7 +264,18 @@ final class ScheduleCache {
             } else {
                 offer(id, stamp, w);
             }
+            // Read after it was gained (the stamp was taken before this read began): it may be polled now.
+            unread.computeIfPresent(id, (k, gainedAt) -> stamp > gainedAt ? null : gainedAt);
         }
+    }
+
+    /**
+     * A node worth reading: any node when this controller holds all or nothing, else one of its share, or one not in
+     * the schedule yet (a new node: every member needs its id for the ring).
+     */
+    private boolean wanted(String id) {
+        Optional<Set<String>> held = owned.held();
+        return held.isEmpty() || held.get().contains(id) || !schedule.containsKey(id);
     }
 
     /**

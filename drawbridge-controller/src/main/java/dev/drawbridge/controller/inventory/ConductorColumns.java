@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * The conductor's columns of {@code nodes}: the job and its deadline, the pinned agent key, the attestation key and
@@ -32,19 +33,30 @@ public final class ConductorColumns {
      */
     public static Map<String, Long> prints(Handle h) {
         Map<String, Long> out = new HashMap<>();
-        h.createQuery("SELECT id, updated_at, version, unreachable, deadline_at, LENGTH(job),"
-                        + " LENGTH(pinned_fingerprint), LENGTH(ak_public), LENGTH(reference_pcrs),"
-                        + " LENGTH(agent_address), state FROM nodes WHERE agent_address IS NOT NULL")
-                .map((rs, ctx) -> {
-                    long print = 17;
-                    for (int i = 2; i <= 10; i++) {
-                        long v = rs.getLong(i);
-                        print = print * 1_000_003L + (rs.wasNull() ? -1 : v);
-                    }
-                    print = print * 1_000_003L + rs.getString(11).hashCode();
-                    return Map.entry(rs.getString(1), print);
-                }).forEach(e -> out.put(e.getKey(), e.getValue()));
+        h.createQuery(PRINTS).map(ConductorColumns::print).forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
+    }
+
+    /** The prints (as {@link #prints(Handle)}) of just these nodes, those that have an agent address. */
+    public static Map<String, Long> prints(Handle h, Collection<String> ids) {
+        Map<String, Long> out = new HashMap<>();
+        h.createQuery(PRINTS + " AND id IN (<ids>)").bindList("ids", List.copyOf(ids)).map(ConductorColumns::print)
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    private static final String PRINTS = "SELECT id, updated_at, version, unreachable, deadline_at, LENGTH(job),"
+            + " LENGTH(pinned_fingerprint), LENGTH(ak_public), LENGTH(reference_pcrs), LENGTH(agent_address), state"
+            + " FROM nodes WHERE agent_address IS NOT NULL";
+
+    private static Map.Entry<String, Long> print(ResultSet rs, StatementContext ctx) throws SQLException {
+        long print = 17;
+        for (int i = 2; i <= 10; i++) {
+            long v = rs.getLong(i);
+            print = print * 1_000_003L + (rs.wasNull() ? -1 : v);
+        }
+        print = print * 1_000_003L + rs.getString(11).hashCode();
+        return Map.entry(rs.getString(1), print);
     }
 
     /** The conductor columns of these nodes (ids, not names) that have an agent address. */

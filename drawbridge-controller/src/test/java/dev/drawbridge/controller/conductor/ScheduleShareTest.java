@@ -1,0 +1,189 @@
+package dev.drawbridge.controller.conductor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drawbridge.controller.cluster.Ownership;
+import dev.drawbridge.controller.enroll.CertificateRepository;
+import dev.drawbridge.controller.inventory.ConductorColumns;
+import dev.drawbridge.controller.inventory.NewNode;
+import dev.drawbridge.controller.inventory.NodeRepository;
+import dev.drawbridge.controller.inventory.NodeState;
+import dev.drawbridge.controller.store.Database;
+import dev.drawbridge.controller.store.StoreConfig;
+import dev.drawbridge.controller.store.WriteGuard;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The schedule of a member that holds a share of the fleet: it knows every node's id, reads only its share's
+ * changes, and reads a node it comes to hold afresh before offering it for a poll, however many arrive at once.
+ */
+class ScheduleShareTest {
+    private static final int NODES = 150;
+    @TempDir Path dir;
+    Database db;
+    ProvisioningStore store;
+    ScheduleCache cache;
+    final Share share = new Share();
+    final List<String> ids = new ArrayList<>();
+
+    /** A share of the fleet in the test's hand, announcing gains as {@code Shards} does: before mine() is true. */
+    static final class Share implements Ownership {
+        final Set<String> held = ConcurrentHashMap.newKeySet();
+        volatile Consumer<String> listener = id -> { };
+
+        void gain(Collection<String> nodes) {
+            for (String id : nodes) {
+                listener.accept(id);
+                held.add(id);
+            }
+        }
+
+        @Override
+        public boolean mine(String nodeId) {
+            return held.contains(nodeId);
+        }
+
+        @Override
+        public WriteGuard guard(String nodeId) {
+            return h -> { };
+        }
+
+        @Override
+        public void refresh(Collection<String> nodeIds, Set<String> busy) {
+        }
+
+        @Override
+        public OptionalLong epoch(String nodeId) {
+            return OptionalLong.of(1);
+        }
+
+        @Override
+        public Map<String, Integer> counts() {
+            return Map.of();
+        }
+
+        @Override
+        public Optional<Set<String>> held() {
+            return Optional.of(java.util.Collections.unmodifiableSet(held));
+        }
+
+        @Override
+        public void onGained(Consumer<String> l) {
+            listener = l;
+            held.forEach(l);
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        db = Database.open(StoreConfig.defaults(), dir);
+        for (int i = 0; i < NODES; i++) {
+            String name = "share-" + i;
+            ids.add(db.inTransaction(h -> NodeRepository.jdbi().create(h, new NewNode(name, List.of(), Map.of(),
+                    Optional.empty(), Optional.of("127.0.0.1:9"), Optional.empty(), "poll", Optional.empty(),
+                    Optional.empty()), Instant.now())).id());
+        }
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET state = :s").bind("s", NodeState.ACTIVE.wire())
+                .execute());
+        ConductorMetrics metrics = new ConductorMetrics(new SimpleMeterRegistry());
+        store = new ProvisioningStore(db, NodeRepository.jdbi(), metrics, Map::of);
+        cache = new ScheduleCache(store, new Sightings(db, metrics, () -> 0, store::changed),
+                new RevokedSerials(db, CertificateRepository.jdbi()), share);
+    }
+
+    @AfterEach
+    void tearDown() {
+        db.close();
+    }
+
+    @Test
+    @DisplayName("a member knows every node, polls only its share, leaves others' changes unread, and reads a whole"
+            + " share it takes over (more than a tick reads one by one) with the job its last holder saved before"
+            + " offering any of it for a poll")
+    void aTakenShareIsReadAfreshBeforeItIsPolled() {
+        List<String> first = ids.subList(0, 40);
+        List<String> taken = ids.subList(40, 140); // 100 at once: more than a tick reads node by node
+        share.gain(first);
+        until(() -> {
+            cache.refresh(Instant.now());
+            return cache.ids().size() == NODES && cache.mine().size() == first.size();
+        }, "the first reload lists the fleet and offers the first share");
+        assertThat(ids(cache.mine())).containsExactlyInAnyOrderElementsOf(first);
+
+        // Another member drives the rest: it saves jobs (no update stamp moves) and edits names (the stamp moves).
+        // (After the second in which the nodes were made, so a tick's look back sees only this change.)
+        pause(1100);
+        String job = Job.start(Job.Action.values()[0], Map.of()).json();
+        for (String id : ids.subList(40, NODES)) {
+            db.inTransaction(h -> ConductorColumns.saveJob(h, id, NodeState.ACTIVE.wire(), job));
+        }
+        String renamed = ids.get(145);
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET name = 'renamed', updated_at = :at, version ="
+                + " version + 1 WHERE id = :id").bind("at", System.currentTimeMillis() + 1).bind("id", renamed)
+                .execute());
+        long before = version(renamed);
+        for (int i = 0; i < 5; i++) {
+            cache.refresh(Instant.now());
+            pause(100);
+        }
+        assertThat(version(renamed)).as("another member's node is not read again on its change").isEqualTo(before);
+
+        share.gain(taken);
+        Map<String, Boolean> offeredWithoutJob = new HashMap<>();
+        until(() -> {
+            cache.refresh(Instant.now());
+            List<ProvisioningStore.Work> mine = cache.mine();
+            mine.stream().filter(w -> taken.contains(w.node().id()) && w.job().isEmpty())
+                    .forEach(w -> offeredWithoutJob.put(w.node().id(), true));
+            return mine.size() == first.size() + taken.size();
+        }, "the taken share is read and offered");
+        assertThat(offeredWithoutJob).as("taken nodes offered before their last holder's job was read").isEmpty();
+        assertThat(cache.mine()).filteredOn(w -> taken.contains(w.node().id()))
+                .allSatisfy(w -> assertThat(w.job()).isPresent());
+    }
+
+    private long version(String id) {
+        return cache.all().stream().filter(w -> w.node().id().equals(id)).findFirst().orElseThrow().node().version();
+    }
+
+    private static List<String> ids(List<ProvisioningStore.Work> works) {
+        return works.stream().map(w -> w.node().id()).toList();
+    }
+
+    private static void until(BooleanSupplier done, String what) {
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within 20 s: " + what);
+            }
+            pause(50);
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
