@@ -270,14 +270,9 @@ public final class Controller implements AutoCloseable {
         if (store.kekFile().isEmpty()) {
             text = dir.secret("store.kek");
         } else {
-            Path file = Path.of(store.kekFile());
-            try {
-                text = Files.readString(file, StandardCharsets.US_ASCII).strip();
-            } catch (IOException e) {
-                throw new ConfigException("store.kek-file " + file + " cannot be read (" + e.getMessage() + "): copy"
-                        + " the first controller's store.kek there, or make a new key for a new store with"
-                        + " `head -c 32 /dev/urandom | basenc --base64url`");
-            }
+            text = SecretFile.read(Path.of(store.kekFile()), "store.kek-file", ": copy the first controller's"
+                    + " store.kek there (mode 0600), or make a new key for a new store with"
+                    + " `(umask 077; head -c 32 /dev/urandom | basenc --base64url > FILE)`");
         }
         byte[] kek;
         try {
@@ -321,11 +316,7 @@ public final class Controller implements AutoCloseable {
         if (file.isEmpty()) {
             throw new ConfigException(key + " or " + key + "-file must be set");
         }
-        try {
-            return Files.readString(Path.of(file)).strip().toCharArray();
-        } catch (IOException e) {
-            throw new ConfigException("cannot read " + key + "-file " + file + ": " + e.getMessage());
-        }
+        return SecretFile.read(Path.of(file), key + "-file", "").toCharArray();
     }
 
     private static CaSettings settings(CaConfig cfg) {

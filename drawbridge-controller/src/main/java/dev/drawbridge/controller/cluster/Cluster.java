@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -225,6 +226,13 @@ public final class Cluster implements AutoCloseable {
         private final boolean external;
         private volatile boolean promoted;
         private volatile int count;
+        private volatile Consumer<String> gained = id -> { };
+        /**
+         * The epoch of the active lease under which every node was announced gained: a member that becomes the
+         * active one polls nothing until then, so its conductor reads every node afresh first (the old active one
+         * may have moved jobs on since this member last read them).
+         */
+        private volatile long announced = -1;
 
         ActiveOwnership(Leases leases, String self, boolean external) {
             this.leases = leases;
@@ -234,7 +242,13 @@ public final class Cluster implements AutoCloseable {
 
         @Override
         public boolean mine(String nodeId) {
-            return leases.holds(ACTIVE);
+            return leases.holds(ACTIVE) && leases.held(ACTIVE).map(h -> h.epoch() == announced).orElse(false);
+        }
+
+        @Override
+        public void onGained(Consumer<String> listener) {
+            gained = listener;
+            announced = -1; // announced again, to this listener, at the next refresh
         }
 
         @Override
@@ -251,6 +265,12 @@ public final class Cluster implements AutoCloseable {
             if (!external || promoted) {
                 leases.acquire(ACTIVE);
             }
+            leases.held(ACTIVE).ifPresent(h -> {
+                if (h.epoch() != announced) {
+                    nodeIds.forEach(gained);
+                    announced = h.epoch();
+                }
+            });
             count = nodeIds.size();
         }
 

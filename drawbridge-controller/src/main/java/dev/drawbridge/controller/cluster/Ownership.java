@@ -54,6 +54,14 @@ public interface Ownership {
     default void onGained(Consumer<String> listener) {
     }
 
+    /**
+     * The ids of the nodes looked after, counting its changes (a node added or dropped): an ownership pass can then
+     * tell that nothing changed without comparing ten thousand ids at every heartbeat.
+     */
+    interface NodeIds extends Set<String> {
+        long version();
+    }
+
     /** A single controller: every node is its own, and nothing needs checking. */
     static Ownership everything() {
         return new Ownership() {

@@ -43,6 +43,7 @@ public final class Shards implements Ownership {
     /** What the last full pass saw, so a pass with nothing new to do can be skipped (see {@link #refresh}). */
     private Map<String, String> lastLive = Map.of();
     private Set<String> lastNodes = Set.of();
+    private long lastVersion = -1;
     private volatile boolean unsettled = true;
     private int skipped;
     private volatile Consumer<String> gained = id -> { };
@@ -96,13 +97,16 @@ public final class Shards implements Ownership {
         // (a claim lost some other way is also caught by the epoch checks at write time and by the agents).
         Map<String, String> live = membership.liveByName();
         Set<String> nodes = nodeIds instanceof Set<String> set ? set : new HashSet<>(nodeIds);
-        if (!unsettled && skipped < FULL_EVERY && live.equals(lastLive) && nodes.equals(lastNodes)) {
+        long version = nodes instanceof NodeIds v ? v.version() : -1; // read before the ids themselves
+        boolean sameNodes = version >= 0 ? version == lastVersion : nodes.equals(lastNodes);
+        if (!unsettled && skipped < FULL_EVERY && live.equals(lastLive) && sameNodes) {
             skipped++;
             return;
         }
         skipped = 0;
         lastLive = Map.copyOf(live);
-        lastNodes = Set.copyOf(nodes);
+        lastVersion = version;
+        lastNodes = version >= 0 ? Set.of() : Set.copyOf(nodes);
         String me = membership.id();
         HashRing ring = new HashRing(live.keySet(), points);
         Map<String, Row> rows = new HashMap<>();

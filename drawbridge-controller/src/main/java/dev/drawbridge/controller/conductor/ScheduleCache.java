@@ -4,10 +4,12 @@ import dev.drawbridge.controller.cluster.Ownership;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,9 +77,38 @@ final class ScheduleCache {
         });
     }
 
-    /** Every node looked after, by id, as a live view (the cluster shares these out). */
-    Set<String> ids() {
-        return Collections.unmodifiableSet(schedule.keySet());
+    /** Counts nodes added to the schedule or dropped from it (see {@link Ownership.NodeIds}). */
+    private final AtomicLong idsVersion = new AtomicLong();
+    private final Ids ids = new Ids();
+
+    /** The schedule's ids, read-only, with {@link #idsVersion}. */
+    private final class Ids extends AbstractSet<String> implements Ownership.NodeIds {
+        private final Set<String> view = Collections.unmodifiableSet(schedule.keySet());
+
+        @Override
+        public long version() {
+            return idsVersion.get();
+        }
+
+        @Override
+        public Iterator<String> iterator() {
+            return view.iterator();
+        }
+
+        @Override
+        public int size() {
+            return view.size();
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            return view.contains(o);
+        }
+    }
+
+    /** Every node looked after, by id, as a live view that counts its changes (the cluster shares these out). */
+    Ownership.NodeIds ids() {
+        return ids;
     }
 
     /**
@@ -86,13 +117,14 @@ final class ScheduleCache {
      */
     List<Work> mine() {
         Optional<Set<String>> held = owned.held();
-        if (held.isEmpty()) {
+        if (held.isEmpty() && unread.isEmpty()) {
             return all();
         }
         List<Work> out = new ArrayList<>();
-        for (String id : held.get()) {
+        boolean anyUnread = !unread.isEmpty();
+        for (String id : held.isPresent() ? held.get() : schedule.keySet()) {
             Stamped s = schedule.get(id);
-            if (s != null && !unread.containsKey(id)) {
+            if (s != null && !(anyUnread && unread.containsKey(id))) {
                 out.add(s.work());
             }
         }
@@ -189,7 +221,9 @@ final class ScheduleCache {
                 Map<String, Long> now = whole ? store.prints() : store.prints(share);
                 if (whole) {
                     // Gone from the listing and not read since it began: deleted, or without an agent address.
-                    schedule.entrySet().removeIf(e -> !now.containsKey(e.getKey()) && e.getValue().stamp() < stamp);
+                    if (schedule.entrySet().removeIf(e -> !now.containsKey(e.getKey()) && e.getValue().stamp() < stamp)) {
+                        idsVersion.incrementAndGet();
+                    }
                     prints.keySet().retainAll(now.keySet());
                 } else {
                     for (String id : share) {
@@ -283,7 +317,13 @@ final class ScheduleCache {
      * older read must not delete what a newer one found, or the node would go unpolled until its row changed.
      */
     private void forget(String id, long stamp) {
-        schedule.computeIfPresent(id, (k, v) -> v.stamp() < stamp ? null : v);
+        schedule.computeIfPresent(id, (k, v) -> {
+            if (v.stamp() < stamp) {
+                idsVersion.incrementAndGet();
+                return null;
+            }
+            return v;
+        });
     }
 
     /**
@@ -291,6 +331,9 @@ final class ScheduleCache {
      * a poll wrote its next step must not replace the poll's own re-read, or the step would be run twice.
      */
     private void offer(String id, long stamp, Work w) {
+        if (!schedule.containsKey(id)) {
+            idsVersion.incrementAndGet();
+        }
         schedule.merge(id, new Stamped(stamp, w), (old, neu) -> neu.stamp() > old.stamp() ? neu : old);
     }
 

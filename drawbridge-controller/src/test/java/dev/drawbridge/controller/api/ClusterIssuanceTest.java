@@ -11,6 +11,7 @@ import dev.drawbridge.testkit.PostgresServer;
 import dev.drawbridge.testkit.SoftHsm;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -71,7 +72,7 @@ class ClusterIssuanceTest {
     void theKeyInTheStore() throws Exception {
         PostgresServer pg = PostgresServer.shared();
         StoreConfig base = StoreConfig.postgres(pg.jdbcUrl(pg.createDatabase("store_ca")), pg.user(), "");
-        Path kek = Files.writeString(dir.resolve("kek"), newKek());
+        Path kek = secret(dir.resolve("kek"), newKek());
         UnaryOperator<ControllerConfig> m1 = cfg -> inStore(cfg, base.withKekFile(kek.toString()), "s1");
         UnaryOperator<ControllerConfig> m2 = cfg -> inStore(cfg, base.withKekFile(kek.toString()), "s2");
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -109,10 +110,16 @@ class ClusterIssuanceTest {
                     assertThat(rs.next()).as("one CA key").isFalse();
                 }
                 // A member whose key-encryption key differs cannot open the CA key, and says why.
-                Path other = Files.writeString(dir.resolve("other-kek"), newKek());
+                Path other = secret(dir.resolve("other-kek"), newKek());
                 assertThatThrownBy(() -> RunningController.start(dir.resolve("s3"),
                         cfg -> inStore(cfg, base.withKekFile(other.toString()), "s3")))
                         .hasMessageContaining("store.kek");
+                // The right key in a file others may read is refused too, with the command that mends it.
+                Path open = Files.writeString(dir.resolve("open-kek"), Files.readString(kek));
+                Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+                assertThatThrownBy(() -> RunningController.start(dir.resolve("s4"),
+                        cfg -> inStore(cfg, base.withKekFile(open.toString()), "s4")))
+                        .hasMessageContaining("store.kek-file").hasMessageContaining("chmod 600 " + open);
             }
             // Both stop; one starts again: it opens the same key from the store and goes on issuing under the root.
             try (var again = RunningController.start(dir.resolve("s1"), m1)) {
@@ -127,6 +134,12 @@ class ClusterIssuanceTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static Path secret(Path file, String text) throws java.io.IOException {
+        Files.writeString(file, text);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 
     private static String newKek() {
