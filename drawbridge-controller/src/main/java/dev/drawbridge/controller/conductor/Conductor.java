@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class Conductor implements Polling {
     private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
     private static final Duration TICK = Duration.ofMillis(200);
+    /** Every this many ticks (10 s) the tick looks at every node instead of the queue of due ones. */
+    static final int SWEEP_EVERY = 50;
 
     /** A node due for a poll since {@code at} (null: never polled by this conductor). */
     private record Due(Instant at, Work work) {
@@ -58,6 +60,7 @@ public final class Conductor implements Polling {
     /** Polls running at once, at most {@code max-concurrent-polls}; a node is never polled twice at once. */
     private final Semaphore permits;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private int ticks; // the tick thread's only
     private final Thread loop;
     private final Database db;
     private final Cluster cluster;
@@ -75,6 +78,7 @@ public final class Conductor implements Polling {
         this.clock = clock;
         this.metrics = metrics;
         this.permits = new Semaphore(cfg.maxConcurrentPolls());
+        schedule.onArrival(timing::arrived);
         this.loop = Thread.ofVirtual().name("conductor").unstarted(this::run);
     }
 
@@ -150,30 +154,30 @@ public final class Conductor implements Polling {
         Map<String, Map<Integer, String>> golden = driver.golden();
         List<Due> ready = new ArrayList<>();
         Ownership owned = cluster.ownership();
-        for (Work w : schedule.mine()) { // its share when clustered, gained nodes once read afresh
-            String id = w.node().id();
-            if (inFlight.contains(id) || !owned.mine(id)) {
-                continue; // in flight, or another controller's (clustered)
+        if (ticks++ % SWEEP_EVERY == 0) {
+            // Every node, as a backstop to the queue: a node whose poll ended without setting a next time (a write
+            // refused by the epoch check, say) is found here, and so is a busy node past its deadline whose agent
+            // backs off.
+            for (Work w : schedule.mine()) { // its share when clustered, gained nodes once read afresh
+                consider(w, now, wall, owned, ready);
             }
-            if (w.node().state().busy() && w.deadline().filter(now::isAfter).isPresent()) {
-                try {
-                    db.guarded(owned.guard(id), () -> {
-                        driver.timeout(w, now);
-                        return null;
-                    });
-                } catch (WriteGuard.Fenced e) {
-                    LOG.warn("left {}'s deadline to its new owner: {}", w.node().name(), e.getMessage());
+        } else {
+            // The nodes whose time came; one not to be polled now (in flight, another member's, not read since it
+            // was gained) comes back when its poll ends, when it is read, or at the sweep.
+            for (String id : timing.due(wall)) {
+                Work w = schedule.get(id);
+                if (w != null) {
+                    consider(w, now, wall, owned, ready);
                 }
-                continue;
-            }
-            if (timing.isDue(id, wall)) {
-                ready.add(new Due(timing.dueSince(id).orElse(null), w));
             }
         }
         // Longest overdue first, so when polls outnumber permits nobody starves: a node never polled yet goes first.
         ready.sort(Due.ORDER);
-        for (Due d : ready) {
+        for (int i = 0; i < ready.size(); i++) {
+            Due d = ready.get(i);
             if (!permits.tryAcquire()) {
+                // As many polls run as allowed: the rest stay due and go first at a later tick.
+                ready.subList(i, ready.size()).forEach(r -> timing.arrived(r.work().node().id()));
                 break;
             }
             Work w = d.work();
@@ -191,6 +195,7 @@ public final class Conductor implements Polling {
             if (!owned.mine(id) || owned.epochs() && epoch.isEmpty()) {
                 inFlight.remove(id);
                 permits.release();
+                timing.arrived(id); // looked at again next tick; dropped there if it is no longer this member's
                 continue;
             }
             Thread.ofVirtual().name("poll-" + w.node().name()).start(() -> {
@@ -212,6 +217,28 @@ public final class Conductor implements Polling {
                     permits.release();
                 }
             });
+        }
+    }
+
+    /** A busy node past its deadline times out; a due node joins {@code ready}; others are left. */
+    private void consider(Work w, Instant now, Instant wall, Ownership owned, List<Due> ready) {
+        String id = w.node().id();
+        if (inFlight.contains(id) || !owned.mine(id)) {
+            return; // in flight, or another controller's (clustered)
+        }
+        if (w.node().state().busy() && w.deadline().filter(now::isAfter).isPresent()) {
+            try {
+                db.guarded(owned.guard(id), () -> {
+                    driver.timeout(w, now);
+                    return null;
+                });
+            } catch (WriteGuard.Fenced e) {
+                LOG.warn("left {}'s deadline to its new owner: {}", w.node().name(), e.getMessage());
+            }
+            return;
+        }
+        if (timing.isDue(id, wall)) {
+            ready.add(new Due(timing.dueSince(id).orElse(null), w));
         }
     }
 

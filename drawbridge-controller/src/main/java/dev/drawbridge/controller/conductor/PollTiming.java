@@ -3,8 +3,11 @@ package dev.drawbridge.controller.conductor;
 import dev.drawbridge.controller.config.ConductorConfig;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
 
@@ -13,12 +16,27 @@ import java.util.function.DoubleSupplier;
  * {@code poll-interval} with jitter; an agent that does not answer backs off exponentially up to
  * {@code max-backoff}, and a node woken by an operator goes at the next tick. Pure timing: the caller passes the
  * time, so it runs on a test clock.
+ *
+ * <p>Every time set is also queued, so the conductor's tick takes the nodes whose time came ({@link #due}) instead of
+ * asking every node whether it is due five times a second; an entry whose node got another time since is skipped when
+ * it comes up. A node the conductor may poll from now on (new, taken over and read, woken) is queued by
+ * {@link #arrived}.
  */
 final class PollTiming {
+    /** A node queued for a time (ms; {@link Long#MIN_VALUE}: never polled, or woken). */
+    private record Slot(long at, String id) implements Comparable<Slot> {
+        @Override
+        public int compareTo(Slot o) {
+            int c = Long.compare(at, o.at);
+            return c != 0 ? c : id.compareTo(o.id);
+        }
+    }
+
     private final ConductorConfig cfg;
     private final DoubleSupplier random;
     private final Map<String, Instant> nextPoll = new ConcurrentHashMap<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private final PriorityQueue<Slot> queue = new PriorityQueue<>(); // guarded by itself
 
     /** {@code random}: uniform in [0, 1), for the jitter. */
     PollTiming(ConductorConfig cfg, DoubleSupplier random) {
@@ -32,6 +50,49 @@ final class PollTiming {
         return at == null || !at.isAfter(now);
     }
 
+    /**
+     * The nodes whose time has come by {@code now}, each once, taken off the queue: the caller polls them, or hands
+     * back with {@link #arrived} those it could not start now.
+     */
+    Set<String> due(Instant now) {
+        long limit = now.toEpochMilli();
+        Set<String> out = new LinkedHashSet<>();
+        synchronized (queue) {
+            while (!queue.isEmpty() && queue.peek().at() <= limit) {
+                Slot s = queue.poll();
+                Instant at = nextPoll.get(s.id());
+                if (at == null ? s.at() == Long.MIN_VALUE : at.toEpochMilli() == s.at()) {
+                    out.add(s.id()); // still the node's time; a slot for an older time is dropped
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Queues the node for its current time (at once when it has none): it may be polled from now on. */
+    void arrived(String id) {
+        Instant at = nextPoll.get(id);
+        enqueue(id, at == null ? Long.MIN_VALUE : at.toEpochMilli());
+    }
+
+    /** Entries in the queue, current or not (for tests and metrics). */
+    int queued() {
+        synchronized (queue) {
+            return queue.size();
+        }
+    }
+
+    private void set(String id, Instant at) {
+        nextPoll.put(id, at);
+        enqueue(id, at.toEpochMilli());
+    }
+
+    private void enqueue(String id, long at) {
+        synchronized (queue) {
+            queue.add(new Slot(at, id));
+        }
+    }
+
     /** When the node became due; empty when it was never polled by this conductor. */
     Optional<Instant> dueSince(String id) {
         return Optional.ofNullable(nextPoll.get(id));
@@ -40,27 +101,28 @@ final class PollTiming {
     /** The agent answered: its misses are forgotten and its next poll set. */
     void answered(String id, boolean busy, Instant now) {
         failures.remove(id);
-        nextPoll.put(id, now.plus(busy ? cfg.busyPollInterval() : jittered(cfg.pollInterval())));
+        set(id, now.plus(busy ? cfg.busyPollInterval() : jittered(cfg.pollInterval())));
     }
 
     /** The agent did not answer; returns how many polls in a row it has missed, and backs its next poll off. */
     int missed(String id, boolean busy, Instant now) {
         int n = failures.merge(id, 1, Integer::sum);
         Duration backoff = cfg.pollInterval().multipliedBy(1L << Math.min(n, 10));
-        nextPoll.put(id, now.plus(backoff.compareTo(cfg.maxBackoff()) > 0 ? cfg.maxBackoff()
+        set(id, now.plus(backoff.compareTo(cfg.maxBackoff()) > 0 ? cfg.maxBackoff()
                 : busy ? cfg.busyPollInterval().multipliedBy(1L << Math.min(n, 6)) : backoff));
         return n;
     }
 
     /** The poll failed for a reason of ours, not the agent's: try again after one interval. */
     void failed(String id, Instant now) {
-        nextPoll.put(id, now.plus(cfg.pollInterval()));
+        set(id, now.plus(cfg.pollInterval()));
     }
 
     /** Poll the node at the next tick, with its misses forgotten. */
     void wake(String id) {
         nextPoll.remove(id);
         failures.remove(id);
+        enqueue(id, Long.MIN_VALUE);
     }
 
     private Duration jittered(Duration base) {

@@ -65,6 +65,8 @@ final class ScheduleCache {
     private final Map<String, Long> unread = new ConcurrentHashMap<>();
     /** Full reloads so far; only the reload thread touches it. */
     private long reloads;
+    /** Told of each node that may be polled from now on: new in the schedule, or read after it was gained. */
+    private volatile java.util.function.Consumer<String> arrivals = id -> { };
 
     ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked, Ownership owned) {
         this.store = store;
@@ -129,6 +131,17 @@ final class ScheduleCache {
             }
         }
         return out;
+    }
+
+    /** Tells {@code listener} of each node that may be polled from now on (see {@link PollTiming#arrived}). */
+    void onArrival(java.util.function.Consumer<String> listener) {
+        arrivals = listener;
+    }
+
+    /** The node's work as last read, unless it is not in the schedule or was gained and not read since. */
+    Work get(String id) {
+        Stamped s = schedule.get(id);
+        return s == null || !unread.isEmpty() && unread.containsKey(id) ? null : s.work();
     }
 
     /** The work of every node looked after, as last read. */
@@ -299,7 +312,10 @@ final class ScheduleCache {
                 offer(id, stamp, w);
             }
             // Read after it was gained (the stamp was taken before this read began): it may be polled now.
-            unread.computeIfPresent(id, (k, gainedAt) -> stamp > gainedAt ? null : gainedAt);
+            if (unread.containsKey(id) && unread.computeIfPresent(id, (k, gainedAt) -> stamp > gainedAt ? null
+                    : gainedAt) == null) {
+                arrivals.accept(id);
+            }
         }
     }
 
@@ -331,10 +347,14 @@ final class ScheduleCache {
      * a poll wrote its next step must not replace the poll's own re-read, or the step would be run twice.
      */
     private void offer(String id, long stamp, Work w) {
-        if (!schedule.containsKey(id)) {
+        boolean fresh = !schedule.containsKey(id);
+        if (fresh) {
             idsVersion.incrementAndGet();
         }
         schedule.merge(id, new Stamped(stamp, w), (old, neu) -> neu.stamp() > old.stamp() ? neu : old);
+        if (fresh) {
+            arrivals.accept(id);
+        }
     }
 
     /** The conductor changed this node's columns (or an operator acted on it): re-read it at the next tick. */

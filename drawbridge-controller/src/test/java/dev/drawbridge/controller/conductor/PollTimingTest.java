@@ -76,4 +76,32 @@ class PollTimingTest {
         timing.failed("n", T0);
         assertThat(timing.dueSince("n")).contains(T0.plusSeconds(10));
     }
+
+    @Test
+    @DisplayName("the due queue: a node comes up once when its time comes, a slot for a time it no longer has is"
+            + " dropped, a node with no time yet comes up at once, a woken node at the next look, and one handed"
+            + " back comes up again")
+    void theDueQueue() {
+        timing.arrived("new"); // never polled: due at once
+        timing.answered("a", false, T0); // due at T0 + 10 s
+        timing.answered("b", true, T0); // due at T0 + 500 ms
+        assertThat(timing.due(T0)).containsExactly("new");
+        assertThat(timing.due(T0)).as("taken off the queue").isEmpty();
+        assertThat(timing.due(T0.plusMillis(500))).containsExactly("b");
+        // a answers early (busy now): its slot for T0 + 10 s is stale and must not bring it up then.
+        timing.answered("a", true, T0.plusSeconds(1));
+        assertThat(timing.due(T0.plusMillis(1499))).isEmpty();
+        assertThat(timing.due(T0.plusMillis(1500))).containsExactly("a");
+        assertThat(timing.due(T0.plusSeconds(11))).as("the stale slot of a is dropped").isEmpty();
+        // Woken: at once, whatever its time was.
+        timing.answered("c", false, T0);
+        timing.wake("c");
+        assertThat(timing.due(T0)).containsExactly("c");
+        // Handed back (no permit free): it comes up again at the next look, once, even if handed back twice.
+        timing.arrived("c");
+        timing.arrived("c");
+        assertThat(timing.due(T0)).containsExactly("c");
+        assertThat(timing.due(T0.plusSeconds(60))).isEmpty();
+        assertThat(timing.queued()).isZero();
+    }
 }
