@@ -37,6 +37,7 @@ public final class Shards implements Ownership {
     private final int points;
     private final Clock clock;
     private final Map<String, Long> held = new ConcurrentHashMap<>();
+    private final Optional<Set<String>> heldView = Optional.of(java.util.Collections.unmodifiableSet(held.keySet()));
     private volatile Map<String, Integer> counts = Map.of();
     private final AtomicLong fenced = new AtomicLong();
     private final AtomicLong taken = new AtomicLong();
@@ -65,7 +66,7 @@ public final class Shards implements Ownership {
 
     @Override
     public Optional<Set<String>> held() {
-        return Optional.of(java.util.Collections.unmodifiableSet(held.keySet()));
+        return heldView; // asked per node on the conductor's hot paths: one view, made once
     }
 
     @Override

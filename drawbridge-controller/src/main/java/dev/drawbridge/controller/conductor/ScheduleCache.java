@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,7 @@ final class ScheduleCache {
     /** Full reloads so far; only the reload thread touches it. */
     private long reloads;
     /** Told of each node that may be polled from now on: new in the schedule, or read after it was gained. */
-    private volatile java.util.function.Consumer<String> arrivals = id -> { };
+    private volatile Consumer<String> arrivals = id -> { };
 
     ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked, Ownership owned) {
         this.store = store;
@@ -123,18 +124,17 @@ final class ScheduleCache {
             return all();
         }
         List<Work> out = new ArrayList<>();
-        boolean anyUnread = !unread.isEmpty();
         for (String id : held.isPresent() ? held.get() : schedule.keySet()) {
-            Stamped s = schedule.get(id);
-            if (s != null && !(anyUnread && unread.containsKey(id))) {
-                out.add(s.work());
+            Work w = get(id);
+            if (w != null) {
+                out.add(w);
             }
         }
         return out;
     }
 
     /** Tells {@code listener} of each node that may be polled from now on (see {@link PollTiming#arrived}). */
-    void onArrival(java.util.function.Consumer<String> listener) {
+    void onArrival(Consumer<String> listener) {
         arrivals = listener;
     }
 
