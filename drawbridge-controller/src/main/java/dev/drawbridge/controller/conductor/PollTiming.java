@@ -61,7 +61,7 @@ final class PollTiming {
             while (!queue.isEmpty() && queue.peek().at() <= limit) {
                 Slot s = queue.poll();
                 Instant at = nextPoll.get(s.id());
-                if (at == null ? s.at() == Long.MIN_VALUE : at.toEpochMilli() == s.at()) {
+                if (at == null ? s.at() == Long.MIN_VALUE : key(at) == s.at()) {
                     out.add(s.id()); // still the node's time; a slot for an older time is dropped
                 }
             }
@@ -72,7 +72,7 @@ final class PollTiming {
     /** Queues the node for its current time (at once when it has none): it may be polled from now on. */
     void arrived(String id) {
         Instant at = nextPoll.get(id);
-        enqueue(id, at == null ? Long.MIN_VALUE : at.toEpochMilli());
+        enqueue(id, at == null ? Long.MIN_VALUE : key(at));
     }
 
     /** Entries in the queue, current or not (for tests and metrics). */
@@ -84,7 +84,17 @@ final class PollTiming {
 
     private void set(String id, Instant at) {
         nextPoll.put(id, at);
-        enqueue(id, at.toEpochMilli());
+        enqueue(id, key(at));
+    }
+
+    /**
+     * A time as the queue keeps it: milliseconds rounded up, so a slot comes up only once {@link #isDue} agrees (a
+     * time of 1000.7 ms taken off the queue at 1000.3 ms would be judged not due, dropped, and the node left
+     * unpolled until the conductor's next walk over every node).
+     */
+    private static long key(Instant at) {
+        long ms = at.toEpochMilli();
+        return at.getNano() % 1_000_000 == 0 ? ms : ms + 1;
     }
 
     private void enqueue(String id, long at) {

@@ -103,5 +103,11 @@ class PollTimingTest {
         assertThat(timing.due(T0)).containsExactly("c");
         assertThat(timing.due(T0.plusSeconds(60))).isEmpty();
         assertThat(timing.queued()).isZero();
+        // A time between two milliseconds comes up only once it is due, never a fraction early (then dropped).
+        Instant odd = T0.plusNanos(700_000);
+        timing.answered("d", true, odd.minusMillis(500));
+        assertThat(timing.due(T0.plusNanos(300_000))).isEmpty();
+        assertThat(timing.isDue("d", T0.plusNanos(300_000))).isFalse();
+        assertThat(timing.due(T0.plusMillis(1))).containsExactly("d");
     }
 }
