@@ -151,7 +151,7 @@ public final class Conductor implements Polling {
         Instant now = clock.instant();
         Instant wall = Instant.now();
         schedule.refresh(wall);
-        Map<String, Map<Integer, String>> golden = driver.golden();
+        Map<String, Map<Integer, String>> golden = schedule.golden();
         List<Due> ready = new ArrayList<>();
         Ownership owned = cluster.ownership();
         if (ticks++ % SWEEP_EVERY == 0) {

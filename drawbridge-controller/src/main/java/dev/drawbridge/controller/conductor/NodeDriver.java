@@ -290,11 +290,6 @@ final class NodeDriver {
         }
     }
 
-    /** Every group's golden values, read once per tick and applied as each poll starts. */
-    Map<String, Map<Integer, String>> golden() {
-        return store.golden();
-    }
-
     /** A busy node passed its deadline: it moves to error with the phase it was in. */
     void timeout(Work w, Instant now) {
         String phase = w.job().map(j -> j.action() + "/" + j.phase()).orElse("no job");

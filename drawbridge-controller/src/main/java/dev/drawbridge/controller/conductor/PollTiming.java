@@ -75,7 +75,7 @@ final class PollTiming {
         enqueue(id, at == null ? Long.MIN_VALUE : key(at));
     }
 
-    /** Entries in the queue, current or not (for tests and metrics). */
+    /** Entries in the queue, current or not (a test checks that stale entries do not pile up). */
     int queued() {
         synchronized (queue) {
             return queue.size();

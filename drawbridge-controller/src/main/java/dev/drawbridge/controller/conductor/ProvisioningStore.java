@@ -153,7 +153,7 @@ final class ProvisioningStore {
         return db.inTransaction(h -> ConductorColumns.saveJob(h, id, state.wire(), job.json()));
     }
 
-    /** Every group's golden values (group, PCR, hex): a handful of rows, read once per tick. */
+    /** Every group's golden values (group, PCR, hex): a few rows, read every {@link ScheduleCache#STORE_READ}. */
     Map<String, Map<Integer, String>> golden() {
         return golden.get();
     }

@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The serials of revoked certificates, held in memory so that a poll checks an agent's identity without a query.
- * {@link ScheduleCache} calls {@link #refresh} once per tick. Revocation is never undone, so the set only grows.
+ * {@link ScheduleCache} calls {@link #refresh} every {@link ScheduleCache#STORE_READ}. Revocation is never undone,
+ * so the set only grows.
  */
 final class RevokedSerials {
     /** A revocation's time is taken before its transaction commits: reread this far behind the newest seen. */

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The nodes the conductor looks after, by id, kept in step with the store without listing every node each tick:
- * nodes the conductor itself changed and nodes the node repository changed since the last mark are re-read; a full
+ * nodes the conductor itself changed are re-read at the next tick, and nodes the node repository changed since the
+ * last mark once every {@link #STORE_READ} (with the revocations and golden values); a full
  * reload (by print) runs every {@link #FULL_RELOAD}; the batched hot facts are written every {@link #FLUSH}. Every
  * read carries a stamp taken before it, so an older read never undoes a newer one.
  *
@@ -39,6 +40,12 @@ final class ScheduleCache {
     /** A full reload of the schedule, as a backstop for changes no mark reveals (a deleted node). */
     private static final Duration FULL_RELOAD = Duration.ofSeconds(10);
     private static final Duration FLUSH = Duration.ofSeconds(2);
+    /**
+     * How often a tick asks the store what other writers changed (nodes, revocations, golden values). Changes this
+     * controller makes itself, and wakes, are seen at the next tick without a read; the reads were a fixed cost each
+     * controller paid five times a second whatever its share of the fleet.
+     */
+    static final Duration STORE_READ = Duration.ofSeconds(1);
     private static final int SMALL_CHANGE = 64;
     /** Nodes re-read per query by a full reload. */
     private static final int RELOAD_CHUNK = 500;
@@ -59,6 +66,9 @@ final class ScheduleCache {
     private final AtomicLong mark = new AtomicLong();
     private volatile Instant nextFullReload = Instant.EPOCH;
     private Instant nextFlush = Instant.EPOCH;
+    private Instant nextStoreRead = Instant.EPOCH;
+    /** Every group's golden values (group, PCR, hex) as of the last store read. */
+    private volatile Map<String, Map<Integer, String>> golden = Map.of();
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final AtomicBoolean flushing = new AtomicBoolean();
     private final Ownership owned;
@@ -144,6 +154,11 @@ final class ScheduleCache {
         return s == null || !unread.isEmpty() && unread.containsKey(id) ? null : s.work();
     }
 
+    /** Every group's golden values as of the last store read (see {@link ProvisioningStore#withGolden}). */
+    Map<String, Map<Integer, String>> golden() {
+        return golden;
+    }
+
     /** The work of every node looked after, as last read. */
     List<Work> all() {
         List<Work> out = new ArrayList<>(schedule.size());
@@ -173,16 +188,20 @@ final class ScheduleCache {
         if (!wall.isBefore(nextFullReload)) {
             fullReload(wall);
         }
-        // Polls check identities against this set instead of asking the store one query per poll.
-        revoked.refresh(false);
         Set<String> ids = store.drainChanged();
-        long newest = mark.get();
-        // A second of overlap: a slow writer may commit a stamp older than one already seen.
-        for (Map.Entry<String, Long> e : store.changedSince(newest - 1000)) {
-            ids.add(e.getKey());
-            newest = Math.max(newest, e.getValue());
+        if (!wall.isBefore(nextStoreRead)) {
+            nextStoreRead = wall.plus(STORE_READ);
+            // Polls check identities against this set instead of asking the store one query per poll.
+            revoked.refresh(false);
+            golden = store.golden();
+            long newest = mark.get();
+            // A second of overlap: a slow writer may commit a stamp older than one already seen.
+            for (Map.Entry<String, Long> e : store.changedSince(newest - 1000)) {
+                ids.add(e.getKey());
+                newest = Math.max(newest, e.getValue());
+            }
+            mark.accumulateAndGet(newest, Math::max);
         }
-        mark.accumulateAndGet(newest, Math::max);
         ids.removeIf(id -> !wanted(id));
         // Nodes just gained are read here and now, by id in chunks, so a share taken over from a dead member is
         // polled at the next tick rather than after a reload.

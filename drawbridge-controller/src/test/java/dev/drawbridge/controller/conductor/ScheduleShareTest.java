@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -44,6 +45,7 @@ class ScheduleShareTest {
     ScheduleCache cache;
     final Share share = new Share();
     final List<String> ids = new ArrayList<>();
+    final AtomicInteger goldenReads = new AtomicInteger();
 
     /** A share of the fleet in the test's hand, announcing gains as {@code Shards} does: before mine() is true. */
     static final class Share implements Ownership {
@@ -105,7 +107,10 @@ class ScheduleShareTest {
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET state = :s").bind("s", NodeState.ACTIVE.wire())
                 .execute());
         ConductorMetrics metrics = new ConductorMetrics(new SimpleMeterRegistry());
-        store = new ProvisioningStore(db, NodeRepository.jdbi(), metrics, Map::of);
+        store = new ProvisioningStore(db, NodeRepository.jdbi(), metrics, () -> {
+            goldenReads.incrementAndGet();
+            return Map.of("rack-1", Map.of(7, "ab".repeat(32)));
+        });
         cache = new ScheduleCache(store, new Sightings(db, metrics, () -> 0, store::changed),
                 new RevokedSerials(db, CertificateRepository.jdbi()), share);
     }
@@ -141,7 +146,8 @@ class ScheduleShareTest {
                 + " version + 1 WHERE id = :id").bind("at", System.currentTimeMillis() + 1).bind("id", renamed)
                 .execute());
         long before = version(renamed);
-        for (int i = 0; i < 5; i++) {
+        long end = System.nanoTime() + ScheduleCache.STORE_READ.plusMillis(300).toNanos(); // a store read falls in it
+        while (System.nanoTime() < end) {
             cache.refresh(Instant.now());
             pause(100);
         }
@@ -159,6 +165,50 @@ class ScheduleShareTest {
         assertThat(offeredWithoutJob).as("taken nodes offered before their last holder's job was read").isEmpty();
         assertThat(cache.mine()).filteredOn(w -> taken.contains(w.node().id()))
                 .allSatisfy(w -> assertThat(w.job()).isPresent());
+    }
+
+    @Test
+    @DisplayName("what this controller changes is read at the next tick; what other writers change (nodes, golden"
+            + " values) is asked of the store once a second, not at every tick")
+    void otherWritersAreReadOnceASecond() {
+        // The fleet was made a minute ago and one node changed half a minute ago, so a store read's second of
+        // look-back (behind the newest change seen) finds that node and what this test changes, not the fleet.
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET updated_at = updated_at - 60000").execute());
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET updated_at = updated_at + 30000 WHERE id = :id")
+                .bind("id", ids.get(0)).execute());
+        share.gain(ids);
+        until(() -> {
+            cache.refresh(Instant.now());
+            return cache.mine().size() == NODES;
+        }, "the first reload reads the fleet");
+        pause(1100); // past the last store read's second, so the next tick reads the store
+        Instant t0 = Instant.now();
+        cache.refresh(t0);
+        int reads = goldenReads.get();
+        assertThat(cache.golden()).containsKey("rack-1");
+
+        String renamed = ids.get(3);
+        String driven = ids.get(4);
+        long renamedBefore = version(renamed);
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET name = 'renamed', updated_at = :at, version ="
+                + " version + 1 WHERE id = :id").bind("at", System.currentTimeMillis() + 1).bind("id", renamed)
+                .execute());
+        store.saveJob(driven, NodeState.ACTIVE, Job.start(Job.Action.values()[0], Map.of()));
+
+        cache.refresh(t0.plusMillis(200)); // the next tick
+        assertThat(work(driven).job()).as("this controller's own change, read at the next tick").isPresent();
+        assertThat(version(renamed)).as("another writer's change waits for the store read").isEqualTo(renamedBefore);
+        assertThat(goldenReads.get()).as("golden values are not read at every tick").isEqualTo(reads);
+
+        cache.refresh(t0.plus(ScheduleCache.STORE_READ));
+        assertThat(version(renamed)).as("another writer's change, read a second after the last read")
+                .isEqualTo(renamedBefore + 1);
+        assertThat(work(renamed).node().name()).isEqualTo("renamed");
+        assertThat(goldenReads.get()).isEqualTo(reads + 1);
+    }
+
+    private ProvisioningStore.Work work(String id) {
+        return cache.all().stream().filter(w -> w.node().id().equals(id)).findFirst().orElseThrow();
     }
 
     private long version(String id) {
