@@ -40,7 +40,7 @@ public final class ConductorColumns {
     /** The prints (as {@link #prints(Handle)}) of just these nodes, those that have an agent address. */
     public static Map<String, Long> prints(Handle h, Collection<String> ids) {
         Map<String, Long> out = new HashMap<>();
-        h.createQuery(PRINTS + " AND id IN (<ids>)").bindList("ids", List.copyOf(ids)).map(ConductorColumns::print)
+        IdSet.query(h, PRINTS + " AND " + IdSet.MARK, ids).map(ConductorColumns::print)
                 .forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
     }
@@ -61,9 +61,9 @@ public final class ConductorColumns {
 
     /** The conductor columns of these nodes (ids, not names) that have an agent address. */
     public static List<Row> rows(Handle h, Collection<String> ids) {
-        return h.createQuery("SELECT id, job, deadline_at, pinned_fingerprint, ak_public, ak_qualified_name,"
-                        + " reference_pcrs FROM nodes WHERE agent_address IS NOT NULL AND id IN (<ids>)")
-                .bindList("ids", List.copyOf(ids)).map((rs, ctx) -> row(rs)).list();
+        return IdSet.query(h, "SELECT id, job, deadline_at, pinned_fingerprint, ak_public, ak_qualified_name,"
+                        + " reference_pcrs FROM nodes WHERE agent_address IS NOT NULL AND " + IdSet.MARK, ids)
+                .map((rs, ctx) -> row(rs)).list();
     }
 
     private static Row row(ResultSet rs) throws SQLException {

@@ -69,8 +69,8 @@ final class JdbiNodeRepository implements NodeRepository {
         if (ids.isEmpty()) {
             return List.of();
         }
-        return h.createQuery("SELECT " + COLUMNS + " FROM nodes WHERE id IN (<ids>)")
-                .bindList("ids", List.copyOf(ids)).map(JdbiNodeRepository::map).list();
+        return IdSet.query(h, "SELECT " + COLUMNS + " FROM nodes WHERE " + IdSet.MARK, ids)
+                .map(JdbiNodeRepository::map).list();
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.drawbridge.controller.enroll.StoredTicket;
 import dev.drawbridge.controller.enroll.TicketRepository;
 import dev.drawbridge.controller.inventory.AuditEvent;
 import dev.drawbridge.controller.inventory.AuditLog;
+import dev.drawbridge.controller.inventory.ConductorColumns;
 import dev.drawbridge.controller.inventory.NewNode;
 import dev.drawbridge.controller.inventory.Node;
 import dev.drawbridge.controller.inventory.NodePatch;
@@ -98,6 +99,34 @@ abstract class StoreConformanceTest {
             throw new UncheckedIOException(e);
         }
         assertThat(migrations).as("each migration file applied exactly once").isEqualTo(files);
+    }
+
+    @Test
+    void a_set_of_thousands_of_ids_finds_exactly_those_nodes() {
+        List<String> ids = db.inTransaction(h -> {
+            List<String> made = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) {
+                NewNode n = new NewNode("set-" + i, List.of(), Map.of(), Optional.empty(),
+                        Optional.of("127.0.0.1:" + (1000 + i)), Optional.empty(), "poll", Optional.empty(),
+                        Optional.empty());
+                made.add(nodes.create(h, n, T0).id());
+            }
+            return made;
+        });
+        List<String> asked = new ArrayList<>(ids.subList(500, 2900)); // 2,400 of the 3,000
+        asked.add("no-such-node");
+        List<String> expected = ids.subList(500, 2900);
+        db.read(h -> {
+            assertThat(nodes.findByIds(h, asked)).extracting(Node::id).containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(ConductorColumns.prints(h, asked).keySet()).containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(ConductorColumns.prints(h, asked)).isEqualTo(
+                    ConductorColumns.prints(h).entrySet().stream().filter(e -> expected.contains(e.getKey()))
+                            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+            assertThat(ConductorColumns.rows(h, asked)).extracting(ConductorColumns.Row::id)
+                    .containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(nodes.findByIds(h, List.of("no-such-node"))).isEmpty();
+            return null;
+        });
     }
 
     @Test
