@@ -24,7 +24,8 @@ import java.util.Map;
  * adding controllers add capacity? The fleet ({@code drawbridge simulate}) is made manageable once by a single
  * unclustered controller, which is then measured over {@code windows} windows; it stops, and {@code controllers}
  * clustered controllers (the same CA, ports {@code port}, {@code port+1}, ...) start on the same store, split the
- * nodes on the ring, and are measured the same way. Per window and controller: CPU (from /proc), polls per second
+ * nodes on the ring, and are measured the same way once they poll the fleet on time and are as old as the single
+ * controller was when it was measured (so neither shape pays for compiling its hot code). Per window and controller: CPU (from /proc), polls per second
  * and poll lateness (p50/p99 from each controller's /metrics histogram), and the nodes it holds. One JSON line per
  * window and configuration, then a summary line: the clustered controllers' total CPU against the single one's, and
  * the largest departure of one controller's CPU from their mean.
