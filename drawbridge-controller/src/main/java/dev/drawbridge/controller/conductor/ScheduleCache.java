@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -188,20 +189,25 @@ final class ScheduleCache {
         if (!wall.isBefore(nextFullReload)) {
             fullReload(wall);
         }
-        Set<String> ids = store.drainChanged();
+        // The store first: a read that fails ends the tick (no poll starts) with nothing drained or advanced, so the
+        // next tick asks again; until one read has succeeded no poll runs without the golden values.
+        Set<String> fromStore = new HashSet<>();
         if (!wall.isBefore(nextStoreRead)) {
-            nextStoreRead = wall.plus(STORE_READ);
             // Polls check identities against this set instead of asking the store one query per poll.
             revoked.refresh(false);
-            golden = store.golden();
+            Map<String, Map<Integer, String>> g = store.golden();
             long newest = mark.get();
             // A second of overlap: a slow writer may commit a stamp older than one already seen.
             for (Map.Entry<String, Long> e : store.changedSince(newest - 1000)) {
-                ids.add(e.getKey());
+                fromStore.add(e.getKey());
                 newest = Math.max(newest, e.getValue());
             }
+            golden = g;
             mark.accumulateAndGet(newest, Math::max);
+            nextStoreRead = wall.plus(STORE_READ);
         }
+        Set<String> ids = store.drainChanged();
+        ids.addAll(fromStore);
         ids.removeIf(id -> !wanted(id));
         // Nodes just gained are read here and now, by id in chunks, so a share taken over from a dead member is
         // polled at the next tick rather than after a reload.

@@ -1,6 +1,7 @@
 package dev.drawbridge.controller.conductor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drawbridge.controller.cluster.Ownership;
 import dev.drawbridge.controller.enroll.CertificateRepository;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -46,6 +48,7 @@ class ScheduleShareTest {
     final Share share = new Share();
     final List<String> ids = new ArrayList<>();
     final AtomicInteger goldenReads = new AtomicInteger();
+    final AtomicBoolean storeDown = new AtomicBoolean();
 
     /** A share of the fleet in the test's hand, announcing gains as {@code Shards} does: before mine() is true. */
     static final class Share implements Ownership {
@@ -108,6 +111,9 @@ class ScheduleShareTest {
                 .execute());
         ConductorMetrics metrics = new ConductorMetrics(new SimpleMeterRegistry());
         store = new ProvisioningStore(db, NodeRepository.jdbi(), metrics, () -> {
+            if (storeDown.get()) {
+                throw new IllegalStateException("the store is down");
+            }
             goldenReads.incrementAndGet();
             return Map.of("rack-1", Map.of(7, "ab".repeat(32)));
         });
@@ -171,11 +177,7 @@ class ScheduleShareTest {
     @DisplayName("what this controller changes is read at the next tick; what other writers change (nodes, golden"
             + " values) is asked of the store once a second, not at every tick")
     void otherWritersAreReadOnceASecond() {
-        // The fleet was made a minute ago and one node changed half a minute ago, so a store read's second of
-        // look-back (behind the newest change seen) finds that node and what this test changes, not the fleet.
-        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET updated_at = updated_at - 60000").execute());
-        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET updated_at = updated_at + 30000 WHERE id = :id")
-                .bind("id", ids.get(0)).execute());
+        ageTheFleet();
         share.gain(ids);
         until(() -> {
             cache.refresh(Instant.now());
@@ -205,6 +207,41 @@ class ScheduleShareTest {
                 .isEqualTo(renamedBefore + 1);
         assertThat(work(renamed).node().name()).isEqualTo("renamed");
         assertThat(goldenReads.get()).isEqualTo(reads + 1);
+    }
+
+    @Test
+    @DisplayName("a store read that fails ends the tick, is asked again at the next one, and loses none of this"
+            + " controller's own changes")
+    void aFailedStoreReadIsAskedAgainAndLosesNothing() {
+        ageTheFleet();
+        share.gain(ids);
+        until(() -> {
+            cache.refresh(Instant.now());
+            return cache.mine().size() == NODES;
+        }, "the first reload reads the fleet");
+        pause(1100); // past the last store read's second
+        String driven = ids.get(4);
+        store.saveJob(driven, NodeState.ACTIVE, Job.start(Job.Action.values()[0], Map.of()));
+        storeDown.set(true);
+        Instant t0 = Instant.now();
+        assertThatThrownBy(() -> cache.refresh(t0)).hasMessageContaining("the store is down");
+        storeDown.set(false);
+        int reads = goldenReads.get();
+
+        cache.refresh(t0.plusMillis(200)); // the next tick, within the second
+        assertThat(goldenReads.get()).as("the failed read is asked again at the next tick").isEqualTo(reads + 1);
+        assertThat(work(driven).job()).as("this controller's change from before the failed read").isPresent();
+    }
+
+    /**
+     * Makes the fleet a minute old, with one node changed half a minute ago, so a store read's second of look-back
+     * (behind the newest change seen) finds that node and what the test changes, not the whole fleet (which would
+     * be left to a reload on its own thread).
+     */
+    private void ageTheFleet() {
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET updated_at = updated_at - 60000").execute());
+        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET updated_at = updated_at + 30000 WHERE id = :id")
+                .bind("id", ids.get(0)).execute());
     }
 
     private ProvisioningStore.Work work(String id) {
