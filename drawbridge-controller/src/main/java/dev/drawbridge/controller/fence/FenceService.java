@@ -110,7 +110,11 @@ public final class FenceService {
         this.runners = given;
     }
 
-    /** Fences a node (idempotent: a node already being fenced returns its running fence) and runs the steps. */
+    /**
+     * Fences a node and runs the steps. Idempotent: a node already being fenced returns its running fence, and a
+     * node already fenced returns its last fence when the trigger is automatic (a poll that read the node before its
+     * fence committed must not fence it twice); an operator may fence a fenced node again.
+     */
     public Fence fence(String nodeIdOrName, Trigger trigger, String reason, String actor) {
         Instant now = clock.instant();
         String fenceId = db.inTransaction(h -> {
@@ -120,6 +124,13 @@ public final class FenceService {
                     .bind("n", node.id()).mapTo(String.class).findFirst();
             if (running.isPresent()) {
                 return running.get();
+            }
+            if (node.state() == NodeState.FENCED && trigger != Trigger.OPERATOR) {
+                Optional<String> last = h.createQuery("SELECT id FROM fences WHERE node_id = :n ORDER BY created_at DESC")
+                        .bind("n", node.id()).mapTo(String.class).findFirst();
+                if (last.isPresent()) {
+                    return last.get();
+                }
             }
             if (node.state() != NodeState.FENCED) {
                 nodes.transition(h, node.id(), node.state(), Move.by(Lifecycle.Event.FENCE).because("fenced: " + reason),

@@ -124,6 +124,25 @@ class FenceStepTransactionTest {
         assertThat(fence.steps()).extracting(Fence.StepState::status).containsExactly("done", "done", "done");
     }
 
+    @Test
+    @DisplayName("a node already fenced is not fenced again by a poll that read it before its fence committed: the"
+            + " automatic trigger gets the fence it has; an operator may still fence it again")
+    void anAutomaticFenceOfAFencedNodeStacksNothing() {
+        FenceService fences = service(List.of(step("in-store", true, n -> FenceStep.Result.done("ok"))));
+        Fence first = fences.fence(node.id(), Trigger.ATTESTATION, "quote failed", "conductor");
+        assertThat(first.status()).isEqualTo("done");
+
+        Fence again = fences.fence(node.id(), Trigger.ATTESTATION, "quote failed (a stale poll)", "conductor");
+        Fence silent = fences.fence(node.id(), Trigger.UNREACHABLE, "agent silent", "policy");
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(silent.id()).isEqualTo(first.id());
+        assertThat(fences.forNode(node.id())).hasSize(1);
+
+        Fence byHand = fences.fence(node.id(), Trigger.OPERATOR, "re-run the power-off", "alice");
+        assertThat(byHand.id()).isNotEqualTo(first.id());
+        assertThat(fences.forNode(node.id())).hasSize(2);
+    }
+
     private FenceService service(List<FenceStep> steps) {
         return new FenceService(db, nodes, audit, steps, new Verdicts(db, audit, clock, Duration.ofSeconds(30)), clock,
                 new SimpleMeterRegistry());
