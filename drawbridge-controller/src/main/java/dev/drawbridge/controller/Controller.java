@@ -174,6 +174,7 @@ public final class Controller implements AutoCloseable {
                     cluster)
                     : Polling.off();
 
+            fences.onMoved(polling::wake); // a fence or readmission through the API counts from the next tick
             var actions = new NodeActions(db, nodes, audit, config.conductor(), clock, polling);
             String selfId = PeerService.controllerId(ca.root());
             var discovered = new DiscoveryService(db, inventory, audit, trust, enrollment,

@@ -106,15 +106,9 @@ public final class Conductor implements Polling {
         Phases phases = new Phases(enrollment, (nodeId, ticketId) -> db.inTransaction(h -> tickets.find(h, ticketId)
                 .filter(t -> t.nodeId().equals(nodeId)).flatMap(t -> tickets.pinKey(h, ticketId))), attestor, ekCas);
         AgentClient client = new AgentClient(pinning, mutual, cfg.requestTimeout());
-        Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> {
-            try {
-                fences.fence(nodeId, Trigger.ATTESTATION, reason, "conductor");
-            } finally {
-                // Read again at the next tick, before its next poll can start (this one is still in flight), so
-                // that poll sees it fenced rather than waiting for the next store read.
-                store.changed(nodeId);
-            }
-        }, metrics);
+        // A fence it starts is read again at the next tick (FenceService.onMoved, wired by the controller to wake).
+        Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
+                Trigger.ATTESTATION, reason, "conductor"), metrics);
         Renewal renewal = new Renewal(enrollment, attestor, store, metrics, clock, nodeLifetime);
         return new Conductor(cfg, new ScheduleCache(store, sightings, revoked, cluster.ownership()),
                 new PollTiming(cfg, ThreadLocalRandom.current()::nextDouble),

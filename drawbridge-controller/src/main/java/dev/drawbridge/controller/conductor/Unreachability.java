@@ -29,11 +29,7 @@ final class Unreachability {
     /** The node's agent has now missed {@code n} polls in a row, the last for {@code why}. */
     void missed(Node node, int n, String why) {
         if (fenceAfter > 0 && n == fenceAfter && node.state() != NodeState.FENCED) {
-            try {
-                fences.fence(node.id(), Trigger.UNREACHABLE, "agent silent for " + n + " polls", "policy");
-            } finally {
-                store.changed(node.id()); // its next poll sees it fenced (read at the next tick)
-            }
+            fences.fence(node.id(), Trigger.UNREACHABLE, "agent silent for " + n + " polls", "policy");
         }
         if (n == flagAfter && !node.unreachable()) {
             LOG.warn("node {} is unreachable after {} polls: {}", node.name(), n, why);

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,8 @@ public final class FenceService {
     private final Verdicts verdicts;
     private final Clock clock;
     private volatile Runners runners = Runners.alone();
+    /** Told the id of each node a fence or a readmission moved, once that committed. */
+    private volatile Consumer<String> moved = id -> { };
 
     /**
      * Who carries fences: this controller run's member id, and whether another run is alive. A fence is run by the
@@ -105,6 +108,14 @@ public final class FenceService {
         return Steps.nobodyToNotify();
     }
 
+    /**
+     * Tells {@code listener} of each node a fence or a readmission moved, once it committed: the conductor reads
+     * the node at its next tick, so no poll acts on the state from before.
+     */
+    public void onMoved(Consumer<String> listener) {
+        this.moved = listener;
+    }
+
     /** Tells the service which cluster member this is, so fences are claimed by it and taken over from dead ones. */
     public void runners(Runners given) {
         this.runners = given;
@@ -117,9 +128,11 @@ public final class FenceService {
      */
     public Fence fence(String nodeIdOrName, Trigger trigger, String reason, String actor) {
         Instant now = clock.instant();
+        String[] nodeId = new String[1];
         String fenceId = db.inTransaction(h -> {
             Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> new IllegalArgumentException(
                     "no node '" + nodeIdOrName + "' in inventory"));
+            nodeId[0] = node.id();
             Optional<String> running = h.createQuery("SELECT id FROM fences WHERE node_id = :n AND status = 'running'")
                     .bind("n", node.id()).mapTo(String.class).findFirst();
             if (running.isPresent()) {
@@ -150,6 +163,7 @@ public final class FenceService {
                     "actor", actor), now);
             return id;
         });
+        moved.accept(nodeId[0]);
         try {
             run(fenceId);
         } catch (dev.drawbridge.controller.store.WriteGuard.Fenced e) {
@@ -246,7 +260,7 @@ public final class FenceService {
      */
     public Node readmit(String nodeIdOrName, String approver, String reason, String reissueJob, Duration deadline) {
         Instant now = clock.instant();
-        return db.inTransaction(h -> {
+        Node readmitted = db.inTransaction(h -> {
             Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> new IllegalArgumentException(
                     "no node '" + nodeIdOrName + "' in inventory"));
             if (node.state() != NodeState.FENCED) {
@@ -267,5 +281,7 @@ public final class FenceService {
                     "attestation", latest.get().id()), now);
             return moved;
         });
+        this.moved.accept(readmitted.id());
+        return readmitted;
     }
 }

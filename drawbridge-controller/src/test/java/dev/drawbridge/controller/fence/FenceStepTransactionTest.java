@@ -129,8 +129,12 @@ class FenceStepTransactionTest {
             + " automatic trigger gets the fence it has; an operator may still fence it again")
     void anAutomaticFenceOfAFencedNodeStacksNothing() {
         FenceService fences = service(List.of(step("in-store", true, n -> FenceStep.Result.done("ok"))));
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        fences.onMoved(id -> told.add(id + ":" + db.read(h -> nodes.find(h, id).orElseThrow().state().wire())));
         Fence first = fences.fence(node.id(), Trigger.ATTESTATION, "quote failed", "conductor");
         assertThat(first.status()).isEqualTo("done");
+        assertThat(told).as("the conductor is told once the fence committed").first()
+                .isEqualTo(node.id() + ":fenced");
 
         Fence again = fences.fence(node.id(), Trigger.ATTESTATION, "quote failed (a stale poll)", "conductor");
         Fence silent = fences.fence(node.id(), Trigger.UNREACHABLE, "agent silent", "policy");
