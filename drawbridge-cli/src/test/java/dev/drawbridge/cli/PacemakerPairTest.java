@@ -205,7 +205,12 @@ class PacemakerPairTest {
                         </operations>
                       </primitive>
                     </clone>""".formatted(launcher));
-            await(Duration.ofSeconds(120), () -> promoted(first) != null, "Pacemaker promoting one controller",
+            // Promoted in crm_mon, and its controller answering as the active one: under load Pacemaker may recover
+            // a resource (stop, start, promote again) just after crm_mon first shows it promoted.
+            await(Duration.ofSeconds(120), () -> {
+                String name = promoted(first);
+                return name != null && nodes.stream().allMatch(n -> answers(n, n.name.equals(name)));
+            }, "Pacemaker promoting one controller, that one answering as the active one and the other as a standby",
                     nodes);
             String promotedName = promoted(first);
             Node active = nodes.stream().filter(n -> n.name.equals(promotedName)).findFirst().orElseThrow();
@@ -290,6 +295,15 @@ class PacemakerPairTest {
         try {
             return api.get("/v1/cluster").path("active").asBoolean() == active;
         } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Whether the node's controller answers, saying it is the active one or (not {@code active}) a standby. */
+    private static boolean answers(Node n, boolean active) {
+        try {
+            return n.api().get("/v1/cluster").path("active").asBoolean() == active;
+        } catch (CliException e) {
             return false;
         }
     }
