@@ -191,8 +191,9 @@ final class ScheduleCache {
         }
         // The store first: a read that fails ends the tick (no poll starts) with nothing drained or advanced, so the
         // next tick asks again; until one read has succeeded no poll runs without the golden values.
-        Set<String> fromStore = new HashSet<>();
+        Set<String> fromStore = Set.of();
         if (!wall.isBefore(nextStoreRead)) {
+            fromStore = new HashSet<>();
             // Polls check identities against this set instead of asking the store one query per poll.
             revoked.refresh(false);
             Map<String, Map<Integer, String>> g = store.golden();

@@ -128,21 +128,18 @@ public final class FenceService {
      */
     public Fence fence(String nodeIdOrName, Trigger trigger, String reason, String actor) {
         Instant now = clock.instant();
-        String[] nodeId = new String[1];
-        String fenceId = db.inTransaction(h -> {
+        Started started = db.inTransaction(h -> {
             Node node = nodes.find(h, nodeIdOrName).orElseThrow(() -> new IllegalArgumentException(
                     "no node '" + nodeIdOrName + "' in inventory"));
-            nodeId[0] = node.id();
             Optional<String> running = h.createQuery("SELECT id FROM fences WHERE node_id = :n AND status = 'running'")
                     .bind("n", node.id()).mapTo(String.class).findFirst();
             if (running.isPresent()) {
-                return running.get();
+                return new Started(running.get(), null);
             }
             if (node.state() == NodeState.FENCED && trigger != Trigger.OPERATOR) {
-                Optional<String> last = h.createQuery("SELECT id FROM fences WHERE node_id = :n ORDER BY created_at DESC")
-                        .bind("n", node.id()).mapTo(String.class).findFirst();
+                Optional<String> last = fenceIds(h, node.id()).stream().findFirst();
                 if (last.isPresent()) {
-                    return last.get();
+                    return new Started(last.get(), null);
                 }
             }
             if (node.state() != NodeState.FENCED) {
@@ -161,9 +158,12 @@ public final class FenceService {
             }
             audit.append(h, "fence", node.name(), "granted", Map.of("fence", id, "trigger", trigger.wire(), "reason", reason,
                     "actor", actor), now);
-            return id;
+            return new Started(id, node.id());
         });
-        moved.accept(nodeId[0]);
+        String fenceId = started.fenceId();
+        if (started.movedNode() != null) {
+            moved.accept(started.movedNode());
+        }
         try {
             run(fenceId);
         } catch (dev.drawbridge.controller.store.WriteGuard.Fenced e) {
@@ -233,9 +233,17 @@ public final class FenceService {
     }
 
     public List<Fence> forNode(String nodeId) {
-        return db.read(h -> h.createQuery("SELECT id FROM fences WHERE node_id = :n ORDER BY created_at DESC")
-                .bind("n", nodeId).mapTo(String.class).list().stream().flatMap(id -> find(h, id).stream()).toList());
+        return db.read(h -> fenceIds(h, nodeId).stream().flatMap(id -> find(h, id).stream()).toList());
     }
+
+    /** The node's fences, newest first. */
+    private static List<String> fenceIds(Handle h, String nodeId) {
+        return h.createQuery("SELECT id FROM fences WHERE node_id = :n ORDER BY created_at DESC")
+                .bind("n", nodeId).mapTo(String.class).list();
+    }
+
+    /** What {@link #fence} decided: the fence to run, and the node it moved (null when it made no new fence). */
+    private record Started(String fenceId, String movedNode) {}
 
     private static Optional<Fence> find(Handle h, String id) {
         List<Fence.StepState> stepStates = h.createQuery("SELECT ordinal, step, status, detail, updated_at FROM fence_steps"

@@ -257,7 +257,7 @@ class ScheduleShareTest {
     }
 
     private long version(String id) {
-        return cache.all().stream().filter(w -> w.node().id().equals(id)).findFirst().orElseThrow().node().version();
+        return work(id).node().version();
     }
 
     private static List<String> ids(List<ProvisioningStore.Work> works) {
