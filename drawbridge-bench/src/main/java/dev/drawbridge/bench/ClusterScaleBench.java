@@ -188,6 +188,7 @@ public final class ClusterScaleBench {
                 one.put("lateness_p50_ms", round(p50 * 1000));
                 one.put("lateness_p99_ms", round(p99 * 1000));
                 one.put("rss_mib", c1.rssKb() / 1024);
+                one.put("schedule_reads_per_s", scheduleReads(before.get(c), after, secs));
                 each.add(one);
             }
             Map<String, Object> out = new LinkedHashMap<>();
@@ -239,6 +240,22 @@ public final class ClusterScaleBench {
             }
         }
         throw new IllegalStateException("the clustered controllers did not poll the fleet on time within " + limit);
+    }
+
+    /**
+     * Nodes read from the store into the controller's schedule per second over the window, by what asked (tick,
+     * reload, gained, poll): at rest a controller should read few, and a member no more than its share.
+     */
+    private static Map<String, Double> scheduleReads(Map<String, Double> before, Map<String, Double> after,
+                                                     double secs) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        for (var e : after.entrySet()) {
+            if (e.getKey().startsWith("drawbridge_conductor_schedule_reads_total{")) {
+                String by = e.getKey().replaceAll(".*by=\"([^\"]*)\".*", "$1");
+                out.put(by, round((e.getValue() - before.getOrDefault(e.getKey(), 0.0)) / secs));
+            }
+        }
+        return out;
     }
 
     /** The nodes the members hold, summed, as one member's /metrics reports them. */

@@ -110,7 +110,7 @@ public final class Conductor implements Polling {
         Attestation attestation = new Attestation(attestor, verdicts, (nodeId, reason) -> fences.fence(nodeId,
                 Trigger.ATTESTATION, reason, "conductor"), metrics);
         Renewal renewal = new Renewal(enrollment, attestor, store, metrics, clock, nodeLifetime);
-        return new Conductor(cfg, new ScheduleCache(store, sightings, revoked, cluster.ownership()),
+        return new Conductor(cfg, new ScheduleCache(store, sightings, revoked, cluster.ownership(), metrics),
                 new PollTiming(cfg, ThreadLocalRandom.current()::nextDouble),
                 new Unreachability(store, fences, cfg.unreachableAfter(), fenceUnreachableAfter),
                 new NodeDriver(client, phases, store, sightings, revoked, clock, attestation, renewal), clock, metrics,

@@ -20,6 +20,7 @@ final class ConductorMetrics {
     private final Counter batched;
     private final Map<String, Counter> writes = new ConcurrentHashMap<>();
     private final Counter renewed;
+    private final Map<String, Counter> scheduleReads = new ConcurrentHashMap<>();
     private final Counter renewalFailed;
 
     ConductorMetrics(MeterRegistry registry) {
@@ -58,6 +59,20 @@ final class ConductorMetrics {
 
     void batched(int rows) {
         batched.increment(rows);
+    }
+
+    /**
+     * Nodes read from the store into the schedule, by what asked: {@code tick} (changed by this controller or, as
+     * the store's marks say, by another writer), {@code gained} (taken over from another member), {@code reload}
+     * (a full reload's prints moved, or its changed set), {@code poll} (a busy node after its step). A fleet at rest
+     * reads none; a steady count here is work each controller pays whatever its share.
+     */
+    void read(String by, int nodes) {
+        if (nodes > 0) {
+            scheduleReads.computeIfAbsent(by, k -> Counter.builder("drawbridge.conductor.schedule.reads")
+                    .description("nodes read from the store into the conductor's schedule").tag("by", k)
+                    .register(registry)).increment(nodes);
+        }
     }
 
     /** One committed write transaction to the store, of {@code kind} (seen, job, verdict, ...). */

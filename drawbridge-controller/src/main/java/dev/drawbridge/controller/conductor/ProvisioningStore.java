@@ -107,7 +107,7 @@ final class ProvisioningStore {
     }
 
     /** Nodes the node repository changed at or after {@code mark} (ms), so a cached schedule can catch up. */
-    List<Map.Entry<String, Long>> changedSince(long mark) {
+    List<ConductorColumns.Change> changedSince(long mark) {
         return db.read(h -> ConductorColumns.changedSince(h, mark));
     }
 

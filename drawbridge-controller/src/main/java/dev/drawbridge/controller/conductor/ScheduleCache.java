@@ -2,6 +2,7 @@ package dev.drawbridge.controller.conductor;
 
 import dev.drawbridge.controller.cluster.Ownership;
 import dev.drawbridge.controller.conductor.ProvisioningStore.Work;
+import dev.drawbridge.controller.inventory.ConductorColumns;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.AbstractSet;
@@ -48,6 +49,8 @@ final class ScheduleCache {
      */
     static final Duration STORE_READ = Duration.ofSeconds(1);
     private static final int SMALL_CHANGE = 64;
+    /** How far behind the newest change seen a store read looks (ms). */
+    private static final long OVERLAP = 1000;
     /** Nodes re-read per query by a full reload. */
     private static final int RELOAD_CHUNK = 500;
     /** A member holding a share lists the whole fleet at every this many full reloads, its share at the others. */
@@ -68,9 +71,18 @@ final class ScheduleCache {
     private volatile Instant nextFullReload = Instant.EPOCH;
     private Instant nextFlush = Instant.EPOCH;
     private Instant nextStoreRead = Instant.EPOCH;
+    /** The changes the last store read found within {@link #OVERLAP} of the newest; only the tick touches it. */
+    private Map<String, ConductorColumns.Change> overlap = Map.of();
     /** Every group's golden values (group, PCR, hex) as of the last store read. */
     private volatile Map<String, Map<Integer, String>> golden = Map.of();
     private final AtomicBoolean reloading = new AtomicBoolean();
+    /**
+     * A tick left many nodes changed by other writers to the next full reload, which must then list the whole fleet
+     * (some may be new, and a member's other listings cover only its share).
+     */
+    private final AtomicBoolean wholeWanted = new AtomicBoolean();
+    /** Whether the running reload was asked to be whole by a tick; only the reload thread touches it. */
+    private boolean wantedWhole;
     private final AtomicBoolean flushing = new AtomicBoolean();
     private final Ownership owned;
     /** Nodes this member came to hold and has not read since, with the stamp of the moment it gained each. */
@@ -80,8 +92,12 @@ final class ScheduleCache {
     /** Told of each node that may be polled from now on: new in the schedule, or read after it was gained. */
     private volatile Consumer<String> arrivals = id -> { };
 
-    ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked, Ownership owned) {
+    private final ConductorMetrics metrics;
+
+    ScheduleCache(ProvisioningStore store, Sightings sightings, RevokedSerials revoked, Ownership owned,
+                  ConductorMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
         this.sightings = sightings;
         this.revoked = revoked;
         this.owned = owned;
@@ -191,48 +207,75 @@ final class ScheduleCache {
         }
         // The store first: a read that fails ends the tick (no poll starts) with nothing drained or advanced, so the
         // next tick asks again; until one read has succeeded no poll runs without the golden values.
-        Set<String> fromStore = Set.of();
+        Set<String> fromStore = Collections.emptySet();
         if (!wall.isBefore(nextStoreRead)) {
             fromStore = new HashSet<>();
             // Polls check identities against this set instead of asking the store one query per poll.
             revoked.refresh(false);
             Map<String, Map<Integer, String>> g = store.golden();
             long newest = mark.get();
-            // A second of overlap: a slow writer may commit a stamp older than one already seen.
-            for (Map.Entry<String, Long> e : store.changedSince(newest - 1000)) {
-                fromStore.add(e.getKey());
-                newest = Math.max(newest, e.getValue());
+            // A second of overlap: a slow writer may commit a stamp older than one already seen. A change the last
+            // read found already (the same node, stamp and version) is not read again: at rest the overlap would
+            // otherwise read the newest second's nodes once a second for ever.
+            Map<String, ConductorColumns.Change> found = new HashMap<>();
+            for (ConductorColumns.Change c : store.changedSince(newest - OVERLAP)) {
+                if (!c.equals(overlap.get(c.id()))) {
+                    fromStore.add(c.id());
+                }
+                found.put(c.id(), c);
+                newest = Math.max(newest, c.at());
             }
+            long since = newest - OVERLAP;
+            found.values().removeIf(c -> c.at() < since);
             golden = g;
             mark.accumulateAndGet(newest, Math::max);
+            overlap = found;
             nextStoreRead = wall.plus(STORE_READ);
         }
         Set<String> ids = store.drainChanged();
-        ids.addAll(fromStore);
         ids.removeIf(id -> !wanted(id));
+        fromStore.removeIf(id -> ids.contains(id) || !wanted(id));
         // Nodes just gained are read here and now, by id in chunks, so a share taken over from a dead member is
         // polled at the next tick rather than after a reload.
         List<String> gained = new ArrayList<>();
         ids.removeIf(id -> unread.containsKey(id) && gained.add(id));
+        fromStore.removeIf(id -> unread.containsKey(id) && gained.add(id));
         try {
             for (int i = 0; i < gained.size(); i += RELOAD_CHUNK) {
-                reread(gained.subList(i, Math.min(gained.size(), i + RELOAD_CHUNK)), reads.incrementAndGet());
+                reread(gained.subList(i, Math.min(gained.size(), i + RELOAD_CHUNK)), reads.incrementAndGet(), "gained");
             }
         } catch (RuntimeException e) {
             gained.forEach(store::changed); // read at the next tick (or the reload): a gained node must not stay unread
             ids.forEach(store::changed);
+            fromStore.forEach(store::changed);
             throw e;
         }
-        if (ids.size() > SMALL_CHANGE) {
-            // Many nodes changed at once (a bulk edit): one listing is cheaper than a lookup per node. They go back
-            // to the changed set, which the reload reads whatever their prints say; a reload already under way may
-            // have drained that set, so then they wait for the next tick.
-            ids.forEach(store::changed);
-            fullReload(wall);
-            return;
+        if (ids.size() + fromStore.size() > SMALL_CHANGE) {
+            // Many nodes changed at once (every node at start, a bulk edit): one listing is cheaper than a lookup per
+            // node, so a whole reload is asked for, now or as soon as the running one ends. What other writers
+            // changed moved its node's print (its update stamp), which that listing, begun after this store read,
+            // compares with the print last read, so those ids are not kept: kept, a reload already running, which
+            // reads most of them, would be followed by one reading them all again. What this controller changed
+            // itself may keep its print (a job saved with a new command id keeps its length): those go back to the
+            // changed set, which a reload reads whatever the prints say.
+            if (ids.size() > SMALL_CHANGE) {
+                ids.forEach(store::changed);
+                ids.clear();
+            }
+            if (!fromStore.isEmpty()) {
+                wholeWanted.set(true);
+            }
+            if (!fullReload(wall)) {
+                nextFullReload = Instant.EPOCH;
+            }
+            if (ids.isEmpty()) {
+                return;
+            }
+        } else {
+            ids.addAll(fromStore);
         }
         try {
-            reread(ids, reads.incrementAndGet());
+            reread(ids, reads.incrementAndGet(), "tick");
         } catch (RuntimeException e) {
             ids.forEach(store::changed);
             throw e;
@@ -255,7 +298,10 @@ final class ScheduleCache {
                 long newest = store.newestChange();
                 long stamp = reads.incrementAndGet();
                 Optional<Set<String>> held = owned.held();
-                boolean whole = held.isEmpty() || reloads++ % WHOLE_EVERY == 0;
+                // Taken before the listing: a tick that asks for a whole one after this reload began gets the next.
+                boolean asked = wholeWanted.getAndSet(false);
+                wantedWhole = asked;
+                boolean whole = held.isEmpty() || reloads++ % WHOLE_EVERY == 0 || asked;
                 List<String> share = whole ? List.of() : List.copyOf(held.get());
                 Map<String, Long> now = whole ? store.prints() : store.prints(share);
                 if (whole) {
@@ -291,7 +337,7 @@ final class ScheduleCache {
                 List<String> order = List.copyOf(moved);
                 for (int i = 0; i < order.size(); i += RELOAD_CHUNK) {
                     List<String> chunk = order.subList(i, Math.min(order.size(), i + RELOAD_CHUNK));
-                    reread(chunk, stamp);
+                    reread(chunk, stamp, "reload");
                     for (String id : chunk) {
                         Long print = now.get(id);
                         if (print != null) {
@@ -303,6 +349,9 @@ final class ScheduleCache {
             } catch (RuntimeException e) {
                 LOG.warn("conductor could not reload its schedule: {}", e.toString());
                 drained.forEach(store::changed);
+                if (wantedWhole) {
+                    wholeWanted.set(true); // the nodes a tick left to this listing wait for the next one
+                }
                 nextFullReload = Instant.EPOCH;
             } finally {
                 reloading.set(false);
@@ -318,7 +367,7 @@ final class ScheduleCache {
     void reload(String id) {
         store.reloaded(id);
         try {
-            reread(List.of(id), reads.incrementAndGet());
+            reread(List.of(id), reads.incrementAndGet(), "poll");
         } catch (RuntimeException e) {
             store.changed(id);
         }
@@ -328,8 +377,12 @@ final class ScheduleCache {
      * Reads these nodes with a stamp taken before the read, and puts each in the schedule or drops it (no longer
      * looked after), unless a later read already decided.
      */
-    private void reread(Collection<String> ids, long stamp) {
+    private void reread(Collection<String> ids, long stamp, String by) {
+        if (ids.isEmpty()) {
+            return;
+        }
         Map<String, Work> fresh = store.some(ids);
+        metrics.read(by, ids.size());
         for (String id : ids) {
             Work w = fresh.get(id);
             if (w == null) {

@@ -80,10 +80,14 @@ public final class ConductorColumns {
         return h.createQuery("SELECT COALESCE(MAX(updated_at), 0) FROM nodes").mapTo(Long.class).one();
     }
 
+    /** A node's change as the node repository stamps it: when (epoch ms) and the version it made. */
+    public record Change(String id, long at, long version) {}
+
     /** Nodes changed at or after {@code mark} (epoch ms), with their stamps. */
-    public static List<Map.Entry<String, Long>> changedSince(Handle h, long mark) {
-        return h.createQuery("SELECT id, updated_at FROM nodes WHERE updated_at >= :m").bind("m", mark)
-                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getLong("updated_at"))).list();
+    public static List<Change> changedSince(Handle h, long mark) {
+        return h.createQuery("SELECT id, updated_at, version FROM nodes WHERE updated_at >= :m").bind("m", mark)
+                .map((rs, ctx) -> new Change(rs.getString("id"), rs.getLong("updated_at"), rs.getLong("version")))
+                .list();
     }
 
     /** Saves a job's progress while the node stays in {@code state} (wire name); false when it has moved on. */

@@ -49,11 +49,14 @@ class ScheduleShareTest {
     final List<String> ids = new ArrayList<>();
     final AtomicInteger goldenReads = new AtomicInteger();
     final AtomicBoolean storeDown = new AtomicBoolean();
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     /** A share of the fleet in the test's hand, announcing gains as {@code Shards} does: before mine() is true. */
     static final class Share implements Ownership {
         final Set<String> held = ConcurrentHashMap.newKeySet();
         volatile Consumer<String> listener = id -> { };
+        /** A controller alone: it holds every node, and its schedule reads them all. */
+        volatile boolean alone;
 
         void gain(Collection<String> nodes) {
             for (String id : nodes) {
@@ -64,7 +67,7 @@ class ScheduleShareTest {
 
         @Override
         public boolean mine(String nodeId) {
-            return held.contains(nodeId);
+            return alone || held.contains(nodeId);
         }
 
         @Override
@@ -88,7 +91,7 @@ class ScheduleShareTest {
 
         @Override
         public Optional<Set<String>> held() {
-            return Optional.of(java.util.Collections.unmodifiableSet(held));
+            return alone ? Optional.empty() : Optional.of(java.util.Collections.unmodifiableSet(held));
         }
 
         @Override
@@ -109,7 +112,7 @@ class ScheduleShareTest {
         }
         db.inTransaction(h -> h.createUpdate("UPDATE nodes SET state = :s").bind("s", NodeState.ACTIVE.wire())
                 .execute());
-        ConductorMetrics metrics = new ConductorMetrics(new SimpleMeterRegistry());
+        ConductorMetrics metrics = new ConductorMetrics(registry);
         store = new ProvisioningStore(db, NodeRepository.jdbi(), metrics, () -> {
             if (storeDown.get()) {
                 throw new IllegalStateException("the store is down");
@@ -118,7 +121,7 @@ class ScheduleShareTest {
             return Map.of("rack-1", Map.of(7, "ab".repeat(32)));
         });
         cache = new ScheduleCache(store, new Sightings(db, metrics, () -> 0, store::changed),
-                new RevokedSerials(db, CertificateRepository.jdbi()), share);
+                new RevokedSerials(db, CertificateRepository.jdbi()), share, metrics);
     }
 
     @AfterEach
@@ -227,18 +230,91 @@ class ScheduleShareTest {
         assertThat(work(driven).job()).as("this controller's change from before the failed read").isPresent();
     }
 
-    /**
-     * Ticks until the first reload has read every node. The first tick found them all new, more than it reads one by
-     * one, and left them in the changed set for a reload; they may still bounce there (each tick hands them on to a
-     * reload that is already running), and a tick of this test would then leave its own change to a reload on
-     * another thread too. Every node has been read, so they are dropped from the set.
-     */
+    @Test
+    @DisplayName("nodes found changed in bulk (more than a tick reads one by one) are read once: the fleet at start,"
+            + " then a bulk edit; a small edit is read once, not at every store read after it")
+    void aBulkChangeIsReadOnce() {
+        share.alone = true;
+        readTheFleet();
+        tickFor(Duration.ofMillis(2500)); // the first tick found every node new: a second reload must not read them
+        assertThat(reads()).as("nodes read from the store since start").isEqualTo(NODES);
+
+        pause(1100); // after the second in which the nodes were made, so a store read's look back finds only the edit
+        List<String> edited = ids.subList(0, 100);
+        edit(edited, "r9");
+        until(() -> {
+            tickFor(Duration.ofMillis(100));
+            return edited.stream().allMatch(id -> "r9".equals(work(id).node().labels().get("rack")));
+        }, "the edit is read");
+        tickFor(Duration.ofMillis(2500));
+        assertThat(reads()).as("the edited nodes read once more each").isEqualTo(NODES + edited.size());
+
+        List<String> few = ids.subList(100, 105);
+        edit(few, "r10");
+        until(() -> {
+            tickFor(Duration.ofMillis(100));
+            return few.stream().allMatch(id -> "r10".equals(work(id).node().labels().get("rack")));
+        }, "the small edit is read");
+        tickFor(Duration.ofMillis(3500)); // three more store reads, each looking back a second
+        assertThat(reads()).as("the few nodes read once more each").isEqualTo(NODES + edited.size() + few.size());
+
+    }
+
+    @Test
+    @DisplayName("a member learns of another member's bulk create (more than a tick reads one by one) at once, not"
+            + " at its next listing of the whole fleet")
+    void aMemberLearnsOfABulkCreateAtOnce() {
+        until(() -> {
+            tickFor(Duration.ofMillis(100));
+            return cache.ids().size() == NODES;
+        }, "the first reload (of the whole fleet) lists it");
+        pause(1100); // after the second in which the nodes were made
+        for (int i = 0; i < 80; i++) {
+            String name = "created-" + i;
+            db.inTransaction(h -> h.createUpdate("UPDATE nodes SET state = :s WHERE id = :id")
+                    .bind("s", NodeState.ACTIVE.wire()).bind("id", NodeRepository.jdbi().create(h, new NewNode(name,
+                            List.of(), Map.of(), Optional.empty(), Optional.of("127.0.0.1:9"), Optional.empty(),
+                            "poll", Optional.empty(), Optional.empty()), Instant.now()).id()).execute());
+        }
+        // Their ids are needed for the ring; a listing of this member's share would not find them.
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos(); // half the time to the next periodic reload
+        while (cache.ids().size() < NODES + 80 && System.nanoTime() < end) {
+            tickFor(Duration.ofMillis(100));
+        }
+        assertThat(cache.ids()).as("the created nodes' ids").hasSize(NODES + 80);
+        assertThat(cache.mine()).as("none is this member's").isEmpty();
+    }
+
+    /** Another writer moves these nodes to a rack, all with one stamp. */
+    private void edit(List<String> nodes, String rack) {
+        long at = System.currentTimeMillis() + 1;
+        for (String id : nodes) {
+            db.inTransaction(h -> h.createUpdate("UPDATE nodes SET labels = :l, updated_at = :at,"
+                    + " version = version + 1 WHERE id = :id").bind("l", "{\"rack\":\"" + rack + "\"}")
+                    .bind("at", at).bind("id", id).execute());
+        }
+    }
+
+    /** Nodes read from the store into the schedule so far, whatever asked. */
+    private long reads() {
+        return Math.round(registry.find("drawbridge.conductor.schedule.reads").counters().stream()
+                .mapToDouble(c -> c.count()).sum());
+    }
+
+    private void tickFor(Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < end) {
+            cache.refresh(Instant.now());
+            pause(100);
+        }
+    }
+
+    /** Ticks until the first reload has read every node. */
     private void readTheFleet() {
         until(() -> {
             cache.refresh(Instant.now());
             return cache.mine().size() == NODES;
         }, "the first reload reads the fleet");
-        store.drainChanged();
     }
 
     /**
