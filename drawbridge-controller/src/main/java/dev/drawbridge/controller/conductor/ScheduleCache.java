@@ -168,7 +168,8 @@ final class ScheduleCache {
     /** The node's work as last read, unless it is not in the schedule or was gained and not read since. */
     Work get(String id) {
         Stamped s = schedule.get(id);
-        return s == null || !unread.isEmpty() && unread.containsKey(id) ? null : s.work();
+        // containsKey, not isEmpty first: a concurrent map's size sums its counter cells, its lookup does not.
+        return s == null || unread.containsKey(id) ? null : s.work();
     }
 
     /** Every group's golden values as of the last store read (see {@link ProvisioningStore#withGolden}). */
