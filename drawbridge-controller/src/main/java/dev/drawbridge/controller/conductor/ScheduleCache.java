@@ -81,8 +81,6 @@ final class ScheduleCache {
      * (some may be new, and a member's other listings cover only its share).
      */
     private final AtomicBoolean wholeWanted = new AtomicBoolean();
-    /** Whether the running reload was asked to be whole by a tick; only the reload thread touches it. */
-    private boolean wantedWhole;
     private final AtomicBoolean flushing = new AtomicBoolean();
     private final Ownership owned;
     /** Nodes this member came to hold and has not read since, with the stamp of the moment it gained each. */
@@ -291,6 +289,7 @@ final class ScheduleCache {
         nextFullReload = wall.plus(FULL_RELOAD);
         Thread.ofVirtual().name("conductor-reload").start(() -> {
             Set<String> drained = Set.of();
+            boolean asked = false;
             try {
                 // Nodes this conductor changed (or gained) are re-read whatever their print says: a job saved with a
                 // new command id keeps the same length, and their own re-read may have failed.
@@ -300,8 +299,7 @@ final class ScheduleCache {
                 long stamp = reads.incrementAndGet();
                 Optional<Set<String>> held = owned.held();
                 // Taken before the listing: a tick that asks for a whole one after this reload began gets the next.
-                boolean asked = wholeWanted.getAndSet(false);
-                wantedWhole = asked;
+                asked = wholeWanted.getAndSet(false);
                 boolean whole = held.isEmpty() || reloads++ % WHOLE_EVERY == 0 || asked;
                 List<String> share = whole ? List.of() : List.copyOf(held.get());
                 Map<String, Long> now = whole ? store.prints() : store.prints(share);
@@ -350,7 +348,7 @@ final class ScheduleCache {
             } catch (RuntimeException e) {
                 LOG.warn("conductor could not reload its schedule: {}", e.toString());
                 drained.forEach(store::changed);
-                if (wantedWhole) {
+                if (asked) {
                     wholeWanted.set(true); // the nodes a tick left to this listing wait for the next one
                 }
                 nextFullReload = Instant.EPOCH;
