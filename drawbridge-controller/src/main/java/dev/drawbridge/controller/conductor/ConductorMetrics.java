@@ -69,16 +69,20 @@ final class ConductorMetrics {
      */
     void read(String by, int nodes) {
         if (nodes > 0) {
-            scheduleReads.computeIfAbsent(by, k -> Counter.builder("drawbridge.conductor.schedule.reads")
-                    .description("nodes read from the store into the conductor's schedule").tag("by", k)
-                    .register(registry)).increment(nodes);
+            tagged(scheduleReads, "drawbridge.conductor.schedule.reads",
+                    "nodes read from the store into the conductor's schedule", "by", by).increment(nodes);
         }
     }
 
     /** One committed write transaction to the store, of {@code kind} (seen, job, verdict, ...). */
     void wrote(String kind) {
-        writes.computeIfAbsent(kind, k -> Counter.builder("drawbridge.conductor.store.writes")
-                .description("store write transactions made by the conductor").tag("kind", k).register(registry))
-                .increment();
+        tagged(writes, "drawbridge.conductor.store.writes", "store write transactions made by the conductor",
+                "kind", kind).increment();
+    }
+
+    /** The counter {@code name} for one value of its one tag, registered on first use (callers pass fixed values). */
+    private Counter tagged(Map<String, Counter> byValue, String name, String description, String tag, String value) {
+        return byValue.computeIfAbsent(value, v -> Counter.builder(name).description(description).tag(tag, v)
+                .register(registry));
     }
 }

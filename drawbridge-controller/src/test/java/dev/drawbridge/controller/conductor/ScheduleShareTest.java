@@ -105,13 +105,8 @@ class ScheduleShareTest {
     void setUp() {
         db = Database.open(StoreConfig.defaults(), dir);
         for (int i = 0; i < NODES; i++) {
-            String name = "share-" + i;
-            ids.add(db.inTransaction(h -> NodeRepository.jdbi().create(h, new NewNode(name, List.of(), Map.of(),
-                    Optional.empty(), Optional.of("127.0.0.1:9"), Optional.empty(), "poll", Optional.empty(),
-                    Optional.empty()), Instant.now())).id());
+            ids.add(activeNode("share-" + i));
         }
-        db.inTransaction(h -> h.createUpdate("UPDATE nodes SET state = :s").bind("s", NodeState.ACTIVE.wire())
-                .execute());
         ConductorMetrics metrics = new ConductorMetrics(registry);
         store = new ProvisioningStore(db, NodeRepository.jdbi(), metrics, () -> {
             if (storeDown.get()) {
@@ -257,7 +252,6 @@ class ScheduleShareTest {
         }, "the small edit is read");
         tickFor(Duration.ofMillis(3500)); // three more store reads, each looking back a second
         assertThat(reads()).as("the few nodes read once more each").isEqualTo(NODES + edited.size() + few.size());
-
     }
 
     @Test
@@ -270,11 +264,7 @@ class ScheduleShareTest {
         }, "the first reload (of the whole fleet) lists it");
         pause(1100); // after the second in which the nodes were made
         for (int i = 0; i < 80; i++) {
-            String name = "created-" + i;
-            db.inTransaction(h -> h.createUpdate("UPDATE nodes SET state = :s WHERE id = :id")
-                    .bind("s", NodeState.ACTIVE.wire()).bind("id", NodeRepository.jdbi().create(h, new NewNode(name,
-                            List.of(), Map.of(), Optional.empty(), Optional.of("127.0.0.1:9"), Optional.empty(),
-                            "poll", Optional.empty(), Optional.empty()), Instant.now()).id()).execute());
+            activeNode("created-" + i);
         }
         // Their ids are needed for the ring; a listing of this member's share would not find them.
         long end = System.nanoTime() + Duration.ofSeconds(5).toNanos(); // half the time to the next periodic reload
@@ -283,6 +273,18 @@ class ScheduleShareTest {
         }
         assertThat(cache.ids()).as("the created nodes' ids").hasSize(NODES + 80);
         assertThat(cache.mine()).as("none is this member's").isEmpty();
+    }
+
+    /** Another writer makes an active node polled at a closed port, in one transaction; its id. */
+    private String activeNode(String name) {
+        return db.inTransaction(h -> {
+            String id = NodeRepository.jdbi().create(h, new NewNode(name, List.of(), Map.of(), Optional.empty(),
+                    Optional.of("127.0.0.1:9"), Optional.empty(), "poll", Optional.empty(), Optional.empty()),
+                    Instant.now()).id();
+            h.createUpdate("UPDATE nodes SET state = :s WHERE id = :id").bind("s", NodeState.ACTIVE.wire())
+                    .bind("id", id).execute();
+            return id;
+        });
     }
 
     /** Another writer moves these nodes to a rack, all with one stamp. */
