@@ -9,6 +9,8 @@ import dev.drawbridge.bench.ScaleBench.ProcStat;
 import dev.drawbridge.controller.DataDir;
 import dev.drawbridge.protocol.Wire;
 import dev.drawbridge.testkit.PostgresServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,26 +20,40 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * One fleet, polled and attested by one controller and then by several clustered ones, on one PostgreSQL: does
- * adding controllers add capacity? The fleet ({@code drawbridge simulate}) is made manageable once by a single
- * unclustered controller, which is then measured over {@code windows} windows; it stops, and {@code controllers}
- * clustered controllers (the same CA, ports {@code port}, {@code port+1}, ...) start on the same store, split the
- * nodes on the ring, and are measured the same way once they poll the fleet on time and are as old as the single
- * controller was when it was measured (so neither shape pays for compiling its hot code). Per window and controller: CPU (from /proc), polls per second
- * and poll lateness (p50/p99 from each controller's /metrics histogram), and the nodes it holds. One JSON line per
- * window and configuration, then a summary line: the clustered controllers' total CPU against the single one's, and
- * the largest departure of one controller's CPU from their mean.
+ * One fleet, polled and attested by one controller and by several clustered ones, on one PostgreSQL: does adding
+ * controllers add capacity? The fleet ({@code drawbridge simulate}) is made manageable once by a single unclustered
+ * controller. Then, {@code rounds} times over: the single controller is measured over {@code windows} windows and
+ * stops, {@code controllers} clustered controllers (the same CA, ports {@code port}, {@code port+1}, ...) start on
+ * the same store, split the nodes on the ring and are measured the same way, and stop; from the second round on the
+ * single controller starts afresh. Each shape is measured once it polls the whole fleet on time and its youngest
+ * process is {@code age} seconds old (a young JVM still compiles its hot code). The shapes alternate so that a busy
+ * spell of this shared machine falls on both, and each round gives its own ratio.
+ *
+ * <p>Per window and controller: CPU (from /proc), polls per second, poll lateness (p50/p99 from each controller's
+ * /metrics histogram), the nodes it holds and the nodes it read from the store. Per window, the machine: its busy
+ * and stolen cores (from /proc/stat, everything on it: controllers, simulators, PostgreSQL and anything outside),
+ * and a fixed CPU probe run in the middle of the window: {@code openssl speed -seconds 1 -bytes 1024 sha256}, whose
+ * rate is per second of its own CPU time, so it drops when a CPU second buys less work (a contended host), and
+ * the CPU seconds it got in that one second of wall time, which drop when every core is busy. The probe's rate
+ * against its median over the run scales each window's cores into "probe-normalised" cores.
+ *
+ * <p>One JSON line per window and shape, one per round (the clustered total against the single controller, raw and
+ * normalised, and the largest departure of one controller from the mean), then a summary over the rounds.
  *
  * <pre>java -cp drawbridge-bench.jar:drawbridge.jar:drawbridge-testkit.jar dev.drawbridge.bench.ClusterScaleBench
- *   --jar drawbridge.jar [--nodes 10000] [--controllers 3] [--poll-interval 10s] [--settle 40] [--window 60]
- *   [--windows 3] [--port 18600] [--controller-opts "-Xmx640m"] [--work DIR]</pre>
+ *   --jar drawbridge.jar [--nodes 10000] [--controllers 3] [--poll-interval 10s] [--rounds 2] [--age 300]
+ *   [--window 60] [--windows 3] [--port 18600] [--controller-opts "-Xmx640m"] [--work DIR]</pre>
  */
 public final class ClusterScaleBench {
     private static final double TICK = 100.0; // USER_HZ
 
     private ClusterScaleBench() {}
+
+    /** One window of one shape: each controller's cores, and the probe's rate in that window. */
+    private record Window(double[] cores, double probe) {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = ScaleOptions.parse(args);
@@ -45,87 +61,122 @@ public final class ClusterScaleBench {
         int nodes = Integer.parseInt(o.getOrDefault("nodes", "10000"));
         int count = Integer.parseInt(o.getOrDefault("controllers", "3"));
         String interval = o.getOrDefault("poll-interval", "10s");
-        int settle = Integer.parseInt(o.getOrDefault("settle", "40"));
+        int rounds = Integer.parseInt(o.getOrDefault("rounds", "2"));
+        int age = Integer.parseInt(o.getOrDefault("age", "300"));
         int window = Integer.parseInt(o.getOrDefault("window", "60"));
         int windows = Integer.parseInt(o.getOrDefault("windows", "3"));
         int port = Integer.parseInt(o.getOrDefault("port", "18600"));
         Path work = Path.of(o.getOrDefault("work", Files.createTempDirectory("bench-cluster-scale").toString()));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Files.createDirectories(work);
+        probe(); // fails at once, naming the package, when openssl is missing
 
         PostgresServer pg = PostgresServer.shared();
         String url = pg.jdbcUrl(pg.createDatabase("scale"));
         Map<String, String> env = new LinkedHashMap<>(Map.of("DRAWBRIDGE_STORE_URL", url, "DRAWBRIDGE_STORE_USER",
                 pg.user(), "DRAWBRIDGE_CONDUCTOR_POLL_INTERVAL", interval));
+        Map<String, String> clustered = new LinkedHashMap<>(env);
+        clustered.put("DRAWBRIDGE_CLUSTER_ENABLED", "true");
         Path first = work.resolve("ctl-1");
         List<Process> controllers = new ArrayList<>();
+        List<List<Window>> singles = new ArrayList<>();
+        List<List<Window>> manys = new ArrayList<>();
         try (SimFleet fleet = startFleet(java, jar, first, port, env, nodes, o, work, controllers)) {
-            // One controller, unclustered: the reference.
-            System.err.printf(Locale.ROOT, "bench-cluster-scale: one controller, settling %d s%n", settle);
-            Thread.sleep(settle * 1000L);
-            double singleAge = age(controllers);
-            List<double[]> single = measure(controllers, first, port, windows, window, interval, nodes, "single");
-            stop(controllers);
-
-            // The same fleet on `count` clustered controllers sharing the CA.
-            Map<String, String> clustered = new LinkedHashMap<>(env);
-            clustered.put("DRAWBRIDGE_CLUSTER_ENABLED", "true");
-            for (int i = 1; i <= count; i++) {
-                Path data = work.resolve("ctl-" + i);
-                if (i > 1) {
-                    new DataDir(first).shareWith(data);
+            for (int round = 1; round <= rounds; round++) {
+                // One controller, unclustered: the reference.
+                if (round > 1) {
+                    controllers.add(startController(java, jar, first, port, env, o, work));
                 }
-                clustered.put("DRAWBRIDGE_CLUSTER_NAME", "ctl-" + i);
-                controllers.add(startController(java, jar, data, port + i - 1, clustered, o, work));
-            }
-            Metrics ring = new Metrics(first, port);
-            await(() -> held(ring) == nodes, Duration.ofMinutes(5), "the ring's shares to cover the fleet");
-            // Each controller opens a connection to every agent it took over and compiles its hot code afresh: wait
-            // until they poll the whole fleet on time, then as long again as the single one settled.
-            double steady = awaitSteady(controllers.size(), first, port, nodes, interval, Duration.ofMinutes(10));
-            // A young JVM still compiles its hot code (C2 took 0.01 core of each member at four minutes of age): the
-            // members are measured once they are as old as the single controller was at its first window.
-            long more = Math.max(settle, Math.round(singleAge - age(controllers)));
-            System.err.printf(Locale.ROOT, "bench-cluster-scale: %d clustered controllers hold the fleet and poll it"
-                    + " on time after %.0f s; settling %d s more (the single controller was %.0f s old when"
-                    + " measured)%n", count, steady, more, singleAge);
-            Thread.sleep(more * 1000L);
-            double clusteredAge = age(controllers);
-            List<double[]> many = measure(controllers, first, port, windows, window, interval, nodes, "clustered");
+                ready(controllers, first, port, nodes, interval, age, "one controller");
+                singles.add(measure(controllers, first, port, windows, window, interval, nodes, "single", round));
+                stop(controllers);
 
-            double singleCores = median(single.stream().mapToDouble(w -> w[0]).toArray());
-            double[] perController = new double[count];
-            for (int c = 0; c < count; c++) {
-                int k = c;
-                perController[c] = median(many.stream().mapToDouble(w -> w[3 * k]).toArray());
+                // The same fleet on `count` clustered controllers sharing the CA.
+                for (int i = 1; i <= count; i++) {
+                    Path data = work.resolve("ctl-" + i);
+                    if (round == 1 && i > 1) {
+                        new DataDir(first).shareWith(data);
+                    }
+                    clustered.put("DRAWBRIDGE_CLUSTER_NAME", "ctl-" + i);
+                    controllers.add(startController(java, jar, data, port + i - 1, clustered, o, work));
+                }
+                Metrics ring = new Metrics(first, port);
+                await(() -> held(ring) == nodes, Duration.ofMinutes(5), "the ring's shares to cover the fleet");
+                ready(controllers, first, port, nodes, interval, age, count + " clustered controllers");
+                manys.add(measure(controllers, first, port, windows, window, interval, nodes, "clustered", round));
+                stop(controllers);
+                // A member's row goes when it leaves; the unclustered controller refuses a store another one beat
+                // in within dead-after (6 s by default), so give a member that could not leave cleanly that long.
+                Thread.sleep(7_000);
             }
-            double total = 0;
-            for (double v : perController) {
-                total += v;
+            double reference = median(Stream.concat(singles.stream(), manys.stream())
+                    .flatMap(List::stream).mapToDouble(Window::probe).toArray());
+            List<Map<String, Object>> each = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                Map<String, Object> line = compare(singles.get(r), manys.get(r), count, reference);
+                line.put("round", r + 1);
+                System.out.println(Wire.JSON.writeValueAsString(line));
+                each.add(line);
             }
-            double mean = total / count;
-            double worst = 0;
-            for (double v : perController) {
-                worst = Math.max(worst, Math.abs(v - mean) / mean);
-            }
-            Map<String, Object> summary = new LinkedHashMap<>();
+            List<Window> allSingle = singles.stream().flatMap(List::stream).toList();
+            List<Window> allMany = manys.stream().flatMap(List::stream).toList();
+            Map<String, Object> summary = compare(allSingle, allMany, count, reference);
             summary.put("summary", true);
             summary.put("nodes", nodes);
             summary.put("poll_interval", interval);
-            summary.put("single_cores", round(singleCores));
-            summary.put("clustered_cores_each", Arrays.stream(perController).map(ScaleBench::round)
-                    .toArray());
-            summary.put("clustered_cores_total", round(total));
-            summary.put("total_ratio", round(total / singleCores));
-            summary.put("single_age_s", Math.round(singleAge));
-            summary.put("clustered_age_s", Math.round(clusteredAge));
-            summary.put("max_departure_from_mean", round(worst));
+            summary.put("rounds", rounds);
+            summary.put("round_ratios", each.stream().map(l -> l.get("total_ratio")).toList());
+            summary.put("round_ratios_normalised", each.stream().map(l -> l.get("total_ratio_normalised")).toList());
+            summary.put("probe_reference_per_cpu_s", round(reference));
             System.out.println(Wire.JSON.writeValueAsString(summary));
         } finally {
             stop(controllers);
             pg.stop();
         }
         System.exit(0);
+    }
+
+    /**
+     * The clustered controllers against the single one over these windows: medians per controller, their total
+     * against the single controller's, raw and with each window's cores scaled by its probe against the reference,
+     * and the largest departure of one controller from the clustered mean.
+     */
+    private static Map<String, Object> compare(List<Window> single, List<Window> many, int count, double reference) {
+        double singleCores = median(single.stream().mapToDouble(w -> w.cores()[0]).toArray());
+        double singleNorm = median(single.stream().mapToDouble(w -> w.cores()[0] * w.probe() / reference).toArray());
+        double[] each = new double[count];
+        double[] eachNorm = new double[count];
+        for (int c = 0; c < count; c++) {
+            int k = c;
+            each[c] = median(many.stream().mapToDouble(w -> w.cores()[k]).toArray());
+            eachNorm[c] = median(many.stream().mapToDouble(w -> w.cores()[k] * w.probe() / reference).toArray());
+        }
+        double total = Arrays.stream(each).sum();
+        double totalNorm = Arrays.stream(eachNorm).sum();
+        double mean = total / count;
+        double worst = Arrays.stream(each).map(v -> Math.abs(v - mean) / mean).max().orElse(0);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("single_cores", round(singleCores));
+        out.put("clustered_cores_each", Arrays.stream(each).map(ScaleBench::round).toArray());
+        out.put("clustered_cores_total", round(total));
+        out.put("total_ratio", round(total / singleCores));
+        out.put("total_ratio_normalised", round(totalNorm / singleNorm));
+        out.put("max_departure_from_mean", round(worst));
+        out.put("single_probe_median", round(median(single.stream().mapToDouble(Window::probe).toArray())));
+        out.put("clustered_probe_median", round(median(many.stream().mapToDouble(Window::probe).toArray())));
+        return out;
+    }
+
+    /**
+     * Waits until these controllers poll the fleet on time, then until the youngest is {@code age} seconds old.
+     */
+    private static void ready(List<Process> controllers, Path first, int port, int nodes, String interval, int age,
+                              String what) throws Exception {
+        double steady = awaitSteady(controllers.size(), first, port, nodes, interval, Duration.ofMinutes(10));
+        long more = Math.max(0, Math.round(age - age(controllers)));
+        System.err.printf(Locale.ROOT, "bench-cluster-scale: %s poll the fleet on time after %.0f s; settling %d s"
+                + " more (until %d s old)%n", what, steady, more, age);
+        Thread.sleep(more * 1000L);
     }
 
     /** Seconds since the youngest of these processes started. */
@@ -147,16 +198,16 @@ public final class ClusterScaleBench {
     }
 
     /**
-     * Measures every controller over {@code windows} windows; each row holds, per controller, its cores, polls per
-     * second and p99 lateness in ms.
+     * Measures every controller over {@code windows} windows, with the machine's busy and stolen cores and the probe
+     * run in the middle of each window.
      */
-    private static List<double[]> measure(List<Process> controllers, Path dataDir, int port, int windows, int window,
-                                          String interval, int nodes, String shape) throws Exception {
+    private static List<Window> measure(List<Process> controllers, Path dataDir, int port, int windows, int window,
+                                        String interval, int nodes, String shape, int round) throws Exception {
         List<Metrics> scrapes = new ArrayList<>();
         for (int c = 0; c < controllers.size(); c++) {
             scrapes.add(new Metrics(dataDir, port + c));
         }
-        List<double[]> rows = new ArrayList<>();
+        List<Window> rows = new ArrayList<>();
         for (int win = 1; win <= windows; win++) {
             List<ProcStat> c0 = new ArrayList<>();
             List<Map<String, Double>> before = new ArrayList<>();
@@ -164,26 +215,27 @@ public final class ClusterScaleBench {
                 c0.add(ProcStat.of(controllers.get(c).pid()));
                 before.add(scrapes.get(c).get());
             }
+            long[] m0 = machine();
             long w0 = System.nanoTime();
-            Thread.sleep(window * 1000L);
+            Thread.sleep(window * 500L);
+            double[] probe = probe();
+            Thread.sleep(Math.max(0, window * 1000L - (System.nanoTime() - w0) / 1_000_000));
             double secs = (System.nanoTime() - w0) / 1e9;
-            double[] row = new double[3 * controllers.size()];
+            long[] m1 = machine();
+            double[] cores = new double[controllers.size()];
             List<Map<String, Object>> each = new ArrayList<>();
             for (int c = 0; c < controllers.size(); c++) {
                 ProcStat c1 = ProcStat.of(controllers.get(c).pid());
                 Map<String, Double> after = scrapes.get(c).get();
-                double cores = (c1.ticks() - c0.get(c).ticks()) / TICK / secs;
+                cores[c] = (c1.ticks() - c0.get(c).ticks()) / TICK / secs;
                 double polls = delta(before.get(c), after, "drawbridge_conductor_polls_total") / secs;
                 double p50 = Metrics.quantile(before.get(c), after, "drawbridge_conductor_poll_lateness_seconds_bucket",
                         0.50);
                 double p99 = Metrics.quantile(before.get(c), after, "drawbridge_conductor_poll_lateness_seconds_bucket",
                         0.99);
-                row[3 * c] = cores;
-                row[3 * c + 1] = polls;
-                row[3 * c + 2] = p99 * 1000;
                 Map<String, Object> one = new LinkedHashMap<>();
                 one.put("controller", "ctl-" + (c + 1));
-                one.put("cores", round(cores));
+                one.put("cores", round(cores[c]));
                 one.put("polls_per_s", round(polls));
                 one.put("lateness_p50_ms", round(p50 * 1000));
                 one.put("lateness_p99_ms", round(p99 * 1000));
@@ -193,15 +245,54 @@ public final class ClusterScaleBench {
             }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("shape", shape);
+            out.put("round", round);
             out.put("nodes", nodes);
             out.put("poll_interval", interval);
             out.put("window", win);
             out.put("window_s", Math.round(secs));
+            out.put("machine_busy_cores", round((m1[0] - m0[0]) / TICK / secs));
+            out.put("machine_steal_cores", round((m1[1] - m0[1]) / TICK / secs));
+            out.put("probe_per_cpu_s", round(probe[0]));
+            out.put("probe_cpu_share", round(probe[1]));
             out.put("controllers", each);
             System.out.println(Wire.JSON.writeValueAsString(out));
-            rows.add(row);
+            rows.add(new Window(cores, probe[0]));
         }
         return rows;
+    }
+
+    /** The whole machine's busy and stolen ticks so far, from the first line of /proc/stat. */
+    private static long[] machine() throws IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        // cpu user nice system idle iowait irq softirq steal ...
+        long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                + Long.parseLong(f[7]);
+        return new long[] {busy, f.length > 8 ? Long.parseLong(f[8]) : 0};
+    }
+
+    /**
+     * The fixed CPU probe: SHA-256 over 1 KiB blocks for one second, by {@code openssl speed}, in blocks per second
+     * of the probe's own CPU time (openssl's default clock), so it falls when a CPU second buys less work; and the
+     * CPU seconds it got in its one second of wall time, which falls when the machine's cores are all busy.
+     */
+    private static double[] probe() throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("openssl", "speed", "-mr", "-seconds", "1", "-bytes", "1024", "sha256")
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("the CPU probe needs openssl (Debian package openssl): " + e.getMessage());
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("+R:")) { // +R:count:sha256:seconds
+                String[] f = line.split(":");
+                double cpu = Double.parseDouble(f[3]);
+                return new double[] {Double.parseDouble(f[1]) / cpu, cpu};
+            }
+        }
+        throw new IllegalStateException("openssl speed printed no result line: " + out);
     }
 
     /**
