@@ -57,6 +57,10 @@ class ScheduleShareTest {
         volatile Consumer<String> listener = id -> { };
         /** A controller alone: it holds every node, and its schedule reads them all. */
         volatile boolean alone;
+        /** Armed, the next reload fails once it has taken its orders: at its second look at the share. */
+        final AtomicBoolean failReload = new AtomicBoolean();
+        final AtomicInteger failedReloads = new AtomicInteger();
+        private final ThreadLocal<int[]> looks = ThreadLocal.withInitial(() -> new int[1]);
 
         void gain(Collection<String> nodes) {
             for (String id : nodes) {
@@ -91,6 +95,12 @@ class ScheduleShareTest {
 
         @Override
         public Optional<Set<String>> held() {
+            // Each reload runs on a thread of its own, so the count starts afresh with each one.
+            if (Thread.currentThread().getName().equals("conductor-reload") && ++looks.get()[0] == 2
+                    && failReload.getAndSet(false)) {
+                failedReloads.incrementAndGet();
+                throw new IllegalStateException("the store dropped the connection");
+            }
             return alone ? Optional.empty() : Optional.of(java.util.Collections.unmodifiableSet(held));
         }
 
@@ -273,6 +283,31 @@ class ScheduleShareTest {
         }
         assertThat(cache.ids()).as("the created nodes' ids").hasSize(NODES + 80);
         assertThat(cache.mine()).as("none is this member's").isEmpty();
+    }
+
+    @Test
+    @DisplayName("a listing of the whole fleet that a bulk create asked for and that fails is asked for again: the"
+            + " next reload lists the whole fleet, not the member's share")
+    void aFailedWholeListingIsAskedForAgain() {
+        until(() -> {
+            tickFor(Duration.ofMillis(100));
+            return cache.ids().size() == NODES;
+        }, "the first reload (of the whole fleet) lists it");
+        pause(1100); // after the second in which the nodes were made
+        for (int i = 0; i < 80; i++) {
+            activeNode("created-" + i);
+        }
+        share.failReload.set(true);
+        until(() -> {
+            tickFor(Duration.ofMillis(100));
+            return share.failedReloads.get() == 1;
+        }, "the listing the bulk create asked for fails");
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos(); // half the time to the next periodic reload
+        while (cache.ids().size() < NODES + 80 && System.nanoTime() < end) {
+            tickFor(Duration.ofMillis(100));
+        }
+        assertThat(cache.ids()).as("the created nodes' ids, listed by the reload after the failed one")
+                .hasSize(NODES + 80);
     }
 
     /** Another writer makes an active node polled at a closed port, in one transaction; its id. */
