@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * One fleet, polled and attested by one controller and by several clustered ones, on one PostgreSQL: does adding
  * controllers add capacity? The fleet ({@code drawbridge simulate}) is made manageable once by a single unclustered
  * controller. Then, {@code rounds} times over: the single controller is measured over {@code windows} windows and
- * stops, {@code controllers} clustered controllers (the same CA, ports {@code port}, {@code port+1}, ...) start on
+ * stops, {@code controllers} clustered controllers (the same CA, ports {@code port}, {@code port+1}, ...; each round
+ * starting them in another order) start on
  * the same store, split the nodes on the ring and are measured the same way, and stop; from the second round on the
  * single controller starts afresh. Each shape is measured once it polls the whole fleet on time and its youngest
  * process is {@code age} seconds old (a young JVM still compiles its hot code). The shapes alternate so that a busy
@@ -91,15 +92,20 @@ public final class ClusterScaleBench {
                 singles.add(measure(controllers, first, port, windows, window, interval, nodes, "single", round));
                 stop(controllers);
 
-                // The same fleet on `count` clustered controllers sharing the CA.
-                for (int i = 1; i <= count; i++) {
+                // The same fleet on `count` clustered controllers sharing the CA. Each round starts them in another
+                // order (round 2 starts ctl-2 first), so a cost that follows the first to start (it takes the
+                // singleton duties' leases) can be told from one that follows a controller's port or data directory.
+                Process[] started = new Process[count];
+                for (int k = 0; k < count; k++) {
+                    int i = 1 + (k + round - 1) % count;
                     Path data = work.resolve("ctl-" + i);
-                    if (round == 1 && i > 1) {
+                    if (!Files.isDirectory(data)) {
                         new DataDir(first).shareWith(data);
                     }
                     clustered.put("DRAWBRIDGE_CLUSTER_NAME", "ctl-" + i);
-                    controllers.add(startController(java, jar, data, port + i - 1, clustered, o, work));
+                    started[i - 1] = startController(java, jar, data, port + i - 1, clustered, o, work);
                 }
+                controllers.addAll(List.of(started));
                 Metrics ring = new Metrics(first, port);
                 await(() -> held(ring) == nodes, Duration.ofMinutes(5), "the ring's shares to cover the fleet");
                 ready(controllers, first, port, nodes, interval, age, count + " clustered controllers");
