@@ -27,11 +27,11 @@ import java.util.stream.Stream;
  * controllers add capacity? The fleet ({@code drawbridge simulate}) is made manageable once by a single unclustered
  * controller. Then, {@code rounds} times over: the single controller is measured over {@code windows} windows and
  * stops, {@code controllers} clustered controllers (the same CA, ports {@code port}, {@code port+1}, ...; each round
- * starting them in another order) start on
- * the same store, split the nodes on the ring and are measured the same way, and stop; from the second round on the
- * single controller starts afresh. Each shape is measured once it polls the whole fleet on time and its youngest
- * process is {@code age} seconds old (a young JVM still compiles its hot code). The shapes alternate so that a busy
- * spell of this shared machine falls on both, and each round gives its own ratio.
+ * starts them in another order) start on the same store, split the nodes on the ring and are measured the same way,
+ * and stop; from the second round on the single controller starts afresh. Each shape is measured once it polls the
+ * whole fleet on time and its youngest process is {@code age} seconds old (a young JVM still compiles its hot code).
+ * The shapes alternate so that a busy spell of this shared machine falls on both, and each round gives its own
+ * ratio.
  *
  * <p>Per window and controller: CPU (from /proc), polls per second, poll lateness (p50/p99 from each controller's
  * /metrics histogram), the nodes it holds and the nodes it read from the store. Per window, the machine: its busy
