@@ -60,7 +60,8 @@ public final class Cluster implements AutoCloseable {
      * IllegalStateException says why it may not (another live controller on the store while clustering is off).
      */
     public static Cluster join(Database db, ClusterConfig cfg, String name, String address, Clock clock) {
-        Membership membership = new Membership(db, cfg, name, address, clock, System::nanoTime);
+        // The heartbeat on connections of its own: a member busy taking over a share must still beat.
+        Membership membership = new Membership(db.liveness(), cfg, name, address, clock, System::nanoTime);
         membership.join(!cfg.enabled());
         Leases leases = new Leases(db, membership, cfg.leaseTtl(), clock, System::nanoTime);
         Ownership ownership = !cfg.enabled() ? Ownership.everything()

@@ -54,6 +54,11 @@ final class DataSources {
     }
 
     static HikariDataSource postgres(StoreConfig cfg) {
+        return postgres(cfg, "drawbridge-postgresql", cfg.maxPoolSize());
+    }
+
+    /** A pool of at most {@code size} connections to the configured PostgreSQL, named {@code name}. */
+    static HikariDataSource postgres(StoreConfig cfg, String name, int size) {
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(cfg.url());
         if (!cfg.user().isEmpty()) {
@@ -62,8 +67,8 @@ final class DataSources {
         if (!cfg.password().isEmpty()) {
             hikari.setPassword(cfg.password());
         }
-        hikari.setPoolName("drawbridge-postgresql");
-        hikari.setMaximumPoolSize(cfg.maxPoolSize());
+        hikari.setPoolName(name);
+        hikari.setMaximumPoolSize(size);
         // While the server is down a request waits at most this long for a connection, then fails (503 with
         // Retry-After at the API) instead of hanging for Hikari's default 30 s; a connection that broke with the
         // server is checked and replaced on its next borrow.
@@ -72,7 +77,7 @@ final class DataSources {
         // The JDBC driver's own timeouts, so a vanished server cannot hold a connection attempt or a read forever.
         hikari.addDataSourceProperty("connectTimeout", "3");
         hikari.addDataSourceProperty("socketTimeout", "60");
-        hikari.setMinimumIdle(Math.min(2, cfg.maxPoolSize()));
+        hikari.setMinimumIdle(Math.min(2, size));
         return new HikariDataSource(hikari);
     }
 }

@@ -29,6 +29,8 @@ public final class Database implements AutoCloseable {
     private final Jdbi readJdbi;
     private final Dialect dialect;
     private final String description;
+    /** This store with connections of its own for a cluster member's heartbeat ({@link #liveness}). */
+    private final Database liveness;
     /**
      * SQLite has one write lock. A transaction waiting for it sleeps in SQLite's busy handler inside a native call,
      * which pins its virtual thread's carrier: a few waiters can occupy every carrier while the holder, itself a
@@ -38,13 +40,18 @@ public final class Database implements AutoCloseable {
      */
     private final ReentrantLock writers = new ReentrantLock(true);
 
-    private Database(HikariDataSource pool, HikariDataSource readPool, Dialect dialect, String description) {
+    /** Connections kept apart for a member's heartbeat on PostgreSQL ({@link #liveness}). */
+    static final int LIVENESS_POOL = 2;
+
+    private Database(HikariDataSource pool, HikariDataSource readPool, Dialect dialect, String description,
+                     Database liveness) {
         this.pool = pool;
         this.readPool = readPool;
         this.jdbi = Jdbi.create(pool);
         this.readJdbi = readPool == pool ? jdbi : Jdbi.create(readPool);
         this.dialect = dialect;
         this.description = description;
+        this.liveness = liveness == null ? this : liveness;
     }
 
     /** Opens the store and brings its schema up to date; fails with {@link StoreException}. */
@@ -98,14 +105,34 @@ public final class Database implements AutoCloseable {
             throw new StoreException("store migration failed on " + description + ": " + e.getMessage(), e);
         }
         if (dialect == Dialect.POSTGRESQL) {
-            return new Database(pool, pool, dialect, description);
+            HikariDataSource beats;
+            try {
+                beats = DataSources.postgres(cfg, "drawbridge-postgresql-liveness", LIVENESS_POOL);
+            } catch (RuntimeException e) {
+                pool.close();
+                throw new StoreException("cannot connect to the store: " + e.getMessage(), e);
+            }
+            return new Database(pool, pool, dialect, description,
+                    new Database(beats, beats, dialect, description, null));
         }
         try {
-            return new Database(pool, DataSources.sqliteReader(file, cfg.maxPoolSize()), dialect, description);
+            return new Database(pool, DataSources.sqliteReader(file, cfg.maxPoolSize()), dialect, description, null);
         } catch (RuntimeException e) {
             pool.close();
             throw new StoreException("cannot open read connections to " + description + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * This store for a cluster member's heartbeat: on PostgreSQL over {@value #LIVENESS_POOL} connections of its own,
+     * so that a beat never waits for a connection behind the work the member is doing (a member taking over
+     * thousands of nodes can hold every connection of the main pool for seconds, and a member that cannot beat for
+     * half the dead time stops driving its nodes). On SQLite the same store: every write there waits for the one
+     * write lock, however many connections there are. Write guards ({@link #guarded}) set on one do not apply to
+     * the other, so only code that takes none (the heartbeat) belongs here.
+     */
+    public Database liveness() {
+        return liveness;
     }
 
     public Jdbi jdbi() {
@@ -235,6 +262,9 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (liveness != this) {
+            liveness.close();
+        }
         if (readPool != pool) {
             readPool.close();
         }

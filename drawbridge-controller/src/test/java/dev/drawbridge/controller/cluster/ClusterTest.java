@@ -17,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.DisplayName;
@@ -273,6 +275,49 @@ class ClusterTest {
             new Membership(db, off, "first", "https://a:1", Clock.systemUTC(), System::nanoTime).join(true);
             assertThat(count(db, "cluster_members")).isEqualTo(1);
         }
+    }
+
+    @Test
+    @DisplayName("on PostgreSQL a member beats on connections of its own: while its work holds every connection of the"
+            + " main pool for longer than the dead time (as when it takes over thousands of nodes), it keeps beating"
+            + " and stays healthy, so it does not drop its nodes")
+    void aMemberBusyOnEveryConnectionStillBeats() throws Exception {
+        try (Database db = open("postgresql");
+             Cluster cluster = Cluster.join(db, CFG, "busy", "https://busy:8443", Clock.systemUTC())) {
+            int pool = 4; // open("postgresql") makes a pool of four
+            CountDownLatch holding = new CountDownLatch(pool);
+            CountDownLatch done = new CountDownLatch(1);
+            List<Thread> work = IntStream.range(0, pool).mapToObj(i -> Thread.ofVirtual().start(() ->
+                    db.inTransaction(h -> {
+                        h.createQuery("SELECT 1").mapTo(Integer.class).one();
+                        holding.countDown();
+                        try {
+                            done.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return null;
+                    }))).toList();
+            try {
+                assertThat(holding.await(10, TimeUnit.SECONDS)).as("the work holds every connection").isTrue();
+                long before = ownBeats(cluster);
+                Thread.sleep(CFG.deadAfter().toMillis() + 1000);
+                assertThat(cluster.membership().healthy()).as("healthy after the dead time with no main connection")
+                        .isTrue();
+                assertThat(ownBeats(cluster) - before).as("beats made meanwhile (one every 2 s)")
+                        .isGreaterThanOrEqualTo(2);
+            } finally {
+                done.countDown();
+                for (Thread t : work) {
+                    t.join();
+                }
+            }
+        }
+    }
+
+    private static long ownBeats(Cluster cluster) {
+        return cluster.membership().members().stream().filter(Membership.Member::self).findFirst().orElseThrow()
+                .beats();
     }
 
     private static int count(Database db, String table) {
