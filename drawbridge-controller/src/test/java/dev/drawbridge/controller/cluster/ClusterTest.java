@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.DisplayName;
@@ -309,6 +310,40 @@ class ClusterTest {
             } finally {
                 done.countDown();
                 for (Thread t : work) {
+                    t.join();
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a member beats on a platform thread: while busy virtual threads hold every carrier for longer than"
+            + " the dead time (as thousands of polls do when a member takes over its share), it keeps beating and"
+            + " stays healthy")
+    void aMemberWhoseCarriersAreAllBusyStillBeats() throws Exception {
+        int carriers = Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
+                Runtime.getRuntime().availableProcessors());
+        try (Database db = open("sqlite");
+             Cluster cluster = Cluster.join(db, CFG, "busy", "https://busy:8443", Clock.systemUTC())) {
+            AtomicBoolean stop = new AtomicBoolean();
+            CountDownLatch spinning = new CountDownLatch(carriers);
+            List<Thread> spin = IntStream.range(0, carriers).mapToObj(i -> Thread.ofVirtual().start(() -> {
+                spinning.countDown();
+                while (!stop.get()) {
+                    Thread.onSpinWait(); // never parks, so it never gives its carrier back
+                }
+            })).toList();
+            try {
+                assertThat(spinning.await(10, TimeUnit.SECONDS)).as("every carrier is busy").isTrue();
+                long before = ownBeats(cluster);
+                Thread.sleep(CFG.deadAfter().toMillis() + 1000);
+                assertThat(cluster.membership().healthy()).as("healthy after the dead time with no free carrier")
+                        .isTrue();
+                assertThat(ownBeats(cluster) - before).as("beats made meanwhile (one every 2 s)")
+                        .isGreaterThanOrEqualTo(2);
+            } finally {
+                stop.set(true);
+                for (Thread t : spin) {
                     t.join();
                 }
             }
