@@ -249,6 +249,13 @@ public final class Membership implements AutoCloseable {
         Thread t = thread;
         if (t != null) {
             t.interrupt();
+            // A beat under way when the member leaves would write the row back after the delete below (a beat that
+            // finds its row gone writes it again): wait for it, bounded by the store's own time-outs.
+            try {
+                t.join(cfg.deadAfter());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         try {
             db.inTransaction(h -> h.createUpdate("DELETE FROM cluster_members WHERE id = :id").bind("id", id)
