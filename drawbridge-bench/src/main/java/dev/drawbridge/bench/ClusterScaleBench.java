@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * The shapes alternate so that a busy spell of this shared machine falls on both, and each round gives its own
  * ratio.
  *
- * <p>Per window and controller: CPU (from /proc), polls per second, poll lateness (p50/p99 from each controller's
+ * <p>Per window and controller: CPU (from /proc), and the part of it its JVM spent in JIT compiler and garbage
+ * collector threads (from /proc/PID/task), polls per second, poll lateness (p50/p99 from each controller's
  * /metrics histogram), the nodes it holds and the nodes it read from the store. Per window, the machine: its busy
  * and stolen cores (from /proc/stat, everything on it: controllers, simulators, PostgreSQL and anything outside),
  * and a fixed CPU probe run in the middle of the window: {@code openssl speed -seconds 1 -bytes 1024 sha256}, whose
@@ -53,8 +54,16 @@ public final class ClusterScaleBench {
 
     private ClusterScaleBench() {}
 
-    /** One window of one shape: each controller's cores, and the probe's rate in that window. */
-    private record Window(double[] cores, double probe) {}
+    /**
+     * One window of one shape: each controller's cores, the part of them its JVM spent compiling (JIT) and
+     * collecting garbage (GC), and the probe's rate in that window.
+     */
+    private record Window(double[] cores, double[] jit, double[] gc, double probe) {
+        /** A controller's cores less its JIT and GC threads': the work it was given. */
+        double work(int c) {
+            return cores[c] - jit[c] - gc[c];
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = ScaleOptions.parse(args);
@@ -157,20 +166,39 @@ public final class ClusterScaleBench {
             each[c] = median(many.stream().mapToDouble(w -> w.cores()[k]).toArray());
             eachNorm[c] = median(many.stream().mapToDouble(w -> w.cores()[k] * w.probe() / reference).toArray());
         }
+        double[] work = new double[count];
+        double[] jit = new double[count];
+        double[] gc = new double[count];
+        for (int c = 0; c < count; c++) {
+            int k = c;
+            work[c] = median(many.stream().mapToDouble(w -> w.work(k)).toArray());
+            jit[c] = median(many.stream().mapToDouble(w -> w.jit()[k]).toArray());
+            gc[c] = median(many.stream().mapToDouble(w -> w.gc()[k]).toArray());
+        }
         double total = Arrays.stream(each).sum();
         double totalNorm = Arrays.stream(eachNorm).sum();
-        double mean = total / count;
-        double worst = Arrays.stream(each).map(v -> Math.abs(v - mean) / mean).max().orElse(0);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("single_cores", round(singleCores));
         out.put("clustered_cores_each", Arrays.stream(each).map(ScaleBench::round).toArray());
         out.put("clustered_cores_total", round(total));
         out.put("total_ratio", round(total / singleCores));
         out.put("total_ratio_normalised", round(totalNorm / singleNorm));
-        out.put("max_departure_from_mean", round(worst));
+        out.put("max_departure_from_mean", round(departure(each)));
+        out.put("clustered_jit_cores_each", Arrays.stream(jit).map(ScaleBench::round).toArray());
+        out.put("clustered_gc_cores_each", Arrays.stream(gc).map(ScaleBench::round).toArray());
+        out.put("clustered_work_cores_each", Arrays.stream(work).map(ScaleBench::round).toArray());
+        out.put("work_max_departure_from_mean", round(departure(work)));
+        out.put("single_jit_cores", round(median(single.stream().mapToDouble(w -> w.jit()[0]).toArray())));
+        out.put("single_gc_cores", round(median(single.stream().mapToDouble(w -> w.gc()[0]).toArray())));
         out.put("single_probe_median", round(median(single.stream().mapToDouble(Window::probe).toArray())));
         out.put("clustered_probe_median", round(median(many.stream().mapToDouble(Window::probe).toArray())));
         return out;
+    }
+
+    /** The largest departure of one value from their mean, as a fraction of the mean. */
+    private static double departure(double[] values) {
+        double mean = Arrays.stream(values).average().orElse(0);
+        return Arrays.stream(values).map(v -> Math.abs(v - mean) / mean).max().orElse(0);
     }
 
     /**
@@ -216,9 +244,11 @@ public final class ClusterScaleBench {
         List<Window> rows = new ArrayList<>();
         for (int win = 1; win <= windows; win++) {
             List<ProcStat> c0 = new ArrayList<>();
+            List<Map<Long, long[]>> t0 = new ArrayList<>();
             List<Map<String, Double>> before = new ArrayList<>();
             for (int c = 0; c < controllers.size(); c++) {
                 c0.add(ProcStat.of(controllers.get(c).pid()));
+                t0.add(jvmThreads(controllers.get(c).pid()));
                 before.add(scrapes.get(c).get());
             }
             long[] m0 = machine();
@@ -229,11 +259,16 @@ public final class ClusterScaleBench {
             double secs = (System.nanoTime() - w0) / 1e9;
             long[] m1 = machine();
             double[] cores = new double[controllers.size()];
+            double[] jit = new double[controllers.size()];
+            double[] gc = new double[controllers.size()];
             List<Map<String, Object>> each = new ArrayList<>();
             for (int c = 0; c < controllers.size(); c++) {
                 ProcStat c1 = ProcStat.of(controllers.get(c).pid());
+                long[] spent = jvmSpent(t0.get(c), jvmThreads(controllers.get(c).pid()));
                 Map<String, Double> after = scrapes.get(c).get();
                 cores[c] = (c1.ticks() - c0.get(c).ticks()) / TICK / secs;
+                jit[c] = spent[0] / TICK / secs;
+                gc[c] = spent[1] / TICK / secs;
                 double polls = delta(before.get(c), after, "drawbridge_conductor_polls_total") / secs;
                 double p50 = Metrics.quantile(before.get(c), after, "drawbridge_conductor_poll_lateness_seconds_bucket",
                         0.50);
@@ -242,6 +277,8 @@ public final class ClusterScaleBench {
                 Map<String, Object> one = new LinkedHashMap<>();
                 one.put("controller", "ctl-" + (c + 1));
                 one.put("cores", round(cores[c]));
+                one.put("jit_cores", round(jit[c]));
+                one.put("gc_cores", round(gc[c]));
                 one.put("polls_per_s", round(polls));
                 one.put("lateness_p50_ms", round(p50 * 1000));
                 one.put("lateness_p99_ms", round(p99 * 1000));
@@ -262,9 +299,48 @@ public final class ClusterScaleBench {
             out.put("probe_cpu_share", round(probe[1]));
             out.put("controllers", each);
             System.out.println(Wire.JSON.writeValueAsString(out));
-            rows.add(new Window(cores, probe[0]));
+            rows.add(new Window(cores, jit, gc, probe[0]));
         }
         return rows;
+    }
+
+    /**
+     * The JVM's own threads in one process, by thread id: {kind, ticks}, kind 0 for a JIT compiler thread ("C1
+     * CompilerThre", "C2 CompilerThre"), 1 for a garbage collector's ("GC Thread#", "G1 ...", and the "VM Thread"
+     * that runs its pauses), from /proc/PID/task (proc(5)). A thread that exits during a window takes its ticks with
+     * it, so these are lower bounds.
+     */
+    private static Map<Long, long[]> jvmThreads(long pid) throws IOException {
+        Map<Long, long[]> out = new java.util.HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    int kind = name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler") ? 0
+                            : name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread") ? 1
+                            : -1;
+                    if (kind >= 0) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        out.put(Long.parseLong(task.getFileName().toString()),
+                                new long[] {kind, Long.parseLong(f[11]) + Long.parseLong(f[12])});
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // the thread exited while being listed
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Ticks spent between two {@link #jvmThreads} samples: {JIT, GC}; a thread new since the first counts whole. */
+    private static long[] jvmSpent(Map<Long, long[]> before, Map<Long, long[]> after) {
+        long[] spent = new long[2];
+        after.forEach((tid, now) -> {
+            long[] then = before.get(tid);
+            spent[(int) now[0]] += now[1] - (then == null ? 0 : then[1]);
+        });
+        return spent;
     }
 
     /** The whole machine's busy and stolen ticks so far, from the first line of /proc/stat. */
