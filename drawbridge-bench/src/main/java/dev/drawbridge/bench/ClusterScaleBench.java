@@ -39,11 +39,12 @@ import java.util.stream.Stream;
  * and stolen cores (from /proc/stat, everything on it: controllers, simulators, PostgreSQL and anything outside),
  * and a fixed CPU probe run in the middle of the window: {@code openssl speed -seconds 1 -bytes 1024 sha256}, whose
  * rate is per second of its own CPU time, so it drops when a CPU second buys less work (a contended host), and
- * the CPU seconds it got in that one second of wall time, which drop when every core is busy. The probe's rate
- * against its median over the run scales each window's cores into "probe-normalised" cores.
+ * the CPU seconds it got in that one second of wall time, which drop when every core is busy. (Runs 14–15 found
+ * that the rate did not follow the controllers' cost while the share did: the probe tells a busy machine, it gives
+ * no factor to correct CPU figures by, so none is applied.)
  *
- * <p>One JSON line per window and shape, one per round (the clustered total against the single controller, raw and
- * normalised, and the largest departure of one controller from the mean), then a summary over the rounds.
+ * <p>One JSON line per window and shape, one per round (the clustered total against the single controller, and the
+ * largest departure of one controller from the mean), then a summary over the rounds.
  *
  * <pre>java -cp drawbridge-bench.jar:drawbridge.jar:drawbridge-testkit.jar dev.drawbridge.bench.ClusterScaleBench
  *   --jar drawbridge.jar [--nodes 10000] [--controllers 3] [--poll-interval 10s] [--rounds 2] [--age 300]
@@ -124,25 +125,21 @@ public final class ClusterScaleBench {
                 // in within dead-after (6 s by default), so give a member that could not leave cleanly that long.
                 Thread.sleep(7_000);
             }
-            double reference = median(Stream.concat(singles.stream(), manys.stream())
-                    .flatMap(List::stream).mapToDouble(Window::probe).toArray());
             List<Map<String, Object>> each = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
-                Map<String, Object> line = compare(singles.get(r), manys.get(r), count, reference);
+                Map<String, Object> line = compare(singles.get(r), manys.get(r), count);
                 line.put("round", r + 1);
                 System.out.println(Wire.JSON.writeValueAsString(line));
                 each.add(line);
             }
             List<Window> allSingle = singles.stream().flatMap(List::stream).toList();
             List<Window> allMany = manys.stream().flatMap(List::stream).toList();
-            Map<String, Object> summary = compare(allSingle, allMany, count, reference);
+            Map<String, Object> summary = compare(allSingle, allMany, count);
             summary.put("summary", true);
             summary.put("nodes", nodes);
             summary.put("poll_interval", interval);
             summary.put("rounds", rounds);
             summary.put("round_ratios", each.stream().map(l -> l.get("total_ratio")).toList());
-            summary.put("round_ratios_normalised", each.stream().map(l -> l.get("total_ratio_normalised")).toList());
-            summary.put("probe_reference_per_cpu_s", round(reference));
             System.out.println(Wire.JSON.writeValueAsString(summary));
         } finally {
             stop(controllers);
@@ -152,47 +149,45 @@ public final class ClusterScaleBench {
     }
 
     /**
-     * The clustered controllers against the single one over these windows: medians per controller, their total
-     * against the single controller's, raw and with each window's cores scaled by its probe against the reference,
-     * and the largest departure of one controller from the clustered mean.
+     * The clustered controllers against the single one over these windows: medians per controller (all its cores,
+     * its JIT and GC threads', and the rest), their total against the single controller's, and the largest departure
+     * of one controller from the clustered mean.
      */
-    private static Map<String, Object> compare(List<Window> single, List<Window> many, int count, double reference) {
+    private static Map<String, Object> compare(List<Window> single, List<Window> many, int count) {
         double singleCores = median(single.stream().mapToDouble(w -> w.cores()[0]).toArray());
-        double singleNorm = median(single.stream().mapToDouble(w -> w.cores()[0] * w.probe() / reference).toArray());
-        double[] each = new double[count];
-        double[] eachNorm = new double[count];
-        for (int c = 0; c < count; c++) {
-            int k = c;
-            each[c] = median(many.stream().mapToDouble(w -> w.cores()[k]).toArray());
-            eachNorm[c] = median(many.stream().mapToDouble(w -> w.cores()[k] * w.probe() / reference).toArray());
-        }
-        double[] work = new double[count];
-        double[] jit = new double[count];
-        double[] gc = new double[count];
-        for (int c = 0; c < count; c++) {
-            int k = c;
-            work[c] = median(many.stream().mapToDouble(w -> w.work(k)).toArray());
-            jit[c] = median(many.stream().mapToDouble(w -> w.jit()[k]).toArray());
-            gc[c] = median(many.stream().mapToDouble(w -> w.gc()[k]).toArray());
-        }
+        double[] each = medians(many, count, (w, c) -> w.cores()[c]);
         double total = Arrays.stream(each).sum();
-        double totalNorm = Arrays.stream(eachNorm).sum();
+        double[] work = medians(many, count, Window::work);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("single_cores", round(singleCores));
-        out.put("clustered_cores_each", Arrays.stream(each).map(ScaleBench::round).toArray());
+        out.put("clustered_cores_each", rounded(each));
         out.put("clustered_cores_total", round(total));
         out.put("total_ratio", round(total / singleCores));
-        out.put("total_ratio_normalised", round(totalNorm / singleNorm));
         out.put("max_departure_from_mean", round(departure(each)));
-        out.put("clustered_jit_cores_each", Arrays.stream(jit).map(ScaleBench::round).toArray());
-        out.put("clustered_gc_cores_each", Arrays.stream(gc).map(ScaleBench::round).toArray());
-        out.put("clustered_work_cores_each", Arrays.stream(work).map(ScaleBench::round).toArray());
+        out.put("clustered_jit_cores_each", rounded(medians(many, count, (w, c) -> w.jit()[c])));
+        out.put("clustered_gc_cores_each", rounded(medians(many, count, (w, c) -> w.gc()[c])));
+        out.put("clustered_work_cores_each", rounded(work));
         out.put("work_max_departure_from_mean", round(departure(work)));
         out.put("single_jit_cores", round(median(single.stream().mapToDouble(w -> w.jit()[0]).toArray())));
         out.put("single_gc_cores", round(median(single.stream().mapToDouble(w -> w.gc()[0]).toArray())));
         out.put("single_probe_median", round(median(single.stream().mapToDouble(Window::probe).toArray())));
         out.put("clustered_probe_median", round(median(many.stream().mapToDouble(Window::probe).toArray())));
         return out;
+    }
+
+    /** Per controller, the median over these windows of one figure of it. */
+    private static double[] medians(List<Window> windows, int count,
+                                    java.util.function.ToDoubleBiFunction<Window, Integer> figure) {
+        double[] out = new double[count];
+        for (int c = 0; c < count; c++) {
+            int k = c;
+            out[c] = median(windows.stream().mapToDouble(w -> figure.applyAsDouble(w, k)).toArray());
+        }
+        return out;
+    }
+
+    private static double[] rounded(double[] values) {
+        return Arrays.stream(values).map(ScaleBench::round).toArray();
     }
 
     /** The largest departure of one value from their mean, as a fraction of the mean. */
