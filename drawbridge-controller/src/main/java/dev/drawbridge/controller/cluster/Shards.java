@@ -48,6 +48,11 @@ public final class Shards implements Ownership {
     private volatile boolean unsettled = true;
     private int skipped;
     private volatile Consumer<String> gained = id -> { };
+    private final RefusalLog refusals = new RefusalLog(LOG, REFUSALS_LOGGED, java.time.Duration.ofSeconds(10),
+            System::nanoTime);
+
+    /** At most this many refused writes are logged every 10 s; every one is counted. */
+    static final int REFUSALS_LOGGED = 20;
 
     /** At most this many passes in a row are skipped when nothing changed: a full pass every 11 heartbeats. */
     static final int FULL_EVERY = 10;
@@ -227,7 +232,7 @@ public final class Shards implements Ownership {
 
     private void refuse(String nodeId, Long epoch, String why) {
         fenced.incrementAndGet();
-        LOG.warn("refused a write about node {} (epoch {}): {}", nodeId, epoch, why);
+        refusals.warn("refused a write about node {} (epoch {}): {}", nodeId, epoch, why);
         throw new WriteGuard.Fenced("node " + nodeId + " is not this controller's to change: " + why);
     }
 

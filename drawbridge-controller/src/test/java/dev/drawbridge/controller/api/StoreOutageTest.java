@@ -18,19 +18,22 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * PostgreSQL restarted under load: while it is down every write is answered 503 with Retry-After (never 500, never
  * a hang), the controller serves again once it is back without being restarted, every write that got a 201 is there,
- * and no write is half there (each node has its audit event, written in the same transaction).
+ * and no write is half there (each node has its audit event, written in the same transaction). The controller is a
+ * member of a cluster, so its heartbeat, which runs over connections of its own, must come back too: a member that
+ * stopped beating would drop its nodes and leases for good.
  */
 class StoreOutageTest {
     @TempDir Path dir;
 
     @Test
     @DisplayName("PostgreSQL restarted under load: 503 with Retry-After while it is down, service after, nothing"
-            + " acknowledged lost and nothing half-written")
+            + " acknowledged lost and nothing half-written, and the member beats again")
     void postgresRestartUnderLoad() throws Exception {
         PostgresServer pg = PostgresServer.dedicated();
         try {
             StoreConfig store = StoreConfig.postgres(pg.jdbcUrl(pg.createDatabase("outage")), pg.user(), "");
-            try (var c = RunningController.start(dir.resolve("data"), cfg -> cfg.withStore(store))) {
+            try (var c = RunningController.start(dir.resolve("data"), cfg -> cfg.withStore(store)
+                    .withCluster(cfg.cluster().enabledAs("outage-1", "shared")))) {
                 Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
                 List<String> acknowledged = new CopyOnWriteArrayList<>();
                 List<String> unavailable = new CopyOnWriteArrayList<>();
@@ -55,7 +58,7 @@ class StoreOutageTest {
                 });
                 Thread.sleep(1500);
                 pg.halt();
-                Thread.sleep(3000);
+                Thread.sleep(8000); // longer than the dead time (6 s): the member's beats fail, and it stalls
                 pg.resume();
                 Thread.sleep(4000);
                 running.set(false);
@@ -70,6 +73,12 @@ class StoreOutageTest {
                         "{\"name\":\"after-outage\",\"macs\":[\"52:54:00:0f:00:01\"]}".getBytes(), "Authorization",
                         "Bearer " + c.token);
                 assertThat(after.status()).as("served again without a restart").isEqualTo(201);
+                var beatsThen = self(c);
+                Thread.sleep(5000); // two and a half heartbeats at the default 2 s
+                var beatsNow = self(c);
+                assertThat(beatsNow.path("alive").asBoolean()).as("still alive to the cluster: " + beatsNow).isTrue();
+                assertThat(beatsNow.path("beats").asLong()).as("beating again after the outage")
+                        .isGreaterThanOrEqualTo(beatsThen.path("beats").asLong() + 2);
                 try (Database db = Database.open(store, dir.resolve("check"))) {
                     List<String> stored = db.read(h -> h.createQuery("SELECT name FROM nodes WHERE name LIKE 'o-%'")
                             .mapTo(String.class).list());
@@ -83,5 +92,17 @@ class StoreOutageTest {
         } finally {
             pg.stop();
         }
+    }
+
+    /** This member's row in {@code GET /v1/cluster}. */
+    private static com.fasterxml.jackson.databind.JsonNode self(RunningController c) {
+        var view = c.get("/v1/cluster");
+        assertThat(view.status()).isEqualTo(200);
+        for (var m : view.json().path("members")) {
+            if (m.path("self").asBoolean()) {
+                return m;
+            }
+        }
+        throw new AssertionError("no member is this controller in " + view.json());
     }
 }
