@@ -163,6 +163,11 @@ final class ScheduleCache {
         arrivals = listener;
     }
 
+    /** Nodes marked unread now (a test checks that none linger). */
+    int unread() {
+        return unread.size();
+    }
+
     /** The node's work as last read, unless it is not in the schedule or was gained and not read since. */
     Work get(String id) {
         Stamped s = schedule.get(id);
@@ -232,8 +237,11 @@ final class ScheduleCache {
             nextStoreRead = wall.plus(STORE_READ);
         }
         Set<String> ids = store.drainChanged();
-        ids.removeIf(id -> !wanted(id));
-        fromStore.removeIf(id -> ids.contains(id) || !wanted(id));
+        // An unread node is read even when this member no longer holds it (gained, then lost before its read): the
+        // read is what clears its mark, so it does not linger, and a stamp later than the read (gained once more
+        // meanwhile) keeps the mark.
+        ids.removeIf(id -> !wanted(id) && !unread.containsKey(id));
+        fromStore.removeIf(id -> ids.contains(id) || !wanted(id) && !unread.containsKey(id));
         // Nodes just gained are read here and now, by id in chunks, so a share taken over from a dead member is
         // polled at the next tick rather than after a reload.
         List<String> gained = new ArrayList<>();
@@ -328,11 +336,8 @@ final class ScheduleCache {
                         moved.add(id);
                     }
                 }
-                unread.keySet().forEach(id -> {
-                    if (wanted(id)) {
-                        moved.add(id); // a gained node whose read failed, or whose id was drained by a tick
-                    }
-                });
+                // A gained node whose read failed, or whose id a tick drained; read even if lost since (see tick).
+                moved.addAll(unread.keySet());
                 List<String> order = List.copyOf(moved);
                 for (int i = 0; i < order.size(); i += RELOAD_CHUNK) {
                     List<String> chunk = order.subList(i, Math.min(order.size(), i + RELOAD_CHUNK));

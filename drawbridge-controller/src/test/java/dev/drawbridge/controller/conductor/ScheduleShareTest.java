@@ -69,6 +69,10 @@ class ScheduleShareTest {
             }
         }
 
+        void lose(Collection<String> nodes) {
+            held.removeAll(nodes);
+        }
+
         @Override
         public boolean mine(String nodeId) {
             return alone || held.contains(nodeId);
@@ -308,6 +312,44 @@ class ScheduleShareTest {
         }
         assertThat(cache.ids()).as("the created nodes' ids, listed by the reload after the failed one")
                 .hasSize(NODES + 80);
+    }
+
+    @Test
+    @DisplayName("nodes gained and lost again before they were read leave no unread mark behind, and gained once more"
+            + " they are read afresh before any is offered for a poll")
+    void nodesLostBeforeTheirReadLeaveNoMark() {
+        List<String> first = ids.subList(0, 40);
+        share.gain(first);
+        until(() -> {
+            cache.refresh(Instant.now());
+            return cache.ids().size() == NODES && cache.mine().size() == first.size();
+        }, "the first reload lists the fleet and offers the first share");
+        assertThat(cache.unread()).isZero();
+
+        List<String> passing = ids.subList(40, 50); // a ring that moved twice within one tick
+        share.gain(passing);
+        share.lose(passing);
+        assertThat(cache.unread()).as("marked unread when gained").isEqualTo(passing.size());
+        tickFor(Duration.ofSeconds(2));
+        assertThat(cache.unread()).as("marks left by nodes lost before their read").isZero();
+        assertThat(ids(cache.mine())).containsExactlyInAnyOrderElementsOf(first);
+
+        // Their new holder saves jobs (no update stamp moves); gained back, they are read before they are offered.
+        String job = Job.start(Job.Action.values()[0], Map.of()).json();
+        for (String id : passing) {
+            db.inTransaction(h -> ConductorColumns.saveJob(h, id, NodeState.ACTIVE.wire(), job));
+        }
+        share.gain(passing);
+        Map<String, Boolean> offeredWithoutJob = new HashMap<>();
+        until(() -> {
+            cache.refresh(Instant.now());
+            List<ProvisioningStore.Work> mine = cache.mine();
+            mine.stream().filter(w -> passing.contains(w.node().id()) && w.job().isEmpty())
+                    .forEach(w -> offeredWithoutJob.put(w.node().id(), true));
+            return mine.size() == first.size() + passing.size();
+        }, "the nodes gained back are read and offered");
+        assertThat(offeredWithoutJob).as("gained back and offered before the new holder's job was read").isEmpty();
+        assertThat(cache.unread()).isZero();
     }
 
     /** Another writer makes an active node polled at a closed port, in one transaction; its id. */
