@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  * stops, {@code controllers} clustered controllers (the same CA, ports {@code port}, {@code port+1}, ...; each round
  * starts them in another order) start on the same store, split the nodes on the ring and are measured the same way,
  * and stop; from the second round on the single controller starts afresh. Each shape is measured once it polls the
- * whole fleet on time and its youngest process is {@code age} seconds old (a young JVM still compiles its hot code).
+ * whole fleet on time, its youngest process is {@code age} seconds old and every one's JIT compiler threads used
+ * at most {@code jit-quiet} cores over 30 s (a young JVM still compiles its hot code; waiting at most
+ * {@code jit-wait} seconds for that).
  * The shapes alternate so that a busy spell of this shared machine falls on both, and each round gives its own
  * ratio.
  *
@@ -48,6 +50,7 @@ import java.util.stream.Stream;
  *
  * <pre>java -cp drawbridge-bench.jar:drawbridge.jar:drawbridge-testkit.jar dev.drawbridge.bench.ClusterScaleBench
  *   --jar drawbridge.jar [--nodes 10000] [--controllers 3] [--poll-interval 10s] [--rounds 2] [--age 300]
+ *   [--jit-quiet 0.003] [--jit-wait 600]
  *   [--window 60] [--windows 3] [--port 18600] [--controller-opts "-Xmx640m"] [--work DIR]</pre>
  */
 public final class ClusterScaleBench {
@@ -74,6 +77,8 @@ public final class ClusterScaleBench {
         String interval = o.getOrDefault("poll-interval", "10s");
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "2"));
         int age = Integer.parseInt(o.getOrDefault("age", "300"));
+        Warm warm = new Warm(Double.parseDouble(o.getOrDefault("jit-quiet", "0.003")),
+                Integer.parseInt(o.getOrDefault("jit-wait", "600")));
         int window = Integer.parseInt(o.getOrDefault("window", "60"));
         int windows = Integer.parseInt(o.getOrDefault("windows", "3"));
         int port = Integer.parseInt(o.getOrDefault("port", "18600"));
@@ -98,7 +103,7 @@ public final class ClusterScaleBench {
                 if (round > 1) {
                     controllers.add(startController(java, jar, first, port, env, o, work));
                 }
-                ready(controllers, first, port, nodes, interval, age, "one controller");
+                ready(controllers, first, port, nodes, interval, age, warm, "one controller");
                 singles.add(measure(controllers, first, port, windows, window, interval, nodes, "single", round));
                 stop(controllers);
 
@@ -118,7 +123,7 @@ public final class ClusterScaleBench {
                 controllers.addAll(List.of(started));
                 Metrics ring = new Metrics(first, port);
                 await(() -> held(ring) == nodes, Duration.ofMinutes(5), "the ring's shares to cover the fleet");
-                ready(controllers, first, port, nodes, interval, age, count + " clustered controllers");
+                ready(controllers, first, port, nodes, interval, age, warm, count + " clustered controllers");
                 manys.add(measure(controllers, first, port, windows, window, interval, nodes, "clustered", round));
                 stop(controllers);
                 // A member's row goes when it leaves; the unclustered controller refuses a store another one beat
@@ -197,15 +202,49 @@ public final class ClusterScaleBench {
     }
 
     /**
-     * Waits until these controllers poll the fleet on time, then until the youngest is {@code age} seconds old.
+     * When a JVM counts as warm: every controller's JIT compiler threads used at most {@code quiet} cores over a
+     * {@link #WARM_PROBE} probe, waiting at most {@code waitSeconds} for it.
+     */
+    private record Warm(double quiet, int waitSeconds) {}
+
+    private static final int WARM_PROBE = 30;
+
+    /**
+     * Waits until these controllers poll the fleet on time, then until the youngest is {@code age} seconds old, then
+     * until every one's JIT compiler is quiet. Age alone favours the single controller: the JIT compiles a method
+     * once it has run so many times, and a member polling a third of the fleet gets there about three times later
+     * (at 300 s run 17's members still compiled at 0.008–0.010 cores each, the single controller at 0.002–0.003).
      */
     private static void ready(List<Process> controllers, Path first, int port, int nodes, String interval, int age,
-                              String what) throws Exception {
+                              Warm warm, String what) throws Exception {
         double steady = awaitSteady(controllers.size(), first, port, nodes, interval, Duration.ofMinutes(10));
         long more = Math.max(0, Math.round(age - age(controllers)));
         System.err.printf(Locale.ROOT, "bench-cluster-scale: %s poll the fleet on time after %.0f s; settling %d s"
                 + " more (until %d s old)%n", what, steady, more, age);
         Thread.sleep(more * 1000L);
+        long t0 = System.nanoTime();
+        while (true) {
+            List<Map<Long, long[]>> before = new ArrayList<>();
+            for (Process p : controllers) {
+                before.add(jvmThreads(p.pid()));
+            }
+            long w0 = System.nanoTime();
+            Thread.sleep(WARM_PROBE * 1000L);
+            double secs = (System.nanoTime() - w0) / 1e9;
+            double[] jit = new double[controllers.size()];
+            for (int c = 0; c < controllers.size(); c++) {
+                jit[c] = jvmSpent(before.get(c), jvmThreads(controllers.get(c).pid()))[0] / TICK / secs;
+            }
+            double waited = (System.nanoTime() - t0) / 1e9;
+            boolean quiet = Arrays.stream(jit).allMatch(j -> j <= warm.quiet());
+            System.err.printf(Locale.ROOT, "bench-cluster-scale: %s: JIT compiling at %s cores (warm at %.3f)%s%n",
+                    what, Arrays.toString(rounded(jit)), warm.quiet(), quiet ? ", warm after " + Math.round(waited)
+                            + " s more" : waited >= warm.waitSeconds() ? ", not warm after " + Math.round(waited)
+                            + " s: measuring anyway" : "");
+            if (quiet || waited >= warm.waitSeconds()) {
+                return;
+            }
+        }
     }
 
     /** Seconds since the youngest of these processes started. */
