@@ -355,9 +355,7 @@ public final class ClusterScaleBench {
                             : name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread") ? 1
                             : -1;
                     if (kind >= 0) {
-                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        out.put(Long.parseLong(task.getFileName().toString()),
-                                new long[] {kind, Long.parseLong(f[11]) + Long.parseLong(f[12])});
+                        out.put(Long.parseLong(task.getFileName().toString()), new long[] {kind, ProcStat.ticks(stat)});
                     }
                 } catch (java.nio.file.NoSuchFileException gone) {
                     // the thread exited while being listed

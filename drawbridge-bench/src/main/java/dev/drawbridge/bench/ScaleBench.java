@@ -188,7 +188,6 @@ public final class ScaleBench {
 
         static ProcStat of(long pid) throws IOException {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             long rss = 0;
             int threads = 0;
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
@@ -198,7 +197,13 @@ public final class ScaleBench {
                     threads = Integer.parseInt(line.replaceAll("\\D", ""));
                 }
             }
-            return new ProcStat(Long.parseLong(f[11]) + Long.parseLong(f[12]), rss, threads);
+            return new ProcStat(ticks(stat), rss, threads);
+        }
+
+        /** utime + stime from the text of a /proc/.../stat file (a process's or one of its tasks'). */
+        static long ticks(String stat) {
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
         }
 
         /** The aggregate cpu line of /proc/stat: total ticks and idle + iowait ticks. */
